@@ -1,0 +1,27 @@
+/* Reading and writing IR text (lib/IR/lexer.l, parser.y, printer.c).
+ * Three inputs are accepted and detected from their first word:
+ *   graph(...)      one graph as torch's str(graph) prints it
+ *   module Q { ...  a whole-module dump (ScriptModule._c.dump_to_str(True, False, False))
+ *   t2n module 1    t2n's own module text (docs/ir-format.md) */
+#ifndef T2N_TEXT_H
+#define T2N_TEXT_H
+
+#include "t2n/diag.h"
+#include "t2n/ir.h"
+
+/* Parses `len` bytes of `buf` (need not be NUL-terminated). `file` names the
+ * input in messages. Returns NULL after reporting errors through `d`. */
+t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d);
+/* Reads a whole file ("-" is stdin). Reports an error and returns NULL on failure.
+ * The caller frees *out with free(). */
+int t2n_read_file(const char *path, char **out, size_t *len, t2n_diag *d);
+t2n_module *t2n_parse_file(const char *path, t2n_diag *d);
+
+/* Prints in the form the module was read in. */
+void t2n_print_module(FILE *out, const t2n_module *m);
+void t2n_print_graph(FILE *out, const t2n_graph *g, int indent);
+void t2n_print_node(FILE *out, const t2n_node *n, int indent);
+/* Prints to a malloc'ed string. */
+char *t2n_module_to_string(const t2n_module *m, size_t *len);
+
+#endif

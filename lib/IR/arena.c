@@ -1,0 +1,87 @@
+/* Bump allocator: a module's objects all die together, so nothing is freed
+ * one by one. Chunks grow geometrically; big requests get their own chunk. */
+#include "t2n/ir.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct chunk {
+  struct chunk *next;
+  size_t used, cap;
+  _Alignas(16) unsigned char data[];
+} chunk;
+
+struct t2n_arena {
+  chunk *head;
+  void *last;       /* most recent allocation, for in-place growth */
+  size_t next_cap;
+};
+
+static void *xmalloc(size_t n) {
+  void *p = malloc(n);
+  if (!p) {
+    fputs("t2n: out of memory\n", stderr);
+    abort();
+  }
+  return p;
+}
+
+t2n_arena *t2n_arena_new(void) {
+  t2n_arena *a = xmalloc(sizeof *a);
+  a->head = NULL;
+  a->last = NULL;
+  a->next_cap = 64 * 1024;
+  return a;
+}
+
+void t2n_arena_free(t2n_arena *a) {
+  if (!a) return;
+  for (chunk *c = a->head, *n; c; c = n) {
+    n = c->next;
+    free(c);
+  }
+  free(a);
+}
+
+void *t2n_arena_alloc(t2n_arena *a, size_t n) {
+  n = (n + 15) & ~(size_t)15;
+  if (n == 0) n = 16;
+  chunk *c = a->head;
+  if (!c || c->cap - c->used < n) {
+    size_t cap = a->next_cap;
+    if (cap < n) cap = n;
+    else if (a->next_cap < 16u * 1024 * 1024) a->next_cap *= 2;
+    c = xmalloc(sizeof *c + cap);
+    c->used = 0;
+    c->cap = cap;
+    c->next = a->head;
+    a->head = c;
+  }
+  void *p = c->data + c->used;
+  c->used += n;
+  memset(p, 0, n);
+  a->last = p;
+  return p;
+}
+
+void *t2n_arena_grow(t2n_arena *a, void *p, size_t old_n, size_t new_n) {
+  if (new_n <= old_n) return p;
+  chunk *c = a->head;
+  size_t old_r = (old_n + 15) & ~(size_t)15, new_r = (new_n + 15) & ~(size_t)15;
+  if (p && p == a->last && c && (unsigned char *)p + old_r == c->data + c->used &&
+      c->cap - c->used >= new_r - old_r) {
+    memset(c->data + c->used, 0, new_r - old_r);
+    c->used += new_r - old_r;
+    return p;
+  }
+  void *q = t2n_arena_alloc(a, new_n);
+  if (p && old_n) memcpy(q, p, old_n);
+  return q;
+}
+
+char *t2n_arena_strndup(t2n_arena *a, const char *s, size_t n) {
+  char *p = t2n_arena_alloc(a, n + 1);
+  memcpy(p, s, n);
+  p[n] = 0;
+  return p;
+}

@@ -1,0 +1,481 @@
+/* Parser actions: build graphs, types and module structure while parsing. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builder.h"
+#include "internal.h"
+
+int t2n_is_scalar_type_name(const char *s);
+
+#define PUSH(ps, arr, n, cap, x)                                                   \
+  do {                                                                             \
+    if ((n) == (cap)) {                                                            \
+      int nc_ = (cap) ? (cap) * 2 : 8;                                             \
+      (arr) = t2n_arena_grow((ps)->mod->arena, (arr), sizeof *(arr) * (size_t)(cap), \
+                             sizeof *(arr) * (size_t)nc_);                         \
+      (cap) = nc_;                                                                 \
+    }                                                                              \
+    (arr)[(n)++] = (x);                                                            \
+  } while (0)
+
+/* Appends to an array whose length is its capacity (module structure lists,
+ * short and built once). */
+#define APPEND1(ps, arr, n, x)                                                     \
+  do {                                                                             \
+    (arr) = t2n_arena_grow((ps)->mod->arena, (arr), sizeof *(arr) * (size_t)(n),   \
+                           sizeof *(arr) * (size_t)((n) + 1));                     \
+    (arr)[(n)++] = (x);                                                            \
+  } while (0)
+
+static void *alloc(t2n_pstate *ps, size_t n) { return t2n_arena_alloc(ps->mod->arena, n); }
+
+void t2n_parse_error(t2n_pstate *ps, const t2n_loc *loc, const char *fmt, ...) {
+  if (ps->failed) return; /* the first error is the one worth reading */
+  ps->failed = 1;
+  t2n_srcloc l = {ps->file, ps->buf, ps->len, loc ? loc->first_line : 0, loc ? loc->first_column : 0};
+  va_list ap;
+  va_start(ap, fmt);
+  t2n_vreport(ps->diag, T2N_ERROR, &l, fmt, ap);
+  va_end(ap);
+}
+
+static t2n_block *cur_block(t2n_pstate *ps) { return ps->blocks[ps->nblocks - 1]; }
+
+/* ---- graphs ---- */
+int b_graph_begin(t2n_pstate *ps) {
+  if (ps->graph) PUSH(ps, ps->gstack, ps->ngstack, ps->capgstack, ps->graph);
+  else ps->with_base = ps->ndone;
+  t2n_graph *g = t2n_graph_new(ps->mod);
+  ps->graph = g;
+  PUSH(ps, ps->blocks, ps->nblocks, ps->capblocks, g->top);
+  return 1;
+}
+
+t2n_graph *b_graph_end(t2n_pstate *ps, t2n_vallist *rets) {
+  t2n_graph *g = ps->graph;
+  for (int i = 0; i < rets->n; i++) t2n_node_add_input(g->top->ret, rets->v[i]);
+  ps->nblocks--;
+  ps->graph = ps->ngstack ? ps->gstack[--ps->ngstack] : NULL;
+  PUSH(ps, ps->done, ps->ndone, ps->capdone, g);
+  return g;
+}
+
+static t2n_node *find_unmatched(t2n_block *b, const char *kind) {
+  for (t2n_node *n = b->first; n; n = n->next) {
+    if (!n->subgraph && strcmp(n->kind, kind) == 0) return n;
+    for (int i = 0; i < n->nblocks; i++) {
+      t2n_node *r = find_unmatched(n->blocks[i], kind);
+      if (r) return r;
+    }
+  }
+  return NULL;
+}
+
+/* `with K_i = graph`: the owner is the most recently read graph of this
+ * family that still has an unmatched node spelled K_i, so nested subgraphs
+ * (printed right after their parent subgraph) find the right owner. */
+int b_with(t2n_pstate *ps, const char *kind, const t2n_loc *loc, t2n_graph *g) {
+  const char *us = strrchr(kind, '_');
+  if (!us || !us[1] || strspn(us + 1, "0123456789") != strlen(us + 1)) {
+    t2n_parse_error(ps, loc, "subgraph name '%s' does not end in _N", kind);
+    return 0;
+  }
+  for (int i = ps->ndone - 2; i >= ps->with_base; i--) {
+    t2n_node *n = find_unmatched(ps->done[i]->top, kind);
+    if (n) {
+      n->subgraph = g;
+      n->kind = t2n_intern_n(ps->mod, kind, (size_t)(us - kind));
+      return 1;
+    }
+  }
+  t2n_parse_error(ps, loc, "no node '%s' takes this subgraph", kind);
+  return 0;
+}
+
+int b_param(t2n_pstate *ps, const char *name, const t2n_loc *loc, const t2n_type *ty) {
+  if (!t2n_block_add_param(cur_block(ps), name, ty)) {
+    t2n_parse_error(ps, loc, "redefinition of value '%%%s'", name);
+    return 0;
+  }
+  return 1;
+}
+
+t2n_outlist *b_outs_add(t2n_pstate *ps, t2n_outlist *l, const char *name, const t2n_type *ty,
+                        const t2n_loc *loc) {
+  if (!l) l = alloc(ps, sizeof *l);
+  int n = l->n;
+  APPEND1(ps, l->names, n, name);
+  n = l->n;
+  APPEND1(ps, l->types, n, ty);
+  n = l->n;
+  APPEND1(ps, l->locs, n, *loc);
+  l->n = n;
+  return l;
+}
+
+t2n_vallist *b_refs_add(t2n_pstate *ps, t2n_vallist *l, t2n_value *v) {
+  if (!l) l = alloc(ps, sizeof *l);
+  if (v) PUSH(ps, l->v, l->n, l->cap, v);
+  return l;
+}
+
+t2n_vallist *b_ref(t2n_pstate *ps, t2n_vallist *l, const char *name, const t2n_loc *loc) {
+  t2n_value *v = t2n_graph_lookup(ps->graph, name);
+  if (!v) {
+    t2n_parse_error(ps, loc, "use of undefined value '%%%s'", name);
+    return NULL;
+  }
+  return b_refs_add(ps, l, v);
+}
+
+t2n_attrlist *b_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *name, const char *raw) {
+  if (!l) l = alloc(ps, sizeof *l);
+  if (name) {
+    t2n_attr a = {0};
+    a.name = t2n_intern(ps->mod, name);
+    a.raw = raw;
+    t2n_attr_classify(ps->mod, &a);
+    PUSH(ps, l->v, l->n, l->cap, a);
+  }
+  return l;
+}
+
+int b_node_begin(t2n_pstate *ps, t2n_outlist *outs, const t2n_nodehead *h, t2n_vallist *ins,
+                 const char *scope, const char *comment, const t2n_loc *loc) {
+  t2n_graph *g = ps->graph;
+  int nout = outs ? outs->n : 0;
+  t2n_node *n = t2n_node_new(g, h->kind, ins->n, ins->v, nout);
+  t2n_node_append(n, cur_block(ps));
+  for (int i = 0; i < nout; i++) {
+    if (!t2n_node_set_output(n, i, outs->names[i], outs->types[i])) {
+      t2n_parse_error(ps, &outs->locs[i], "redefinition of value '%%%s'", outs->names[i]);
+      return 0;
+    }
+  }
+  if (h->attrs) {
+    n->attrs = h->attrs->v;
+    n->nattrs = h->attrs->n;
+  }
+  n->has_attr_brackets = h->brackets;
+  n->pyop_args = h->pyargs;
+  n->scope = scope;
+  n->source = comment;
+  n->line = loc->first_line;
+  PUSH(ps, ps->nodes, ps->nnodes, ps->capnodes, n);
+  return 1;
+}
+
+void b_node_end(t2n_pstate *ps) { ps->nnodes--; }
+
+void b_block_begin(t2n_pstate *ps) {
+  t2n_block *b = t2n_node_add_block(ps->nodes[ps->nnodes - 1]);
+  PUSH(ps, ps->blocks, ps->nblocks, ps->capblocks, b);
+}
+
+void b_block_end(t2n_pstate *ps, t2n_vallist *rets) {
+  t2n_block *b = cur_block(ps);
+  for (int i = 0; i < rets->n; i++) t2n_node_add_input(b->ret, rets->v[i]);
+  ps->nblocks--;
+}
+
+/* ---- types ---- */
+static t2n_type proto(t2n_type_kind k, const char *name) {
+  t2n_type t = {0};
+  t.kind = k;
+  t.name = name;
+  t.dtype = T2N_DT_UNKNOWN;
+  t.rank = -1;
+  t.requires_grad = -1;
+  return t;
+}
+
+static const t2n_type *intern_at(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *p) {
+  return t2n_type_intern(ps->mod, ps->buf + loc->start, loc->end - loc->start, p);
+}
+
+static const t2n_type **elems1(t2n_pstate *ps, const t2n_type *e) {
+  const t2n_type **v = alloc(ps, sizeof *v);
+  v[0] = e;
+  return v;
+}
+
+const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, const t2n_loc *loc) {
+  size_t n = strlen(name);
+  int known = strchr(name, '.') || t2n_is_scalar_type_name(name) || strcmp(name, "Tensor") == 0 ||
+              (n > 6 && strcmp(name + n - 6, "Tensor") == 0);
+  if (!known) {
+    t2n_parse_error(ps, loc, "unknown type '%s'", name);
+    return NULL;
+  }
+  return t2n_type_get(ps->mod, name);
+}
+
+const t2n_type *b_type_list(t2n_pstate *ps, const t2n_type *elem, const t2n_loc *loc) {
+  t2n_type p = proto(T2N_TY_LIST, NULL);
+  p.nelems = 1;
+  p.elems = elems1(ps, elem);
+  return intern_at(ps, loc, &p);
+}
+
+const t2n_type *b_type_optional(t2n_pstate *ps, const t2n_type *elem, const t2n_loc *loc) {
+  t2n_type p = proto(T2N_TY_OPTIONAL, NULL);
+  p.nelems = 1;
+  p.elems = elems1(ps, elem);
+  return intern_at(ps, loc, &p);
+}
+
+const t2n_type *b_type_index(t2n_pstate *ps, const t2n_type *base, t2n_tylist *args,
+                             const t2n_loc *loc) {
+  if (base->kind == T2N_TY_TENSOR && args->n == 1 && t2n_type_is(args->v[0], "Undefined")) {
+    t2n_type p = *base;
+    p.undefined = 1;
+    return intern_at(ps, loc, &p);
+  }
+  if (base->name && (strcmp(base->name, "Future") == 0 || strcmp(base->name, "RRef") == 0)) {
+    t2n_type p = proto(T2N_TY_GENERIC, base->name);
+    p.nelems = args->n;
+    p.elems = args->v;
+    return intern_at(ps, loc, &p);
+  }
+  t2n_parse_error(ps, loc, "type '%s' takes no [arguments]", base->text);
+  return NULL;
+}
+
+const t2n_type *b_type_tuple(t2n_pstate *ps, t2n_tylist *elems, const t2n_loc *loc) {
+  t2n_type p = proto(T2N_TY_TUPLE, NULL);
+  if (elems) {
+    p.nelems = elems->n;
+    p.elems = elems->v;
+  }
+  return intern_at(ps, loc, &p);
+}
+
+const t2n_type *b_type_angle(t2n_pstate *ps, const char *name, const char *inner,
+                             const t2n_loc *loc) {
+  t2n_type p = proto(T2N_TY_GENERIC, name);
+  p.nelems = 1;
+  p.elems = elems1(ps, t2n_type_get(ps->mod, inner));
+  return intern_at(ps, loc, &p);
+}
+
+static int tensor_args(t2n_pstate *ps, t2n_type *p, t2n_targlist *args, const t2n_loc *loc) {
+  int ndims = 0;
+  for (int i = 0; args && i < args->n; i++)
+    if (args->v[i].kind == TARG_DIM) ndims++;
+  int64_t *sizes = alloc(ps, sizeof(int64_t) * (size_t)(ndims + 1));
+  int k = 0;
+  p->rank = ndims;
+  for (int i = 0; args && i < args->n; i++) {
+    t2n_targ *a = &args->v[i];
+    switch (a->kind) {
+    case TARG_DIM: sizes[k++] = a->dim; break;
+    case TARG_INTS:
+      if (strcmp(a->key, "strides") != 0) goto bad;
+      {
+        int64_t *st = alloc(ps, sizeof(int64_t) * (size_t)(a->nints + 1));
+        memcpy(st, a->ints, sizeof(int64_t) * (size_t)a->nints);
+        p->strides = st;
+        if (a->nints != ndims) {
+          t2n_parse_error(ps, loc, "tensor type has %d sizes but %d strides", ndims, a->nints);
+          return 0;
+        }
+      }
+      break;
+    case TARG_KEY:
+      if (strcmp(a->key, "requires_grad") == 0) p->requires_grad = atoi(a->sval);
+      else if (strcmp(a->key, "device") == 0) p->device = a->sval;
+      else goto bad;
+      break;
+    default:
+    bad:
+      t2n_parse_error(ps, loc, "unexpected argument '%s' in tensor type", a->key ? a->key : "?");
+      return 0;
+    }
+  }
+  p->sizes = sizes;
+  return 1;
+}
+
+const t2n_type *b_type_call(t2n_pstate *ps, const char *name, t2n_targlist *args,
+                            const t2n_loc *loc) {
+  t2n_dtype dt = t2n_dtype_from_name(name);
+  if (dt >= 0 || strcmp(name, "Tensor") == 0) {
+    t2n_type p = proto(T2N_TY_TENSOR, "Tensor");
+    p.dtype = dt;
+    if (!tensor_args(ps, &p, args, loc)) return NULL;
+    return intern_at(ps, loc, &p);
+  }
+  int nf = 0, nt = 0, n = args ? args->n : 0;
+  for (int i = 0; i < n; i++) {
+    if (args->v[i].kind == TARG_FIELD) nf++;
+    else if (args->v[i].kind == TARG_TYPE) nt++;
+  }
+  if (nf + nt != n || (nf && nt)) {
+    t2n_parse_error(ps, loc, "bad arguments for type '%s'", name);
+    return NULL;
+  }
+  t2n_type_kind k = T2N_TY_GENERIC;
+  if (strcmp(name, "Dict") == 0) {
+    if (nt != 2) {
+      t2n_parse_error(ps, loc, "Dict takes two types");
+      return NULL;
+    }
+    k = T2N_TY_DICT;
+  } else if (strcmp(name, "Union") == 0) {
+    k = T2N_TY_UNION;
+  } else if (strcmp(name, "NamedTuple") != 0 && strcmp(name, "Await") != 0 && !strchr(name, '.')) {
+    t2n_parse_error(ps, loc, "unknown type '%s'", name);
+    return NULL;
+  }
+  t2n_type p = proto(k, name);
+  p.nelems = n;
+  p.elems = alloc(ps, sizeof *p.elems * (size_t)(n + 1));
+  if (nf) p.field_names = alloc(ps, sizeof *p.field_names * (size_t)(n + 1));
+  for (int i = 0; i < n; i++) {
+    p.elems[i] = args->v[i].type;
+    if (nf) p.field_names[i] = args->v[i].key;
+  }
+  return intern_at(ps, loc, &p);
+}
+
+t2n_tylist *b_types_add(t2n_pstate *ps, t2n_tylist *l, const char *name, const t2n_type *ty) {
+  if (!l) l = alloc(ps, sizeof *l);
+  PUSH(ps, l->v, l->n, l->cap, ty);
+  (void)name;
+  return l;
+}
+
+t2n_targlist *b_targs_add(t2n_pstate *ps, t2n_targlist *l, const t2n_targ *a) {
+  if (!l) l = alloc(ps, sizeof *l);
+  PUSH(ps, l->v, l->n, l->cap, *a);
+  return l;
+}
+
+t2n_intlist *b_ints_add(t2n_pstate *ps, t2n_intlist *l, int64_t v) {
+  if (!l) l = alloc(ps, sizeof *l);
+  PUSH(ps, l->v, l->n, l->cap, v);
+  return l;
+}
+
+const char *b_join3(t2n_pstate *ps, const char *a, const char *b, const char *c) {
+  size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+  char *s = alloc(ps, la + lb + lc + 1);
+  memcpy(s, a, la);
+  memcpy(s + la, b, lb);
+  memcpy(s + la + lb, c, lc);
+  return s;
+}
+
+/* ---- module dumps and the object tree ---- */
+static t2n_object *new_object(t2n_pstate *ps, const char *qualname) {
+  t2n_object *o = alloc(ps, sizeof *o);
+  o->qualname = t2n_intern(ps->mod, qualname);
+  return o;
+}
+
+static t2n_field field(const char *name, const char *raw, t2n_object *obj) {
+  t2n_field f = {name, raw, obj};
+  return f;
+}
+
+void b_dump_begin(t2n_pstate *ps, const char *qualname) {
+  t2n_object *o = new_object(ps, qualname);
+  if (ps->nobjs) {
+    t2n_object *p = ps->objs[ps->nobjs - 1];
+    APPEND1(ps, p->subs, p->nsubs, o);
+  } else {
+    ps->mod->root = o;
+  }
+  PUSH(ps, ps->objs, ps->nobjs, ps->capobjs, o);
+}
+
+void b_dump_field(t2n_pstate *ps, int section, const char *name, const char *raw) {
+  t2n_object *o = ps->objs[ps->nobjs - 1];
+  if (section == 0) APPEND1(ps, o->params, o->nparams, field(name, raw, NULL));
+  else APPEND1(ps, o->fields, o->nfields, field(name, raw, NULL));
+}
+
+void b_dump_method(t2n_pstate *ps, const char *name, t2n_graph *g) {
+  t2n_object *o = ps->objs[ps->nobjs - 1];
+  t2n_method m = {t2n_intern(ps->mod, name), g};
+  APPEND1(ps, o->methods, o->nmethods, m);
+}
+
+void b_dump_end(t2n_pstate *ps) { ps->nobjs--; }
+
+int b_t2n_version(t2n_pstate *ps, const char *v, const t2n_loc *loc) {
+  if (strcmp(v, "1") != 0) {
+    t2n_parse_error(ps, loc, "unsupported t2n module text version %s (this t2n reads version 1)", v);
+    return 0;
+  }
+  ps->mod->version = 1;
+  return 1;
+}
+
+int b_t2n_weights(t2n_pstate *ps, const char *lit, const t2n_loc *loc) {
+  const char *s;
+  size_t n;
+  if (!t2n_unescape_string(ps->mod, lit, &s, &n)) {
+    t2n_parse_error(ps, loc, "bad string literal");
+    return 0;
+  }
+  ps->mod->weights = s;
+  return 1;
+}
+
+int b_class_begin(t2n_pstate *ps, const char *name, const t2n_loc *loc) {
+  if (t2n_module_class(ps->mod, name)) {
+    t2n_parse_error(ps, loc, "redefinition of class '%s'", name);
+    return 0;
+  }
+  t2n_class *c = alloc(ps, sizeof *c);
+  c->name = t2n_intern(ps->mod, name);
+  APPEND1(ps, ps->mod->classes, ps->mod->nclasses, c);
+  ps->cls = c;
+  return 1;
+}
+
+void b_class_slot(t2n_pstate *ps, int kind, const char *name, const t2n_type *ty) {
+  t2n_class *c = ps->cls;
+  t2n_slot s = {t2n_intern(ps->mod, name), ty, (t2n_slot_kind)kind};
+  APPEND1(ps, c->slots, c->nslots, s);
+}
+
+void b_class_method(t2n_pstate *ps, const char *name, t2n_graph *g) {
+  t2n_class *c = ps->cls;
+  t2n_method m = {t2n_intern(ps->mod, name), g};
+  APPEND1(ps, c->methods, c->nmethods, m);
+}
+
+int b_function(t2n_pstate *ps, const char *name, const t2n_loc *loc, t2n_graph *g) {
+  if (t2n_module_function(ps->mod, name)) {
+    t2n_parse_error(ps, loc, "redefinition of function '%s'", name);
+    return 0;
+  }
+  t2n_function *f = alloc(ps, sizeof *f);
+  f->name = t2n_intern(ps->mod, name);
+  f->graph = g;
+  APPEND1(ps, ps->mod->functions, ps->mod->nfunctions, f);
+  return 1;
+}
+
+void b_object_root(t2n_pstate *ps, const char *qualname) {
+  t2n_object *o = new_object(ps, qualname);
+  ps->mod->root = o;
+  PUSH(ps, ps->objs, ps->nobjs, ps->capobjs, o);
+}
+
+void b_obj_field(t2n_pstate *ps, const char *name, const char *raw) {
+  t2n_object *o = ps->objs[ps->nobjs - 1];
+  APPEND1(ps, o->fields, o->nfields, field(name, raw, NULL));
+}
+
+void b_obj_open(t2n_pstate *ps, const char *name, const char *qualname) {
+  t2n_object *o = ps->objs[ps->nobjs - 1];
+  t2n_object *c = new_object(ps, qualname);
+  APPEND1(ps, o->fields, o->nfields, field(name, NULL, c));
+  PUSH(ps, ps->objs, ps->nobjs, ps->capobjs, c);
+}
+
+void b_obj_close(t2n_pstate *ps) { ps->nobjs--; }

@@ -1,0 +1,51 @@
+/* Parser actions (builder.c): the grammar calls these to build the IR. */
+#ifndef T2N_BUILDER_H
+#define T2N_BUILDER_H
+
+#include "parser.h"
+
+enum { TARG_DIM, TARG_KEY, TARG_INTS, TARG_FIELD, TARG_TYPE };
+
+int b_graph_begin(t2n_pstate *ps);
+t2n_graph *b_graph_end(t2n_pstate *ps, t2n_vallist *rets);
+int b_with(t2n_pstate *ps, const char *kind, const t2n_loc *loc, t2n_graph *g);
+int b_param(t2n_pstate *ps, const char *name, const t2n_loc *loc, const t2n_type *ty);
+t2n_outlist *b_outs_add(t2n_pstate *ps, t2n_outlist *l, const char *name, const t2n_type *ty, const t2n_loc *loc);
+t2n_vallist *b_refs_add(t2n_pstate *ps, t2n_vallist *l, t2n_value *v);
+t2n_vallist *b_ref(t2n_pstate *ps, t2n_vallist *l, const char *name, const t2n_loc *loc);
+t2n_attrlist *b_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *name, const char *raw);
+int b_node_begin(t2n_pstate *ps, t2n_outlist *outs, const t2n_nodehead *h, t2n_vallist *ins,
+                 const char *scope, const char *comment, const t2n_loc *loc);
+void b_node_end(t2n_pstate *ps);
+void b_block_begin(t2n_pstate *ps);
+void b_block_end(t2n_pstate *ps, t2n_vallist *rets);
+
+const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, const t2n_loc *loc);
+const t2n_type *b_type_list(t2n_pstate *ps, const t2n_type *elem, const t2n_loc *loc);
+const t2n_type *b_type_index(t2n_pstate *ps, const t2n_type *base, t2n_tylist *args, const t2n_loc *loc);
+const t2n_type *b_type_optional(t2n_pstate *ps, const t2n_type *elem, const t2n_loc *loc);
+const t2n_type *b_type_call(t2n_pstate *ps, const char *name, t2n_targlist *args, const t2n_loc *loc);
+const t2n_type *b_type_tuple(t2n_pstate *ps, t2n_tylist *elems, const t2n_loc *loc);
+const t2n_type *b_type_angle(t2n_pstate *ps, const char *name, const char *inner, const t2n_loc *loc);
+t2n_tylist *b_types_add(t2n_pstate *ps, t2n_tylist *l, const char *name, const t2n_type *ty);
+t2n_targlist *b_targs_add(t2n_pstate *ps, t2n_targlist *l, const t2n_targ *a);
+t2n_intlist *b_ints_add(t2n_pstate *ps, t2n_intlist *l, int64_t v);
+const char *b_join3(t2n_pstate *ps, const char *a, const char *b, const char *c);
+
+void b_dump_begin(t2n_pstate *ps, const char *qualname);
+void b_dump_field(t2n_pstate *ps, int section, const char *name, const char *raw);
+void b_dump_method(t2n_pstate *ps, const char *name, t2n_graph *g);
+void b_dump_end(t2n_pstate *ps);
+
+int b_t2n_version(t2n_pstate *ps, const char *v, const t2n_loc *loc);
+int b_t2n_weights(t2n_pstate *ps, const char *lit, const t2n_loc *loc);
+int b_class_begin(t2n_pstate *ps, const char *name, const t2n_loc *loc);
+void b_class_slot(t2n_pstate *ps, int kind, const char *name, const t2n_type *ty);
+void b_class_method(t2n_pstate *ps, const char *name, t2n_graph *g);
+int b_function(t2n_pstate *ps, const char *name, const t2n_loc *loc, t2n_graph *g);
+void b_object_root(t2n_pstate *ps, const char *qualname);
+void b_obj_field(t2n_pstate *ps, const char *name, const char *raw);
+void b_obj_open(t2n_pstate *ps, const char *name, const char *qualname);
+void b_obj_close(t2n_pstate *ps);
+
+#endif

@@ -1,0 +1,99 @@
+/* Modules own the arena and the intern tables; lookups over classes,
+ * functions and the object tree. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+t2n_module *t2n_module_new(void) {
+  t2n_arena *a = t2n_arena_new();
+  t2n_module *m = t2n_arena_alloc(a, sizeof *m);
+  m->arena = a;
+  m->strings = t2n_arena_alloc(a, sizeof *m->strings);
+  m->types = t2n_arena_alloc(a, sizeof *m->types);
+  t2n_map_init(&m->strings->map, a);
+  t2n_map_init(&m->types->map, a);
+  m->version = 1;
+  return m;
+}
+
+void t2n_module_free(t2n_module *m) {
+  if (m) t2n_arena_free(m->arena);
+}
+
+const char *t2n_intern_n(t2n_module *m, const char *s, size_t n) {
+  const char *k = t2n_map_get(&m->strings->map, s, n);
+  if (k) return k;
+  k = t2n_map_put(&m->strings->map, s, n, NULL);
+  t2n_map_put(&m->strings->map, k, n, (void *)k);
+  return k;
+}
+
+const char *t2n_intern(t2n_module *m, const char *s) {
+  return t2n_intern_n(m, s, strlen(s));
+}
+
+t2n_class *t2n_module_class(t2n_module *m, const char *qualname) {
+  for (int i = 0; i < m->nclasses; i++)
+    if (strcmp(m->classes[i]->name, qualname) == 0) return m->classes[i];
+  return NULL;
+}
+
+t2n_function *t2n_module_function(t2n_module *m, const char *qualname) {
+  for (int i = 0; i < m->nfunctions; i++)
+    if (strcmp(m->functions[i]->name, qualname) == 0) return m->functions[i];
+  return NULL;
+}
+
+t2n_function *t2n_module_function_by_short_name(t2n_module *m, const char *name) {
+  for (int i = 0; i < m->nfunctions; i++) {
+    const char *q = m->functions[i]->name, *dot = strrchr(q, '.');
+    if (strcmp(dot ? dot + 1 : q, name) == 0) return m->functions[i];
+  }
+  return NULL;
+}
+
+const t2n_field *t2n_object_field(const t2n_object *o, const char *name) {
+  for (int i = 0; i < o->nfields; i++)
+    if (strcmp(o->fields[i].name, name) == 0) return &o->fields[i];
+  return NULL;
+}
+
+const t2n_method *t2n_class_method(const t2n_class *c, const char *name) {
+  for (int i = 0; i < c->nmethods; i++)
+    if (strcmp(c->methods[i].name, name) == 0) return &c->methods[i];
+  return NULL;
+}
+
+const t2n_slot *t2n_class_slot(const t2n_class *c, const char *name) {
+  for (int i = 0; i < c->nslots; i++)
+    if (strcmp(c->slots[i].name, name) == 0) return &c->slots[i];
+  return NULL;
+}
+
+typedef struct { t2n_module *m; t2n_graph **v; int n, cap; } gvec;
+
+static void gpush(gvec *g, t2n_graph *x) {
+  if (g->n == g->cap) {
+    int nc = g->cap ? g->cap * 2 : 16;
+    g->v = t2n_arena_grow(g->m->arena, g->v, sizeof *g->v * (size_t)g->cap, sizeof *g->v * (size_t)nc);
+    g->cap = nc;
+  }
+  g->v[g->n++] = x;
+}
+
+static void dump_graphs(gvec *g, t2n_object *o) {
+  for (int i = 0; i < o->nmethods; i++) gpush(g, o->methods[i].graph);
+  for (int i = 0; i < o->nsubs; i++) dump_graphs(g, o->subs[i]);
+}
+
+int t2n_module_graphs(t2n_module *m, t2n_graph ***out) {
+  gvec g = {m, NULL, 0, 0};
+  if (m->graph) gpush(&g, m->graph);
+  if (m->kind == T2N_TEXT_DUMP && m->root) dump_graphs(&g, m->root);
+  for (int i = 0; i < m->nclasses; i++)
+    for (int j = 0; j < m->classes[i]->nmethods; j++) gpush(&g, m->classes[i]->methods[j].graph);
+  for (int i = 0; i < m->nfunctions; i++) gpush(&g, m->functions[i]->graph);
+  *out = g.v;
+  return g.n;
+}

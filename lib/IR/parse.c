@@ -1,0 +1,104 @@
+/* Entry points of the parser: set up one scanner and one parser state per
+ * input, run bison's parser, and hand back the module or NULL. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse_state.h"
+#include "parser.h"
+#define YYSTYPE T2N_YYSTYPE
+#define YYLTYPE T2N_YYLTYPE
+#include "lexer.h"
+#include "t2n/text.h"
+
+int t2n_yyparse(void *scanner, t2n_pstate *ps);
+
+t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d) {
+  t2n_pstate ps;
+  memset(&ps, 0, sizeof ps);
+  ps.mod = t2n_module_new();
+  ps.diag = d;
+  ps.file = file;
+  ps.buf = buf;
+  ps.len = len;
+  ps.line = 1;
+  ps.col = 1;
+  if (len >= (size_t)INT32_MAX) {
+    t2n_srcloc l = {file, NULL, 0, 0, 0};
+    t2n_report(d, T2N_ERROR, &l, "input too large");
+    t2n_module_free(ps.mod);
+    return NULL;
+  }
+  if (memchr(buf, 0, len)) {
+    const char *z = memchr(buf, 0, len);
+    int line = 1, col = 1;
+    for (const char *p = buf; p < z; p++) {
+      if (*p == '\n') line++, col = 1;
+      else col++;
+    }
+    t2n_srcloc l = {file, buf, len, line, col};
+    t2n_report(d, T2N_ERROR, &l, "unexpected NUL byte");
+    t2n_module_free(ps.mod);
+    return NULL;
+  }
+  yyscan_t scanner;
+  t2n_yylex_init_extra(&ps, &scanner);
+  YY_BUFFER_STATE bs = t2n_yy_scan_bytes(buf, (int)len, scanner);
+  int rc = t2n_yyparse(scanner, &ps);
+  t2n_yy_delete_buffer(bs, scanner);
+  t2n_yylex_destroy(scanner);
+  free(ps.raw);
+  if (rc || ps.failed) {
+    if (!ps.failed) {
+      t2n_srcloc l = {file, NULL, 0, 0, 0};
+      t2n_report(d, T2N_ERROR, &l, "parse failed");
+    }
+    t2n_module_free(ps.mod);
+    return NULL;
+  }
+  if (len && buf[len - 1] != '\n') ps.mod->no_final_newline = 1;
+  return ps.mod;
+}
+
+int t2n_read_file(const char *path, char **out, size_t *len, t2n_diag *d) {
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  if (!f) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot open '%s': %s", path, strerror(errno));
+    return 0;
+  }
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (!buf) abort();
+    size_t r = fread(buf + n, 1, cap - n, f);
+    n += r;
+    if (n < cap) break;
+    cap *= 2;
+    buf = realloc(buf, cap);
+  }
+  int err = ferror(f);
+  if (f != stdin) fclose(f);
+  if (err) {
+    free(buf);
+    t2n_report(d, T2N_ERROR, NULL, "cannot read '%s'", path);
+    return 0;
+  }
+  *out = buf;
+  *len = n;
+  return 1;
+}
+
+t2n_module *t2n_parse_file(const char *path, t2n_diag *d) {
+  char *buf;
+  size_t len;
+  if (!t2n_read_file(path, &buf, &len, d)) return NULL;
+  t2n_module *m = t2n_parse(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, d);
+  if (m) {
+    /* Diagnostics from later stages quote source lines: keep the text. */
+    m->source = t2n_arena_strndup(m->arena, buf, len);
+    m->source_len = len;
+    m->source_name = t2n_intern(m, strcmp(path, "-") == 0 ? "<stdin>" : path);
+  }
+  free(buf);
+  return m;
+}

@@ -1,0 +1,268 @@
+/* Grammar for TorchScript graph text, torch module dumps and t2n module text
+ * (docs/ir-format.md). Builds the IR directly; the first error stops the
+ * parse and is reported as file:line:col with the source line and a caret. */
+%define api.pure full
+%define api.prefix {t2n_yy}
+%define parse.error detailed
+%locations
+%expect 0
+%param {void *scanner}
+%parse-param {t2n_pstate *ps}
+
+%code requires {
+#include "parse_state.h"
+#define T2N_YYLTYPE t2n_loc
+#define T2N_YYLTYPE_IS_DECLARED 1
+#define T2N_YYLTYPE_IS_TRIVIAL 1
+typedef struct t2n_strlist { const char **v; t2n_loc *locs; int n, cap; } t2n_strlist;
+typedef struct t2n_outlist { const char **names; const t2n_type **types; t2n_loc *locs; int n, cap; } t2n_outlist;
+typedef struct t2n_vallist { t2n_value **v; int n, cap; } t2n_vallist;
+typedef struct t2n_targ { int kind; int64_t dim; const char *key; const char *sval;
+                          const int64_t *ints; int nints; const t2n_type *type; } t2n_targ;
+typedef struct t2n_targlist { t2n_targ *v; int n, cap; } t2n_targlist;
+typedef struct t2n_tylist { const t2n_type **v; const char **names; int n, cap; } t2n_tylist;
+typedef struct t2n_intlist { int64_t *v; int n, cap; } t2n_intlist;
+typedef struct t2n_attrlist { t2n_attr *v; int n, cap; } t2n_attrlist;
+typedef struct t2n_nodehead { const char *kind; t2n_attrlist *attrs; const char *pyargs; int brackets; } t2n_nodehead;
+}
+
+%code provides {
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                       \
+  do {                                                                    \
+    if (N) {                                                              \
+      (Cur).first_line = YYRHSLOC(Rhs, 1).first_line;                     \
+      (Cur).first_column = YYRHSLOC(Rhs, 1).first_column;                 \
+      (Cur).start = YYRHSLOC(Rhs, 1).start;                               \
+      (Cur).last_line = YYRHSLOC(Rhs, N).last_line;                       \
+      (Cur).last_column = YYRHSLOC(Rhs, N).last_column;                   \
+      (Cur).end = YYRHSLOC(Rhs, N).end;                                   \
+    } else {                                                              \
+      (Cur).first_line = (Cur).last_line = YYRHSLOC(Rhs, 0).last_line;    \
+      (Cur).first_column = (Cur).last_column = YYRHSLOC(Rhs, 0).last_column; \
+      (Cur).start = (Cur).end = YYRHSLOC(Rhs, 0).end;                     \
+    }                                                                     \
+  } while (0)
+}
+
+%code {
+#include <stdlib.h>
+#include <string.h>
+#include "builder.h"
+int t2n_yylex(T2N_YYSTYPE *lval, T2N_YYLTYPE *lloc, void *scanner);
+static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const char *msg) {
+  (void)scanner;
+  t2n_parse_error(ps, loc, "%s", msg);
+}
+#define CHECK(x) do { if (!(x)) YYABORT; } while (0)
+}
+
+%union {
+  const char *str;
+  const t2n_type *type;
+  t2n_strlist *strs;
+  t2n_outlist *outs;
+  t2n_vallist *vals;
+  t2n_targ targ;
+  t2n_targlist *targs;
+  t2n_tylist *tys;
+  t2n_intlist *ints;
+  t2n_attrlist *attrs;
+  t2n_nodehead head;
+  t2n_node *node;
+  t2n_graph *graph;
+  struct { const char *name; const char *raw; } field;
+  struct { int kind; const char *name; } slot;
+}
+
+%token <str> VALREF "value name" KIND "operator kind" PYOP "python operator"
+%token <str> PYARGS "python operator arguments" COMMENT "source comment" SCOPE "scope"
+%token <str> IDENT "identifier" INT "integer" STRING "string"
+%token <str> ATTR_NAME "attribute name" ATTR_VALUE "attribute value"
+%token <str> BADCHAR "invalid character" UNTERMINATED "unterminated text"
+%token <field> FIELD "attribute line" OBJ_OPEN "object field"
+%token <slot> SLOT "slot declaration"
+%token GRAPH "graph" RETURN "return" WITH "with" ARROW "->" BLOCK "block"
+%token MODULE "module" PARAMS_OPEN "parameters {" ATTRS_OPEN "attributes {"
+%token METHODS_OPEN "methods {" SUBMODULES_OPEN "submodules {" METHOD "method"
+%token T2N_HEADER "t2n module" WEIGHTS "weights" CLASS "class" FUNCTION "function"
+%token <str> OBJ_ROOT "object"
+%token ATTR_OPEN "[" ATTR_CLOSE "]"
+
+%type <type> type tatom
+%type <targ> targ
+%type <targs> targs
+%type <tys> types
+%type <ints> tints
+%type <outs> outs outs_opt
+%type <vals> refs refs_opt
+%type <attrs> attrs attr_list
+%type <head> nodehead
+%type <graph> graph
+%type <str> scope_opt comment_opt
+
+%%
+
+input
+  : graph withs                    { ps->mod->kind = T2N_TEXT_GRAPH; ps->mod->graph = $1; }
+  | dump_module                    { ps->mod->kind = T2N_TEXT_DUMP; }
+  | t2n_text                       { ps->mod->kind = T2N_TEXT_T2N; }
+  ;
+
+/* ---- graphs ---- */
+graph
+  : GRAPH '('                      { CHECK(b_graph_begin(ps)); }
+    params_opt ')' ':' nodes RETURN '(' refs_opt ')'
+                                   { $$ = b_graph_end(ps, $10); }
+  ;
+
+withs
+  : %empty
+  | withs WITH KIND '=' graph      { CHECK(b_with(ps, $3, &@3, $5)); }
+  ;
+
+params_opt: %empty | params ;
+params
+  : param
+  | params ',' param
+  ;
+param: VALREF ':' type             { CHECK(b_param(ps, $1, &@1, $3)); } ;
+
+nodes: %empty | nodes node ;
+
+node
+  : outs_opt '=' nodehead '(' refs_opt ')' scope_opt comment_opt
+                                   { CHECK(b_node_begin(ps, $1, &$3, $5, $7, $8, &@3)); }
+    blocks_opt                     { b_node_end(ps); }
+  ;
+
+outs_opt: %empty { $$ = NULL; } | outs ;
+outs
+  : VALREF ':' type                { $$ = b_outs_add(ps, NULL, $1, $3, &@1); }
+  | outs ',' VALREF ':' type       { $$ = b_outs_add(ps, $1, $3, $5, &@3); }
+  ;
+
+nodehead
+  : KIND                           { $$ = (t2n_nodehead){$1, NULL, NULL, 0}; }
+  | KIND attrs                     { $$ = (t2n_nodehead){$1, $2, NULL, 1}; }
+  | PYOP PYARGS                    { $$ = (t2n_nodehead){$1, NULL, $2, 0}; }
+  | PYOP attrs PYARGS              { $$ = (t2n_nodehead){$1, $2, $3, 1}; }
+  ;
+
+attrs
+  : ATTR_OPEN ATTR_CLOSE           { $$ = b_attrs_add(ps, NULL, NULL, NULL); }
+  | ATTR_OPEN attr_list ATTR_CLOSE { $$ = $2; }
+  ;
+attr_list
+  : ATTR_NAME ATTR_VALUE           { $$ = b_attrs_add(ps, NULL, $1, $2); }
+  | attr_list ',' ATTR_NAME ATTR_VALUE { $$ = b_attrs_add(ps, $1, $3, $4); }
+  ;
+
+scope_opt: %empty { $$ = NULL; } | SCOPE ;
+comment_opt: %empty { $$ = NULL; } | COMMENT ;
+
+blocks_opt: %empty | blocks_opt block ;
+block
+  : BLOCK '('                      { b_block_begin(ps); }
+    bparams_opt ')' ':' nodes ARROW '(' refs_opt ')'
+                                   { b_block_end(ps, $10); }
+  ;
+bparams_opt: %empty | bparams ;
+bparams
+  : bparam
+  | bparams ',' bparam
+  ;
+bparam: VALREF ':' type            { CHECK(b_param(ps, $1, &@1, $3)); } ;
+
+refs_opt: %empty { $$ = b_refs_add(ps, NULL, NULL); } | refs ;
+refs
+  : VALREF                         { CHECK($$ = b_ref(ps, NULL, $1, &@1)); }
+  | refs ',' VALREF                { CHECK($$ = b_ref(ps, $1, $3, &@3)); }
+  ;
+
+/* ---- types ---- */
+type
+  : tatom
+  | type '[' ']'                   { $$ = b_type_list(ps, $1, &@$); }
+  | type '[' types ']'             { CHECK($$ = b_type_index(ps, $1, $3, &@$)); }
+  | type '?'                       { $$ = b_type_optional(ps, $1, &@$); }
+  ;
+
+tatom
+  : IDENT                          { CHECK($$ = b_type_leaf(ps, $1, &@1)); }
+  | IDENT '(' ')'                  { CHECK($$ = b_type_call(ps, $1, NULL, &@$)); }
+  | IDENT '(' targs ')'            { CHECK($$ = b_type_call(ps, $1, $3, &@$)); }
+  | '(' ')'                        { $$ = b_type_tuple(ps, NULL, &@$); }
+  | '(' types ')'                  { $$ = b_type_tuple(ps, $2, &@$); }
+  | IDENT '<' IDENT '>'            { $$ = b_type_angle(ps, $1, $3, &@$); }
+  ;
+
+types
+  : type                           { $$ = b_types_add(ps, NULL, NULL, $1); }
+  | types ',' type                 { $$ = b_types_add(ps, $1, NULL, $3); }
+  ;
+
+targs
+  : targ                           { $$ = b_targs_add(ps, NULL, &$1); }
+  | targs ',' targ                 { $$ = b_targs_add(ps, $1, &$3); }
+  ;
+
+targ
+  : INT                            { $$ = (t2n_targ){0}; $$.kind = TARG_DIM; $$.dim = strtoll($1, NULL, 10); }
+  | '*'                            { $$ = (t2n_targ){0}; $$.kind = TARG_DIM; $$.dim = -1; }
+  | IDENT '=' INT                  { $$ = (t2n_targ){0}; $$.kind = TARG_KEY; $$.key = $1; $$.sval = $3; }
+  | IDENT '=' IDENT                { $$ = (t2n_targ){0}; $$.kind = TARG_KEY; $$.key = $1; $$.sval = $3; }
+  | IDENT '=' IDENT ':' INT        { $$ = (t2n_targ){0}; $$.kind = TARG_KEY; $$.key = $1; $$.sval = b_join3(ps, $3, ":", $5); }
+  | IDENT '=' '[' ']'              { $$ = (t2n_targ){0}; $$.kind = TARG_INTS; $$.key = $1; }
+  | IDENT '=' '[' tints ']'        { $$ = (t2n_targ){0}; $$.kind = TARG_INTS; $$.key = $1; $$.ints = $4->v; $$.nints = $4->n; }
+  | IDENT ':' type                 { $$ = (t2n_targ){0}; $$.kind = TARG_FIELD; $$.key = $1; $$.type = $3; }
+  | type                           { $$ = (t2n_targ){0}; $$.kind = TARG_TYPE; $$.type = $1; }
+  ;
+
+tints
+  : INT                            { $$ = b_ints_add(ps, NULL, strtoll($1, NULL, 10)); }
+  | '*'                            { $$ = b_ints_add(ps, NULL, -1); }
+  | tints ',' INT                  { $$ = b_ints_add(ps, $1, strtoll($3, NULL, 10)); }
+  | tints ',' '*'                  { $$ = b_ints_add(ps, $1, -1); }
+  ;
+
+/* ---- torch module dumps ---- */
+dump_module
+  : MODULE IDENT '{'               { b_dump_begin(ps, $2); }
+    PARAMS_OPEN dump_fields_p '}'
+    ATTRS_OPEN dump_fields_a '}'
+    METHODS_OPEN dump_methods '}'
+    SUBMODULES_OPEN dump_subs '}'
+    '}'                            { b_dump_end(ps); }
+  ;
+dump_fields_p: %empty | dump_fields_p FIELD { b_dump_field(ps, 0, $2.name, $2.raw); } ;
+dump_fields_a: %empty | dump_fields_a FIELD { b_dump_field(ps, 1, $2.name, $2.raw); } ;
+dump_methods: %empty | dump_methods dump_method ;
+dump_method: METHOD IDENT '{' graph withs '}' { b_dump_method(ps, $2, $4); } ;
+dump_subs: %empty | dump_subs dump_module ;
+
+/* ---- t2n module text ---- */
+t2n_text
+  : T2N_HEADER INT                 { CHECK(b_t2n_version(ps, $2, &@2)); }
+    weights_opt classes functions root_object
+  ;
+weights_opt: %empty | WEIGHTS STRING { CHECK(b_t2n_weights(ps, $2, &@2)); } ;
+classes: %empty | classes class ;
+class
+  : CLASS IDENT '{'                { CHECK(b_class_begin(ps, $2, &@2)); }
+    slots class_methods '}'
+  ;
+slots: %empty | slots SLOT type    { b_class_slot(ps, $2.kind, $2.name, $3); } ;
+class_methods: %empty | class_methods METHOD IDENT '{' graph withs '}' { b_class_method(ps, $3, $5); } ;
+functions: %empty | functions FUNCTION IDENT '{' graph withs '}' { CHECK(b_function(ps, $3, &@3, $5)); } ;
+root_object
+  : OBJ_ROOT                       { b_object_root(ps, $1); }
+    obj_fields '}'
+  ;
+obj_fields
+  : %empty
+  | obj_fields FIELD               { b_obj_field(ps, $2.name, $2.raw); }
+  | obj_fields OBJ_OPEN            { b_obj_open(ps, $2.name, $2.raw); }
+    obj_fields '}'                 { b_obj_close(ps); }
+  ;
+
+%%

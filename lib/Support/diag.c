@@ -1,0 +1,74 @@
+/* Diagnostics printed the way compilers print them:
+ *   file:line:col: error: message
+ *   <the source line>
+ *       ^
+ */
+#include "t2n/diag.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void t2n_diag_init(t2n_diag *d) {
+  d->out = stderr;
+  d->nerrors = 0;
+  d->remarks = 0;
+}
+
+static const char *sev_name(t2n_severity s) {
+  switch (s) {
+  case T2N_ERROR: return "error";
+  case T2N_WARNING: return "warning";
+  case T2N_REMARK: return "remark";
+  case T2N_NOTE: return "note";
+  }
+  return "error";
+}
+
+static void quote_line(FILE *out, const t2n_srcloc *loc) {
+  if (!loc->buf || loc->line <= 0) return;
+  const char *p = loc->buf, *end = loc->buf + loc->len;
+  for (int l = 1; l < loc->line && p < end; p++)
+    if (*p == '\n') l++;
+  if (p > end) return;
+  const char *e = memchr(p, '\n', (size_t)(end - p));
+  if (!e) e = end;
+  fwrite(p, 1, (size_t)(e - p), out);
+  fputc('\n', out);
+  int col = loc->col > 0 ? loc->col : 1;
+  for (int i = 1; i < col; i++) fputc(i - 1 < e - p && p[i - 1] == '\t' ? '\t' : ' ', out);
+  fputs("^\n", out);
+}
+
+void t2n_vreport(t2n_diag *d, t2n_severity sev, const t2n_srcloc *loc,
+                 const char *fmt, va_list ap) {
+  FILE *out = d && d->out ? d->out : stderr;
+  if (sev == T2N_REMARK && d && !d->remarks) return;
+  if (loc && loc->file) {
+    fprintf(out, "%s:", loc->file);
+    if (loc->line > 0) {
+      fprintf(out, "%d:", loc->line);
+      if (loc->col > 0) fprintf(out, "%d:", loc->col);
+    }
+    fputc(' ', out);
+  } else {
+    fputs("t2n: ", out);
+  }
+  fprintf(out, "%s: ", sev_name(sev));
+  vfprintf(out, fmt, ap);
+  fputc('\n', out);
+  if (loc) quote_line(out, loc);
+  if (sev == T2N_ERROR && d) d->nerrors++;
+}
+
+void t2n_report(t2n_diag *d, t2n_severity sev, const t2n_srcloc *loc,
+                const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  t2n_vreport(d, sev, loc, fmt, ap);
+  va_end(ap);
+}
+
+_Noreturn void t2n_fatal_internal(const char *file, int line, const char *msg) {
+  fprintf(stderr, "t2n: internal error at %s:%d: %s\n", file, line, msg);
+  abort();
+}
