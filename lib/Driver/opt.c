@@ -16,7 +16,7 @@ typedef struct opt_args {
   const char *input, *output, *method, *submodule, *diagnostics;
   const char **passes;
   int npasses;
-  int print_after_all, verify_each, time_passes, no_freeze;
+  int print_after_all, verify_each, time_passes, no_freeze, split_input;
   t2n_pass_options popts;
 } opt_args;
 
@@ -42,6 +42,7 @@ static void usage(FILE *out) {
         "  --resolvable=PATTERN                classes under PATTERN count as resolvable (repeatable)\n"
         "  --no-freeze                         -harden: inline unresolvable calls instead of freezing\n"
         "  --verify-each                       run the IR verifier after every pass\n"
+        "  --split-input-file                  treat each '// -----' separated chunk as its own input\n"
         "  --print-ir-after-all                print the IR to stderr after every pass\n"
         "  --time-passes                       print the time each pass took to stderr\n"
         "  --pass-remarks                      say why candidates a pass looked at were left alone\n"
@@ -134,6 +135,7 @@ static int parse_args(int argc, char **argv, opt_args *o, t2n_diag *d, int *exit
     }
     if (strcmp(a, "--print-ir-after-all") == 0) { o->print_after_all = 1; continue; }
     if (strcmp(a, "--verify-each") == 0) { o->verify_each = 1; continue; }
+    if (strcmp(a, "--split-input-file") == 0) { o->split_input = 1; continue; }
     if (strcmp(a, "--time-passes") == 0) { o->time_passes = 1; continue; }
     if (strcmp(a, "--pass-remarks") == 0) { d->remarks = 1; continue; }
     if (strcmp(a, "--no-freeze") == 0) { o->no_freeze = 1; continue; }
@@ -244,12 +246,116 @@ static void write_diagnostics(const char *path, const pass_stat *st, int n, int 
   fclose(f);
 }
 
+/* Runs the pass list on one module; returns 0 on success. The printed
+ * result is appended to *out. */
+static int run_passes(opt_args *o, t2n_module *m, t2n_diag *d, char **out, size_t *outlen) {
+  int errors0 = d->nerrors;
+  t2n_graph *g = o->npasses ? target_graph(m, o->method, d) : NULL;
+  if (o->npasses && !g) return 1;
+  pass_stat *st = calloc((size_t)o->npasses + 1, sizeof *st);
+  int froze = 0;
+  for (int i = 0; i < o->npasses; i++) {
+    const char *flag = o->passes[i];
+    char *bar = strchr(flag, '|');
+    char pick[128];
+    if (bar) {
+      if (o->no_freeze) snprintf(pick, sizeof pick, "%s", bar + 1);
+      else snprintf(pick, sizeof pick, "%.*s", (int)(bar - flag), flag);
+      flag = pick;
+    }
+    const t2n_pass_info *p = t2n_pass_lookup(flag);
+    if (!p) {
+      t2n_report(d, T2N_ERROR, NULL, "unknown pass '-%s'", flag);
+      break;
+    }
+    t2n_pass_ctx ctx = {m, g, d, &o->popts, 0, p->flag};
+    double t0 = now();
+    int err = p->run(&ctx);
+    st[i].flag = p->flag;
+    st[i].rewrites = ctx.rewrites;
+    st[i].secs = now() - t0;
+    if (strcmp(p->flag, "freeze") == 0 && !err) froze = 1;
+    if (o->time_passes)
+      fprintf(stderr, "t2n-opt: %-34s %9.3f ms  %d rewrites\n", p->flag, st[i].secs * 1e3, ctx.rewrites);
+    if (err || d->nerrors > errors0) break;
+    if (o->print_after_all) {
+      fprintf(stderr, "// -----// IR after -%s //----- //\n", p->flag);
+      t2n_print_module(stderr, m);
+    }
+    if (o->verify_each && t2n_verify_module(m, d)) {
+      t2n_report(d, T2N_ERROR, NULL, "the IR is invalid after -%s", p->flag);
+      break;
+    }
+  }
+  if (o->diagnostics && d->nerrors == errors0) write_diagnostics(o->diagnostics, st, o->npasses, froze, d);
+  free(st);
+  if (d->nerrors > errors0) return 1;
+  size_t n;
+  char *text = t2n_module_to_string(m, &n);
+  if (!text) return 1;
+  *out = realloc(*out, *outlen + n + 1);
+  memcpy(*out + *outlen, text, n);
+  *outlen += n;
+  (*out)[*outlen] = 0;
+  free(text);
+  return 0;
+}
+
+/* --split-input-file: each chunk between lines "// -----" is parsed on its
+ * own; the other chunks are blanked (newlines kept) so that line numbers in
+ * messages are those of the file. */
+static int run_split(opt_args *o, t2n_diag *d, char **out, size_t *outlen) {
+  char *buf;
+  size_t len;
+  if (!t2n_read_file(o->input, &buf, &len, d)) return 1;
+  const char *name = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
+  int rc = 0, first = 1;
+  size_t start = 0;
+  while (start <= len) {
+    size_t end = start;
+    for (;;) { /* find the next separator line */
+      const char *nl = memchr(buf + end, '\n', len - end);
+      size_t lend = nl ? (size_t)(nl - buf) : len;
+      if (lend - end >= 8 && strncmp(buf + end, "// -----", 8) == 0) break;
+      if (!nl) { end = len; break; }
+      end = lend + 1;
+    }
+    char *chunk = malloc(len + 1);
+    for (size_t i = 0; i < len; i++) chunk[i] = (i >= start && i < end) || buf[i] == '\n' ? buf[i] : ' ';
+    chunk[len] = 0;
+    if (!first) {
+      *out = realloc(*out, *outlen + 10);
+      memcpy(*out + *outlen, "// -----\n", 9);
+      *outlen += 9;
+    }
+    first = 0;
+    t2n_module *m = t2n_parse(chunk, len, name, d);
+    if (m) {
+      m->source = t2n_arena_strndup(m->arena, chunk, len);
+      m->source_len = len;
+      m->source_name = t2n_intern(m, name);
+      rc |= run_passes(o, m, d, out, outlen);
+      t2n_module_free(m);
+    } else {
+      rc = 1;
+    }
+    free(chunk);
+    if (end >= len) break;
+    const char *nl = memchr(buf + end, '\n', len - end);
+    start = nl ? (size_t)(nl - buf) + 1 : len + 1;
+  }
+  free(buf);
+  return rc;
+}
+
 int t2n_opt_main(int argc, char **argv) {
   t2n_diag d;
   t2n_diag_init(&d);
   opt_args o;
   memset(&o, 0, sizeof o);
   int exit_now = 0, rc = 1;
+  char *out = NULL;
+  size_t outlen = 0;
   if (!parse_args(argc, argv, &o, &d, &exit_now)) goto done;
   if (exit_now) {
     rc = 0;
@@ -257,58 +363,21 @@ int t2n_opt_main(int argc, char **argv) {
   }
   o.popts.freeze = !o.no_freeze;
   o.popts.method = o.method;
-  t2n_module *m = load(&o, &d);
-  if (!m) goto done;
-  t2n_graph *g = o.npasses ? target_graph(m, o.method, &d) : NULL;
-  if (o.npasses && !g) goto free_module;
-  pass_stat *st = calloc((size_t)o.npasses + 1, sizeof *st);
-  int froze = 0;
-  for (int i = 0; i < o.npasses; i++) {
-    const char *flag = o.passes[i];
-    char *bar = strchr(flag, '|');
-    char pick[128];
-    if (bar) {
-      snprintf(pick, sizeof pick, "%.*s", o.no_freeze ? (int)strlen(bar + 1) : (int)(bar - flag),
-               o.no_freeze ? bar + 1 : flag);
-      flag = pick;
-    }
-    const t2n_pass_info *p = t2n_pass_lookup(flag);
-    if (!p) {
-      t2n_report(&d, T2N_ERROR, NULL, "unknown pass '-%s'", flag);
-      break;
-    }
-    t2n_pass_ctx ctx = {m, g, &d, &o.popts, 0, p->flag};
-    double t0 = now();
-    int err = p->run(&ctx);
-    st[i].flag = p->flag;
-    st[i].rewrites = ctx.rewrites;
-    st[i].secs = now() - t0;
-    if (strcmp(p->flag, "freeze") == 0 && ctx.rewrites >= 0 && !err) froze = 1;
-    if (o.time_passes) fprintf(stderr, "t2n-opt: %-34s %9.3f ms  %d rewrites\n", p->flag, st[i].secs * 1e3, ctx.rewrites);
-    if (err || d.nerrors) break;
-    if (o.print_after_all) {
-      fprintf(stderr, "// -----// IR after -%s //----- //\n", p->flag);
-      t2n_print_module(stderr, m);
-    }
-    if (o.verify_each && t2n_verify_module(m, &d)) {
-      t2n_report(&d, T2N_ERROR, NULL, "the IR is invalid after -%s", p->flag);
-      break;
-    }
+  if (o.split_input) {
+    rc = run_split(&o, &d, &out, &outlen);
+  } else {
+    t2n_module *m = load(&o, &d);
+    if (!m) goto done;
+    rc = run_passes(&o, m, &d, &out, &outlen);
+    t2n_module_free(m);
   }
-  if (o.diagnostics && !d.nerrors) write_diagnostics(o.diagnostics, st, o.npasses, froze, &d);
-  free(st);
-  if (!d.nerrors) {
-    size_t n;
-    char *text = t2n_module_to_string(m, &n);
-    if (text && write_output(o.output, text, n, &d)) rc = 0;
-    free(text);
-  }
-free_module:
-  t2n_module_free(m);
+  /* Nothing is written when anything failed. */
+  if (rc == 0 && !write_output(o.output, out ? out : "", outlen, &d)) rc = 1;
 done:
+  free(out);
   for (int i = 0; i < o.npasses; i++) free((void *)o.passes[i]);
   free(o.passes);
   free(o.popts.resolvable);
   t2n_examples_free(&o.popts);
-  return rc;
+  return rc ? 1 : 0;
 }
