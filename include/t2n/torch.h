@@ -58,7 +58,9 @@ int t2n_torch_write_weights(t2n_torch *t, const char *path, t2n_diag *d);
 void *t2n_torch_weights_bytes(t2n_torch *t, size_t *len, t2n_diag *d);
 
 /* Import in one call: open, export the text and parse it with t2n_parse.
- * `display_name` names the input in messages (NULL: jit_path). When
+ * `weights_name` goes on the `weights` line; NULL means the archive's file
+ * name with its extension replaced by ".safetensors" (what
+ * `t2n-dump MODEL.jit -o MODEL.t2n` writes). When
  * `out` is non-NULL it receives the handle (for evaluation and weights;
  * the caller frees it), else the handle is freed. NULL after an error. */
 t2n_module *t2n_torch_load(const char *jit_path, const char *submodule,

@@ -568,8 +568,20 @@ t2n_module *t2n_torch_load(const char *jit_path, const char *submodule,
   if (out) *out = nullptr;
   t2n_torch *t = t2n_torch_open(jit_path, submodule, d);
   if (!t) return nullptr;
+  // Default weights name: what `t2n-dump MODEL.jit -o MODEL.t2n` writes.
+  std::string wname;
+  if (weights_name) {
+    wname = weights_name;
+  } else {
+    wname = jit_path;
+    size_t slash = wname.rfind('/');
+    if (slash != std::string::npos) wname = wname.substr(slash + 1);
+    size_t dot = wname.rfind('.');
+    if (dot != std::string::npos && dot > 0) wname.resize(dot);
+    wname += ".safetensors";
+  }
   size_t len = 0;
-  char *text = t2n_torch_export_text(t, weights_name, &len, d);
+  char *text = t2n_torch_export_text(t, wname.c_str(), &len, d);
   if (!text) {
     t2n_torch_free(t);
     return nullptr;
