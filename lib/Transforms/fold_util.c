@@ -1,0 +1,64 @@
+/* Helpers shared by the folding passes: inlining one block of a prim::If,
+ * replacing a node by values, and the list-mutation check that folds of list
+ * contents rely on. See fold_util.h. */
+#include "fold_util.h"
+
+#include <stddef.h>
+
+int t2n_fold_if(t2n_node *if_node, int block_index) {
+  if (!if_node || !if_node->parent || !t2n_node_is(if_node, "prim::If") || if_node->nblocks != 2 ||
+      block_index < 0 || block_index > 1)
+    return -1;
+  for (int k = 0; k < 2; k++)
+    if (if_node->blocks[k]->ret->ninputs != if_node->noutputs || if_node->blocks[k]->nparams) return -1;
+  t2n_block *b = if_node->blocks[block_index];
+  /* The block's nodes (and so the definitions of the values it returns, when
+   * they are its own) now come right before the If, which dominates every
+   * use of the If's outputs. */
+  t2n_splice_block_before(b, if_node);
+  for (int i = 0; i < if_node->noutputs; i++)
+    t2n_value_replace_all_uses(if_node->outputs[i], b->ret->inputs[i]);
+  /* Drops the returns' uses and the other block with its nodes and names. */
+  t2n_node_erase(if_node);
+  return 0;
+}
+
+void t2n_replace_node(t2n_node *n, t2n_value *const *repl) {
+  for (int i = 0; i < n->noutputs; i++)
+    if (repl[i]) t2n_value_replace_all_uses(n->outputs[i], repl[i]);
+  t2n_node_erase(n);
+}
+
+/* Users that read a list without changing it or keeping an alias to it.
+ * Anything with side effects is caught separately. */
+static int aliasing_user(const t2n_node *u) {
+  static const char *const kinds[] = {
+      "prim::ListConstruct", "prim::TupleConstruct", "prim::DictConstruct", "prim::Loop",
+      "prim::SetAttr", "aten::append", "aten::extend", "aten::insert", "aten::__setitem__",
+      "aten::_set_item", "aten::add_", "aten::mul_", "prim::CallMethod", "prim::CallFunction",
+      "aten::sort", "aten::reverse", "prim::fork", NULL};
+  for (int i = 0; kinds[i]; i++)
+    if (t2n_node_is(u, kinds[i])) return 1;
+  return 0;
+}
+
+int t2n_list_is_unmutated(const t2n_value *v, const char **why) {
+  for (int k = 0; k < v->nuses; k++) {
+    const t2n_node *u = v->uses[k].user;
+    if (t2n_node_is(u, "prim::Return")) {
+      /* Returned from the graph: fine (the caller gets its own copy of the
+       * facts). Returned from a nested block: it becomes an If/Loop output,
+       * an alias that could be mutated later. */
+      if (u->parent && u->parent->owner) {
+        if (why) *why = u->parent->owner->kind;
+        return 0;
+      }
+      continue;
+    }
+    if (t2n_node_has_side_effects(u) || aliasing_user(u)) {
+      if (why) *why = u->kind;
+      return 0;
+    }
+  }
+  return 1;
+}

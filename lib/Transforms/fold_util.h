@@ -1,0 +1,31 @@
+/* Private helpers shared by the folding passes of lib/Transforms (not part of
+ * the public API). */
+#ifndef T2N_TRANSFORMS_FOLD_UTIL_H
+#define T2N_TRANSFORMS_FOLD_UTIL_H
+
+#include "t2n/ir.h"
+
+/* Inlines block `block_index` (0: then, 1: else) of the prim::If `if_node`:
+ * its nodes move before the If, every use of the If's i-th output takes the
+ * block's i-th returned value, and the If (with the other block) is erased.
+ * The caller decides which block is taken; nothing here looks at the
+ * condition, and the effects of the dropped block are gone with it.
+ * Returns 0 on success; -1, changing nothing, when if_node is not a prim::If
+ * with two blocks that each return one value per If output, or block_index is
+ * not 0 or 1. */
+int t2n_fold_if(t2n_node *if_node, int block_index);
+
+/* Replaces every use of n's i-th output by repl[i] (NULL leaves an output
+ * alone; it must then be unused) and erases n. */
+void t2n_replace_node(t2n_node *n, t2n_value *const *repl);
+
+/* True when the list value `v` (typically a prim::ListConstruct output) can be
+ * read as having the elements it was built with wherever it is used: no user
+ * can mutate it or let it escape into an alias that could be mutated. A use
+ * that has side effects (aten::append, aten::_set_item, in-place ops, calls,
+ * python ops), that stores it in a container, passes it into a prim::Loop, or
+ * returns it from a block (aliasing it to an If/Loop output) makes it unsafe.
+ * On failure *why (when given) names the offending user. */
+int t2n_list_is_unmutated(const t2n_value *v, const char **why);
+
+#endif
