@@ -30,6 +30,7 @@ struct t2n_torch {
 struct t2n_torch_values {
   std::vector<std::string> names;
   std::vector<c10::IValue> values;
+  std::vector<char> is_self;  // input: a fresh deep copy of the loaded module
 };
 
 namespace t2n_torch_impl {

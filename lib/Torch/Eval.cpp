@@ -1,0 +1,1032 @@
+// Evaluate: build a torch::jit::Graph from a t2n graph node by node and run
+// it through torch's interpreter. Class types and `self` come from the loaded
+// archive; functions called through prim::CallFunction are built from the
+// t2n module's own function graphs.
+#include "TorchCommon.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/ir/constants.h>
+#include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <sstream>
+#include <unordered_map>
+
+using c10::IValue;
+using c10::TypePtr;
+using torch::jit::Graph;
+using torch::jit::Node;
+using torch::jit::Value;
+using namespace t2n_torch_impl;
+
+namespace {
+
+// An error in building or running, reported once at the API boundary.
+struct EvalError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void fail(const std::string &msg) { throw EvalError(msg); }
+
+// ---- literals: the value syntax of graph attributes and module text ----
+
+struct Literal {
+  const char *p, *e;
+  t2n_torch *t;
+
+  Literal(const char *s, size_t n, t2n_torch *t) : p(s), e(s + n), t(t) {}
+
+  void ws() {
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\n')) p++;
+  }
+  bool peek(char c) {
+    ws();
+    return p < e && *p == c;
+  }
+  bool eat(char c) {
+    if (!peek(c)) return false;
+    p++;
+    return true;
+  }
+  bool word(const char *w) {
+    ws();
+    size_t n = std::strlen(w);
+    if ((size_t)(e - p) >= n && std::strncmp(p, w, n) == 0) {
+      const char *q = p + n;
+      if (q < e && (std::isalnum((unsigned char)*q) || *q == '_')) return false;
+      p = q;
+      return true;
+    }
+    return false;
+  }
+  [[noreturn]] void bad(const char *what) {
+    fail(std::string("cannot read ") + what + " in value text '" + std::string(p, e) + "'");
+  }
+
+  std::string string_lit() {
+    ws();
+    if (p >= e || (*p != '"' && *p != '\'')) bad("a string");
+    char q = *p++;
+    std::string out;
+    while (p < e && *p != q) {
+      char c = *p++;
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
+      if (p >= e) bad("a string escape");
+      char x = *p++;
+      switch (x) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'a': out += '\a'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'v': out += '\v'; break;
+      case 'x': {
+        int v = 0;
+        for (int k = 0; k < 2 && p < e && std::isxdigit((unsigned char)*p); k++, p++)
+          v = v * 16 + (std::isdigit((unsigned char)*p) ? *p - '0' : (std::tolower(*p) - 'a' + 10));
+        out += (char)v;
+        break;
+      }
+      default:
+        // torch's octal escapes, computed on a signed char (digits may be
+        // below '0'): three characters, each a digit offset from '0'.
+        if ((x >= '0' - 7 && x <= '7') && p + 1 < e && x != '\\' && x != '\'' && x != '"') {
+          int v = (x - '0') * 64 + (p[0] - '0') * 8 + (p[1] - '0');
+          p += 2;
+          out += (char)(unsigned char)v;
+        } else {
+          out += x;
+        }
+      }
+    }
+    if (p >= e) bad("a string (unterminated)");
+    p++;
+    return out;
+  }
+
+  // A number: returns an int or a double IValue.
+  IValue number() {
+    ws();
+    const char *s = p;
+    if (p < e && (*p == '-' || *p == '+')) p++;
+    if (word("inf")) return IValue(*s == '-' ? -INFINITY : INFINITY);
+    if (word("nan")) return IValue(NAN);
+    bool is_float = false;
+    while (p < e && (std::isdigit((unsigned char)*p) || *p == '.' || *p == 'e' || *p == 'E' ||
+                     ((*p == '-' || *p == '+') && (p[-1] == 'e' || p[-1] == 'E')))) {
+      if (*p == '.' || *p == 'e' || *p == 'E') is_float = true;
+      p++;
+    }
+    std::string txt(s, p);
+    if (txt.empty() || txt == "-" || txt == "+") {
+      p = s;
+      bad("a number");
+    }
+    if (is_float) return IValue(std::strtod(txt.c_str(), nullptr));
+    return IValue((int64_t)std::strtoll(txt.c_str(), nullptr, 10));
+  }
+
+  static TypePtr strip_optional(const TypePtr &ty) {
+    if (ty && ty->kind() == c10::TypeKind::OptionalType)
+      return ty->expectRef<c10::OptionalType>().getElementType();
+    return ty;
+  }
+
+  // Reads one value; `ty` (may be null) guides lists and number kinds.
+  IValue value(TypePtr ty) {
+    ty = strip_optional(ty);
+    ws();
+    if (p >= e) bad("a value");
+    if (word("None")) return IValue();
+    if (word("True")) return coerce(IValue(true), ty);
+    if (word("False")) return coerce(IValue(false), ty);
+    if (*p == '"' || *p == '\'') {
+      std::string s = string_lit();
+      if (ty && ty->kind() == c10::TypeKind::DeviceObjType) return IValue(c10::Device(s));
+      return IValue(s);
+    }
+    if (word("torch.device")) {
+      if (!eat('(')) bad("torch.device(...)");
+      std::string s = string_lit();
+      if (!eat(')')) bad("torch.device(...)");
+      return IValue(c10::Device(s));
+    }
+    if (word("tensor")) {
+      if (!eat('(')) bad("tensor(...)");
+      std::string key = string_lit();
+      int depth = 1;  // skip ", TYPE)"
+      while (p < e && depth) {
+        if (*p == '(') depth++;
+        else if (*p == ')') depth--;
+        p++;
+      }
+      auto it = t->weight_index.find(key);
+      if (it == t->weight_index.end()) {
+        collect_weights(t);
+        it = t->weight_index.find(key);
+      }
+      if (it == t->weight_index.end()) fail("no tensor '" + key + "' in the weights");
+      return IValue(t->weights[it->second].second);
+    }
+    if (word("annotate")) {
+      if (!eat('(')) bad("annotate(...)");
+      int depth = 0;  // skip the type up to the top-level comma
+      while (p < e && !(depth == 0 && *p == ',')) {
+        if (*p == '(' || *p == '[') depth++;
+        else if (*p == ')' || *p == ']') depth--;
+        p++;
+      }
+      if (!eat(',')) bad("annotate(...)");
+      IValue v = value(ty);
+      if (!eat(')')) bad("annotate(...)");
+      return v;
+    }
+    if (*p == '[') {
+      p++;
+      TypePtr elt = ty && ty->kind() == c10::TypeKind::ListType
+                        ? ty->expectRef<c10::ListType>().getElementType()
+                        : nullptr;
+      std::vector<IValue> items;
+      if (!eat(']')) {
+        do items.push_back(value(elt));
+        while (eat(','));
+        if (!eat(']')) bad("a list");
+      }
+      if (!elt) {
+        elt = c10::IntType::get();
+        if (!items.empty()) {
+          const IValue &f = items[0];
+          elt = f.isDouble() ? (TypePtr)c10::FloatType::get()
+                : f.isBool() ? (TypePtr)c10::BoolType::get()
+                : f.isString() ? (TypePtr)c10::StringType::get()
+                : f.isTensor() ? (TypePtr)c10::TensorType::get()
+                : f.isInt() ? (TypePtr)c10::IntType::get()
+                : (TypePtr)c10::AnyType::get();
+        }
+      }
+      c10::impl::GenericList l(elt);
+      for (auto &v : items) l.push_back(coerce(v, elt));
+      return IValue(l);
+    }
+    if (*p == '(') {
+      p++;
+      std::vector<TypePtr> elts;
+      if (ty && ty->kind() == c10::TypeKind::TupleType) {
+        auto el = ty->expectRef<c10::TupleType>().elements();
+        elts.assign(el.begin(), el.end());
+      }
+      std::vector<IValue> items;
+      if (!eat(')')) {
+        do {
+          if (peek(')')) break;  // (x,)
+          items.push_back(value(items.size() < elts.size() ? elts[items.size()] : nullptr));
+        } while (eat(','));
+        if (!eat(')')) bad("a tuple");
+      }
+      return IValue(c10::ivalue::Tuple::create(std::move(items)));
+    }
+    if (*p == '{') {
+      // {1.5}: a 0-dim tensor as the graph printer writes one; else a dict
+      if (ty && ty->kind() == c10::TypeKind::TensorType) {
+        p++;
+        IValue n = number();
+        if (!eat('}')) bad("a tensor literal");
+        auto tt = ty->cast<c10::TensorType>();
+        std::optional<at::ScalarType> st = tt ? tt->scalarType() : std::nullopt;
+        at::Tensor r = n.isDouble() ? at::scalar_tensor(n.toDouble(), at::kDouble)
+                                    : at::scalar_tensor(n.toInt(), at::kLong);
+        if (st) r = r.to(*st);
+        else if (n.isDouble()) r = r.to(at::kDouble);
+        return IValue(r);
+      }
+      p++;
+      TypePtr kt = c10::StringType::get(), vt = nullptr;
+      if (ty && ty->kind() == c10::TypeKind::DictType) {
+        kt = ty->expectRef<c10::DictType>().getKeyType();
+        vt = ty->expectRef<c10::DictType>().getValueType();
+      }
+      std::vector<std::pair<IValue, IValue>> kvs;
+      if (!eat('}')) {
+        do {
+          IValue k = value(kt);
+          if (!eat(':')) bad("a dict");
+          kvs.emplace_back(k, value(vt));
+        } while (eat(','));
+        if (!eat('}')) bad("a dict");
+      }
+      if (!vt) vt = kvs.empty() ? (TypePtr)c10::AnyType::get() : kvs[0].second.type();
+      if (!kvs.empty() && !(ty && ty->kind() == c10::TypeKind::DictType)) kt = kvs[0].first.type();
+      c10::impl::GenericDict dct(kt, vt);
+      for (auto &kv : kvs) dct.insert(kv.first, kv.second);
+      return IValue(dct);
+    }
+    if (*p == '<') bad("an opaque value");
+    IValue n = number();
+    return coerce(n, ty);
+  }
+
+  static IValue coerce(const IValue &v, const TypePtr &ty) {
+    if (!ty) return v;
+    switch (ty->kind()) {
+    case c10::TypeKind::BoolType:
+      if (v.isInt()) return IValue(v.toInt() != 0);
+      break;
+    case c10::TypeKind::FloatType:
+      if (v.isInt()) return IValue((double)v.toInt());
+      break;
+    case c10::TypeKind::IntType:
+      if (v.isBool()) return IValue((int64_t)v.toBool());
+      break;
+    default:
+      break;
+    }
+    return v;
+  }
+};
+
+IValue parse_value(const char *raw, t2n_torch *t, const TypePtr &ty) {
+  Literal l(raw, std::strlen(raw), t);
+  IValue v = l.value(ty);
+  l.ws();
+  if (l.p != l.e) fail(std::string("unexpected text after the value in '") + raw + "'");
+  return v;
+}
+
+// ---- building torch graphs from t2n graphs ----
+
+struct Builder {
+  t2n_torch *t;
+  t2n_module *m;
+  std::unordered_map<const t2n_graph *, torch::jit::Function *> functions;
+  std::vector<const t2n_graph *> building;
+  bool tuple_outputs = false;  // set by build() when it packed the outputs
+  static inline unsigned counter = 0;
+
+  Builder(t2n_torch *t, t2n_module *m) : t(t), m(m) {}
+
+  std::shared_ptr<torch::jit::CompilationUnit> module_cu() {
+    if (!t->has_module) return nullptr;
+    return t->module._ivalue()->compilation_unit();
+  }
+
+  TypePtr named_type(const std::string &q) {
+    auto cu = module_cu();
+    if (cu) {
+      if (auto c = cu->get_class(c10::QualifiedName(q))) return c;
+      if (auto nt = cu->get_type(c10::QualifiedName(q))) return nt;
+    }
+    if (auto c = t->cu->get_class(c10::QualifiedName(q))) return c;
+    fail("class " + q + " is not known to torch" +
+         (t->has_module ? std::string(" (not in ") + t->path + ")"
+                        : std::string(" (load the .jit to evaluate module graphs)")));
+  }
+
+  TypePtr type(const t2n_type *ty) {
+    if (!ty) return c10::AnyType::get();
+    auto elem = [&](int i) { return type(ty->elems[i]); };
+    std::string name = ty->name ? ty->name : "";
+    switch (ty->kind) {
+    case T2N_TY_TENSOR:
+      return c10::TensorType::get();
+    case T2N_TY_SCALAR: {
+      static const std::unordered_map<std::string, std::function<TypePtr()>> leaves = {
+          {"int", [] { return c10::IntType::get(); }},
+          {"float", [] { return c10::FloatType::get(); }},
+          {"bool", [] { return c10::BoolType::get(); }},
+          {"str", [] { return c10::StringType::get(); }},
+          {"complex", [] { return c10::ComplexType::get(); }},
+          {"NoneType", [] { return c10::NoneType::get(); }},
+          {"Device", [] { return c10::DeviceObjType::get(); }},
+          {"Stream", [] { return c10::StreamObjType::get(); }},
+          {"Generator", [] { return c10::GeneratorType::get(); }},
+          {"Scalar", [] { return c10::NumberType::get(); }},
+          {"number", [] { return c10::NumberType::get(); }},
+          {"Any", [] { return c10::AnyType::get(); }},
+          {"SymInt", [] { return c10::IntType::get(); }},
+          {"SymFloat", [] { return c10::FloatType::get(); }},
+          {"SymBool", [] { return c10::BoolType::get(); }},
+          {"Capsule", [] { return c10::CapsuleType::get(); }},
+          {"ScalarType", [] { return c10::IntType::get(); }},
+          {"Layout", [] { return c10::IntType::get(); }},
+          {"MemoryFormat", [] { return c10::IntType::get(); }},
+          {"QScheme", [] { return c10::IntType::get(); }},
+          {"Storage", [] { return c10::StorageType::get(); }},
+          {"AnyEnumType", [] { return c10::AnyEnumType::get(); }},
+          {"AnyClassType", [] { return c10::AnyClassType::get(); }},
+          {"AnyListType", [] { return c10::AnyListType::get(); }},
+          {"AnyTupleType", [] { return c10::AnyTupleType::get(); }},
+          {"list", [] { return c10::AnyListType::get(); }},
+          {"tuple", [] { return c10::AnyTupleType::get(); }},
+      };
+      auto it = leaves.find(name);
+      if (it != leaves.end()) return it->second();
+      fail("type " + std::string(ty->text) + " is not supported by the torch backend");
+    }
+    case T2N_TY_LIST:
+      return c10::ListType::create(elem(0));
+    case T2N_TY_OPTIONAL:
+      return c10::OptionalType::create(elem(0));
+    case T2N_TY_TUPLE: {
+      std::vector<TypePtr> el;
+      for (int i = 0; i < ty->nelems; i++) el.push_back(elem(i));
+      if (ty->field_names) {
+        std::vector<std::string> names;
+        for (int i = 0; i < ty->nelems; i++) names.push_back(ty->field_names[i]);
+        return c10::TupleType::createNamed(std::nullopt, names, el);
+      }
+      return c10::TupleType::create(el);
+    }
+    case T2N_TY_DICT:
+      return c10::DictType::create(elem(0), elem(1));
+    case T2N_TY_UNION: {
+      std::vector<TypePtr> el;
+      for (int i = 0; i < ty->nelems; i++) el.push_back(elem(i));
+      return c10::UnionType::create(el);
+    }
+    case T2N_TY_GENERIC:
+      if (name == "Future" && ty->nelems == 1) return c10::FutureType::create(elem(0));
+      if (name == "RRef" && ty->nelems == 1) return c10::RRefType::create(elem(0));
+      if (name == "Await" && ty->nelems == 1) return c10::AwaitType::create(elem(0));
+      if (name == "NamedTuple") {
+        std::vector<TypePtr> el;
+        std::vector<std::string> names;
+        for (int i = 0; i < ty->nelems; i++) {
+          el.push_back(elem(i));
+          names.push_back(ty->field_names ? ty->field_names[i] : "_" + std::to_string(i));
+        }
+        return c10::TupleType::createNamed(std::nullopt, names, el);
+      }
+      fail("type " + std::string(ty->text) + " is not supported by the torch backend");
+    case T2N_TY_CLASS:
+      return named_type(name.empty() ? ty->text : name);
+    }
+    fail("unknown type kind");
+  }
+
+  torch::jit::Function *function_for(const char *short_name) {
+    if (!m) fail(std::string("prim::CallFunction of '") + short_name + "' needs the module's functions");
+    t2n_function *f = t2n_module_function_by_short_name(m, short_name);
+    if (!f) fail(std::string("no function named '") + short_name + "' in the module");
+    auto it = functions.find(f->graph);
+    if (it != functions.end()) return it->second;
+    for (const t2n_graph *g : building)
+      if (g == f->graph) fail(std::string("recursive call of function ") + f->name);
+    building.push_back(f->graph);
+    bool saved = tuple_outputs;
+    std::shared_ptr<Graph> g = build(f->graph, nullptr, nullptr);
+    tuple_outputs = saved;
+    building.pop_back();
+    std::string q = std::string("__t2n_eval") + std::to_string(counter++) + "." + f->name;
+    torch::jit::Function *fn = t->cu->create_function(c10::QualifiedName(q), g);
+    functions[f->graph] = fn;
+    return fn;
+  }
+
+  using ValueMap = std::unordered_map<const t2n_value *, Value *>;
+
+  Value *lookup(ValueMap &vm, const t2n_value *v) {
+    auto it = vm.find(v);
+    if (it == vm.end()) fail(std::string("value %") + (v->name ? v->name : "?") + " is used before it is defined");
+    return it->second;
+  }
+
+  static void set_name(Value *v, const char *name) {
+    if (!name || !*name) return;
+    bool numeric = true;
+    for (const char *c = name; *c; c++)
+      if (!std::isdigit((unsigned char)*c)) numeric = false;
+    if (numeric) return;
+    try {
+      v->setDebugName(name);
+    } catch (...) {
+    }
+  }
+
+  void set_attr(Node *n, const t2n_attr &a, const t2n_node *tn) {
+    c10::Symbol s = c10::Symbol::attr(a.name);
+    switch (a.kind) {
+    case T2N_ATTR_INT: n->i_(s, a.i); return;
+    case T2N_ATTR_FLOAT: n->f_(s, a.f); return;
+    case T2N_ATTR_STRING: n->s_(s, std::string(a.s, a.slen)); return;
+    default: break;
+    }
+    IValue v = parse_value(a.raw, t, nullptr);
+    if (v.isTensor()) {
+      n->t_(s, v.toTensor());
+    } else if (v.isList()) {
+      auto l = v.toList();
+      auto et = l.elementType();
+      if (et->kind() == c10::TypeKind::IntType) n->is_(s, v.toIntVector());
+      else if (et->kind() == c10::TypeKind::FloatType) n->fs_(s, v.toDoubleVector());
+      else if (et->kind() == c10::TypeKind::StringType) {
+        std::vector<std::string> ss;
+        for (const IValue &x : v.toListRef()) ss.push_back(x.toStringRef());
+        n->ss_(s, ss);
+      } else {
+        n->ival_(s, v);
+      }
+    } else {
+      n->ival_(s, v);
+    }
+  }
+
+  void build_constant(const t2n_node *tn, torch::jit::Block *b, ValueMap &vm) {
+    const t2n_value *out = tn->outputs[0];
+    const t2n_attr *fname = t2n_node_attr(tn, "name");
+    if (fname && out->type && t2n_type_is(out->type, "Function")) {
+      torch::jit::Function *fn = function_for(fname->s ? fname->s : fname->raw);
+      Node *n = b->owningGraph()->create(c10::prim::Constant, 1);
+      n->s_(c10::attr::name, fn->name());
+      n->output()->setType(c10::FunctionType::create(fn));
+      b->appendNode(n);
+      vm[out] = n->output();
+      return;
+    }
+    TypePtr ty = type(out->type);
+    const t2n_attr *val = t2n_node_attr(tn, "value");
+    IValue v;
+    if (val) v = parse_value(val->raw, t, ty);
+    if (v.isNone() && ty->kind() != c10::TypeKind::NoneType) {
+      // prim::Constant() of an Optional type: keep the declared type
+      Node *n = b->owningGraph()->create(c10::prim::Constant, 1);
+      n->output()->setType(c10::NoneType::get());
+      b->appendNode(n);
+      vm[out] = n->output();
+      return;
+    }
+    Graph &g = *b->owningGraph();
+    torch::jit::WithInsertPoint guard(b);
+    std::optional<Value *> r = torch::jit::tryInsertConstant(g, v);
+    if (!r) fail(std::string("cannot make a torch constant of %") + out->name + " = " +
+                 (val ? val->raw : "None"));
+    vm[out] = *r;
+  }
+
+  void build_block(const t2n_block *tb, torch::jit::Block *b, ValueMap &vm) {
+    Graph *g = b->owningGraph();
+    for (const t2n_node *tn = tb->first; tn; tn = tn->next) {
+      if (tn->pyop_args) fail(std::string("python operator ") + tn->kind + " cannot be evaluated");
+      if (tn->subgraph) fail(std::string("node ") + tn->kind + " with a subgraph cannot be evaluated yet");
+      if (t2n_node_is(tn, "prim::Constant") && tn->noutputs == 1) {
+        build_constant(tn, b, vm);
+        set_name(vm[tn->outputs[0]], tn->outputs[0]->name);
+        continue;
+      }
+      Node *n = g->create(c10::Symbol::fromQualString(tn->kind), tn->noutputs);
+      for (int i = 0; i < tn->ninputs; i++) n->addInput(lookup(vm, tn->inputs[i]));
+      for (int i = 0; i < tn->nattrs; i++) set_attr(n, tn->attrs[i], tn);
+      for (int i = 0; i < tn->noutputs; i++) {
+        Value *o = n->output(i);
+        o->setType(type(tn->outputs[i]->type));
+        set_name(o, tn->outputs[i]->name);
+        vm[tn->outputs[i]] = o;
+      }
+      b->appendNode(n);
+      for (int k = 0; k < tn->nblocks; k++) {
+        const t2n_block *tsb = tn->blocks[k];
+        torch::jit::Block *sb = n->addBlock();
+        for (int i = 0; i < tsb->nparams; i++) {
+          Value *p = sb->addInput();
+          p->setType(type(tsb->params[i]->type));
+          set_name(p, tsb->params[i]->name);
+          vm[tsb->params[i]] = p;
+        }
+        build_block(tsb, sb, vm);
+      }
+    }
+    if (tb->ret)
+      for (int i = 0; i < tb->ret->ninputs; i++) b->registerOutput(lookup(vm, tb->ret->inputs[i]));
+  }
+
+  // Builds g; `extra` (may be null) becomes one more graph output.
+  std::shared_ptr<Graph> build(const t2n_graph *tg, const t2n_value *extra, ValueMap *out_map) {
+    auto g = std::make_shared<Graph>();
+    ValueMap vm;
+    const t2n_block *top = tg->top;
+    for (int i = 0; i < top->nparams; i++) {
+      Value *p = g->addInput();
+      p->setType(type(top->params[i]->type));
+      set_name(p, top->params[i]->name);
+      vm[top->params[i]] = p;
+    }
+    build_block(top, g->block(), vm);
+    if (extra) {
+      // Only the value asked for: a graph run as a function has one output.
+      while (!g->outputs().empty()) g->eraseOutput(g->outputs().size() - 1);
+      g->registerOutput(lookup(vm, extra));
+    } else if (g->outputs().size() != 1) {
+      // Several (or no) outputs travel as one tuple; run_graph unpacks it.
+      Node *tup = g->createTuple(g->outputs());
+      g->appendNode(tup);
+      while (!g->outputs().empty()) g->eraseOutput(g->outputs().size() - 1);
+      g->registerOutput(tup->output());
+      tuple_outputs = true;
+    }
+    if (out_map) *out_map = vm;
+    return g;
+  }
+};
+
+// ---- inputs ----
+
+std::string strip_suffix(const std::string &n) {
+  size_t dot = n.rfind('.');
+  if (dot == std::string::npos || dot + 1 == n.size()) return n;
+  for (size_t i = dot + 1; i < n.size(); i++)
+    if (!std::isdigit((unsigned char)n[i])) return n;
+  return n.substr(0, dot);
+}
+
+at::ScalarType scalar_type_of(t2n_dtype dt) {
+  if (dt == T2N_DT_UNKNOWN) return at::kFloat;
+  return static_cast<at::ScalarType>((int)dt);  // same numbering as torch
+}
+
+IValue make_tensor(const t2n_example *ex, const t2n_type *ty, at::Generator &gen) {
+  at::ScalarType st;
+  std::vector<int64_t> sizes;
+  if (ex) {
+    st = scalar_type_of(ex->dtype);
+    sizes.assign(ex->sizes, ex->sizes + ex->rank);
+  } else {
+    st = scalar_type_of(ty->dtype);
+    sizes.assign(ty->sizes, ty->sizes + ty->rank);
+  }
+  auto opts = at::TensorOptions().dtype(st);
+  if (ex && ex->data) {
+    at::Tensor r = at::empty(sizes, opts);
+    size_t nbytes = r.numel() * r.element_size();
+    if (nbytes != ex->nbytes)
+      fail(std::string("example input '") + ex->name + "' has " + std::to_string(ex->nbytes) +
+           " bytes of data, its shape needs " + std::to_string(nbytes));
+    if (nbytes) std::memcpy(r.data_ptr(), ex->data, nbytes);
+    return IValue(r);
+  }
+  if (at::isFloatingType(st) || at::isComplexType(st))
+    return IValue(at::randn(sizes, gen, opts.dtype(at::kDouble)).to(st));
+  if (st == at::kBool) return IValue(at::randint(0, 2, sizes, gen, opts.dtype(at::kLong)).to(st));
+  return IValue(at::randint(0, 10, sizes, gen, opts.dtype(at::kLong)).to(st));
+}
+
+bool complete_tensor_type(const t2n_type *ty) {
+  if (!ty || ty->kind != T2N_TY_TENSOR || ty->rank < 0 || ty->dtype == T2N_DT_UNKNOWN) return false;
+  for (int i = 0; i < ty->rank; i++)
+    if (ty->sizes[i] < 0) return false;
+  return true;
+}
+
+IValue fresh_copy(t2n_torch *t, const IValue &v, bool is_self) {
+  if (is_self) return IValue(t->module.deepcopy()._ivalue());
+  if (v.isTensor()) return IValue(v.toTensor().clone());
+  if (v.isList() || v.isTuple() || v.isGenericDict() || v.isObject()) return v.deepcopy();
+  return v;
+}
+
+// ---- comparing and printing ----
+
+struct Compare {
+  double atol;
+  double max_diff = 0;
+  std::string why;
+
+  bool fail_with(const std::string &path, const std::string &msg) {
+    if (why.empty()) why = path + ": " + msg;
+    return false;
+  }
+
+  static std::string shape(const at::Tensor &t) {
+    std::string s = "[";
+    for (int64_t i = 0; i < t.dim(); i++) s += (i ? ", " : "") + std::to_string(t.size(i));
+    return s + "]";
+  }
+
+  bool values(const IValue &a, const IValue &b, const std::string &path) {
+    if (a.isTensor() && b.isTensor()) {
+      const at::Tensor &x = a.toTensor(), &y = b.toTensor();
+      if (x.defined() != y.defined()) return fail_with(path, "one tensor is undefined");
+      if (!x.defined()) return true;
+      if (x.sizes() != y.sizes()) return fail_with(path, "shape " + shape(x) + " vs " + shape(y));
+      if (x.scalar_type() != y.scalar_type())
+        return fail_with(path, std::string("dtype ") + c10::toString(x.scalar_type()) + " vs " +
+                                   c10::toString(y.scalar_type()));
+      if (x.numel() == 0) return true;
+      if (at::isFloatingType(x.scalar_type()) || at::isComplexType(x.scalar_type())) {
+        at::Tensor xd = x.detach().to(at::kCPU), yd = y.detach().to(at::kCPU);
+        if (at::isComplexType(x.scalar_type())) {
+          xd = at::view_as_real(xd.resolve_conj());
+          yd = at::view_as_real(yd.resolve_conj());
+        }
+        xd = xd.to(at::kDouble);
+        yd = yd.to(at::kDouble);
+        at::Tensor nx = at::isnan(xd), ny = at::isnan(yd);
+        if (!at::equal(nx, ny)) return fail_with(path, "NaNs at different places");
+        at::Tensor d = at::where(nx, at::zeros_like(xd), (xd - yd).abs());
+        // equal infinities give nan differences
+        d = at::where(at::isnan(d), at::zeros_like(d), d);
+        at::Tensor infx = at::isinf(xd), infy = at::isinf(yd);
+        if (!at::equal(infx, infy) || !at::equal(at::where(infx, xd, at::zeros_like(xd)),
+                                                 at::where(infy, yd, at::zeros_like(yd))))
+          return fail_with(path, "infinities differ");
+        double md = d.max().item<double>();
+        if (md > max_diff) max_diff = md;
+        if (md > atol) {
+          char buf[128];
+          std::snprintf(buf, sizeof buf, "max abs diff %.9g > %.3g", md, atol);
+          return fail_with(path, buf);
+        }
+        return true;
+      }
+      if (!at::equal(x, y)) return fail_with(path, "values differ");
+      return true;
+    }
+    if (a.isDouble() && b.isDouble()) {
+      double x = a.toDouble(), y = b.toDouble();
+      if (std::isnan(x) && std::isnan(y)) return true;
+      if (x == y) return true;
+      double d = std::fabs(x - y);
+      if (d > max_diff) max_diff = d;
+      if (!(d <= atol)) {
+        char buf[128];
+        std::snprintf(buf, sizeof buf, "%.17g vs %.17g", x, y);
+        return fail_with(path, buf);
+      }
+      return true;
+    }
+    if (a.tagKind() != b.tagKind())
+      return fail_with(path, "kind " + a.tagKind() + " vs " + b.tagKind());
+    if (a.isTuple() || a.isList()) {
+      std::vector<IValue> xs, ys;
+      if (a.isTuple()) {
+        auto ex = a.toTupleRef().elements(), ey = b.toTupleRef().elements();
+        xs.assign(ex.begin(), ex.end());
+        ys.assign(ey.begin(), ey.end());
+      } else {
+        xs = a.toListRef().vec();
+        ys = b.toListRef().vec();
+      }
+      if (xs.size() != ys.size())
+        return fail_with(path, std::to_string(xs.size()) + " vs " + std::to_string(ys.size()) + " elements");
+      bool ok = true;
+      for (size_t i = 0; i < xs.size(); i++) ok &= values(xs[i], ys[i], path + "[" + std::to_string(i) + "]");
+      return ok;
+    }
+    if (a.isGenericDict()) {
+      auto x = a.toGenericDict(), y = b.toGenericDict();
+      if (x.size() != y.size()) return fail_with(path, "dict sizes differ");
+      bool ok = true;
+      for (const auto &kv : x) {
+        auto it = y.find(kv.key());
+        if (it == y.end()) return fail_with(path, "dict keys differ");
+        std::ostringstream k;
+        k << kv.key();
+        ok &= values(kv.value(), it->value(), path + "[" + k.str() + "]");
+      }
+      return ok;
+    }
+    if (a.isObject() || a.isCapsule() || a.isFuture()) return true;
+    if (a.isNone()) return true;
+    if (a.isInt() || a.isBool() || a.isString() || a.isDevice()) {
+      if (a == b) return true;
+      std::ostringstream x, y;
+      x << a;
+      y << b;
+      return fail_with(path, x.str() + " vs " + y.str());
+    }
+    return true;
+  }
+};
+
+void print_value(std::ostream &os, const IValue &v) {
+  if (v.isTensor()) {
+    const at::Tensor &t = v.toTensor();
+    if (!t.defined()) {
+      os << "<undefined tensor>";
+      return;
+    }
+    os << tensor_type_text(t) << " [";
+    at::Tensor f = t.detach().to(at::kCPU).contiguous().reshape({-1});
+    int64_t n = f.numel(), shown = std::min<int64_t>(n, 64);
+    bool fl = at::isFloatingType(t.scalar_type());
+    at::Tensor d = fl ? f.to(at::kDouble) : (t.scalar_type() == at::kBool ? f.to(at::kLong) : f.to(at::kLong));
+    for (int64_t i = 0; i < shown; i++) {
+      if (i) os << ", ";
+      if (fl) os << format_double(d[i].item<double>());
+      else os << d[i].item<int64_t>();
+    }
+    if (shown < n) os << ", ... (" << n << " values)";
+    os << "]";
+    return;
+  }
+  if (v.isDouble()) {
+    os << format_double(v.toDouble());
+    return;
+  }
+  if (v.isTuple() || v.isList()) {
+    std::vector<IValue> xs;
+    if (v.isTuple()) {
+      auto e = v.toTupleRef().elements();
+      xs.assign(e.begin(), e.end());
+    } else {
+      xs = v.toListRef().vec();
+    }
+    os << (v.isTuple() ? "(" : "[");
+    for (size_t i = 0; i < xs.size(); i++) {
+      if (i) os << ", ";
+      print_value(os, xs[i]);
+    }
+    if (v.isTuple() && xs.size() == 1) os << ",";
+    os << (v.isTuple() ? ")" : "]");
+    return;
+  }
+  if (v.isObject()) {
+    os << "<" << v.toObjectRef().type()->name()->qualifiedName() << " object>";
+    return;
+  }
+  os << v;
+}
+
+void flatten_tensors(const IValue &v, const std::string &key,
+                     std::vector<std::pair<std::string, at::Tensor>> &out) {
+  if (v.isTensor()) {
+    if (v.toTensor().defined()) out.emplace_back(key, v.toTensor());
+  } else if (v.isDouble()) {
+    out.emplace_back(key, at::scalar_tensor(v.toDouble(), at::kDouble));
+  } else if (v.isBool()) {
+    out.emplace_back(key, at::scalar_tensor(v.toBool(), at::kBool));
+  } else if (v.isInt()) {
+    out.emplace_back(key, at::scalar_tensor(v.toInt(), at::kLong));
+  } else if (v.isTuple()) {
+    auto e = v.toTupleRef().elements();
+    for (size_t i = 0; i < e.size(); i++) flatten_tensors(e[i], key + "." + std::to_string(i), out);
+  } else if (v.isList()) {
+    auto e = v.toListRef();
+    for (size_t i = 0; i < e.size(); i++) flatten_tensors(e[i], key + "." + std::to_string(i), out);
+  }
+}
+
+std::vector<IValue> run_graph(t2n_torch *t, const std::shared_ptr<Graph> &g,
+                              const t2n_torch_values *inputs, bool tuple_outputs) {
+  static bool configured = false;
+  if (!configured) {
+    // Run graphs as written: no executor optimizations, no profiling runs.
+    torch::jit::setGraphExecutorOptimize(false);
+    configured = true;
+  }
+  at::NoGradGuard no_grad;
+  torch::jit::Stack stack;
+  for (size_t i = 0; i < inputs->values.size(); i++)
+    stack.push_back(fresh_copy(t, inputs->values[i], inputs->is_self[i]));
+  if (stack.size() != g->inputs().size())
+    fail("the graph has " + std::to_string(g->inputs().size()) + " inputs, " +
+         std::to_string(stack.size()) + " were given");
+  torch::jit::GraphFunction fn(c10::QualifiedName("__t2n_eval.graph"), g, nullptr,
+                               torch::jit::ExecutorExecutionMode::SIMPLE);
+  fn.run(stack);
+  if (tuple_outputs && stack.size() == 1 && stack[0].isTuple()) {
+    auto el = stack[0].toTupleRef().elements();
+    return std::vector<IValue>(el.begin(), el.end());
+  }
+  return std::vector<IValue>(stack.begin(), stack.end());
+}
+
+template <class F> auto guarded(t2n_diag *d, const char *what, F &&f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const EvalError &e) {
+    error(d, "%s: %s", what, e.what());
+  } catch (const std::exception &e) {
+    error(d, "%s: %s", what, brief(e).c_str());
+  } catch (...) {
+    error(d, "%s: unknown failure in libtorch", what);
+  }
+  return decltype(f())();
+}
+
+}  // namespace
+
+extern "C" {
+
+t2n_torch_values *t2n_torch_make_inputs(t2n_torch *t, const t2n_graph *g, const t2n_example *ex,
+                                        int nex, uint64_t seed, t2n_diag *d) {
+  return guarded(d, "making example inputs", [&]() -> t2n_torch_values * {
+    std::unique_ptr<t2n_torch_values> vs(new t2n_torch_values());
+    at::Generator gen = at::detail::createCPUGenerator(seed);
+    const t2n_block *top = g->top;
+    for (int i = 0; i < top->nparams; i++) {
+      const t2n_value *p = top->params[i];
+      std::string name = p->name ? p->name : std::to_string(i);
+      vs->names.push_back(name);
+      const t2n_type *ty = p->type;
+      if (i == 0 && ty && ty->kind == T2N_TY_CLASS) {
+        if (!t || !t->has_module)
+          fail("graph input %" + name + " is a module object; evaluating needs the .jit");
+        vs->values.push_back(IValue());
+        vs->is_self.push_back(1);
+        continue;
+      }
+      vs->is_self.push_back(0);
+      const t2n_example *e = nullptr;
+      for (int k = 0; k < nex && !e; k++)
+        if (ex[k].name && name == ex[k].name) e = &ex[k];
+      for (int k = 0; k < nex && !e; k++)
+        if (ex[k].name && strip_suffix(name) == ex[k].name) e = &ex[k];
+      std::string tytext = ty && ty->text ? ty->text : "?";
+      if (e && e->is_tensor) {
+        vs->values.push_back(make_tensor(e, ty, gen));
+      } else if (e && e->is_scalar_value) {
+        if (ty && t2n_type_is(ty, "bool")) vs->values.push_back(IValue(e->ival != 0));
+        else if (ty && t2n_type_is(ty, "float"))
+          vs->values.push_back(IValue(e->scalar_is_float ? e->fval : (double)e->ival));
+        else if (ty && t2n_type_is_tensor(ty)) {
+          at::Tensor r = e->scalar_is_float ? at::scalar_tensor(e->fval, at::kFloat)
+                                            : at::scalar_tensor(e->ival, at::kLong);
+          vs->values.push_back(IValue(r));
+        } else if (e->scalar_is_float) vs->values.push_back(IValue(e->fval));
+        else vs->values.push_back(IValue(e->ival));
+      } else if (complete_tensor_type(ty)) {
+        vs->values.push_back(make_tensor(nullptr, ty, gen));
+      } else if (ty && (ty->kind == T2N_TY_OPTIONAL || t2n_type_is(ty, "NoneType"))) {
+        vs->values.push_back(IValue());
+      } else {
+        fail("no example input for graph input %" + name + " : " + tytext +
+             " (give --input-shape, --input-value or --example-inputs)");
+      }
+    }
+    return vs.release();
+  });
+}
+
+t2n_torch_values *t2n_torch_run(t2n_torch *t, t2n_module *m, t2n_graph *g,
+                                const t2n_torch_values *inputs, t2n_diag *d) {
+  return guarded(d, "evaluating the graph with libtorch", [&]() -> t2n_torch_values * {
+    if (!t) fail("no torch backend handle");
+    Builder b(t, m);
+    std::shared_ptr<Graph> tg = b.build(g, nullptr, nullptr);
+    std::vector<IValue> outs = run_graph(t, tg, inputs, b.tuple_outputs);
+    std::unique_ptr<t2n_torch_values> vs(new t2n_torch_values());
+    const t2n_node *ret = g->top->ret;
+    for (size_t i = 0; i < outs.size(); i++) {
+      std::string name = ret && (int)i < ret->ninputs && ret->inputs[i]->name
+                             ? ret->inputs[i]->name
+                             : "output." + std::to_string(i);
+      vs->names.push_back(name);
+      vs->values.push_back(outs[i]);
+      vs->is_self.push_back(0);
+    }
+    return vs.release();
+  });
+}
+
+int t2n_torch_eval_value(t2n_torch *t, t2n_module *m, t2n_graph *g, const t2n_value *v,
+                         const t2n_torch_values *inputs, t2n_torch_scalar *out, t2n_diag *d) {
+  int rc = guarded(d, "evaluating a value with libtorch", [&]() -> int {
+    if (!t) fail("no torch backend handle");
+    const t2n_block *owner = v->def ? v->def->parent : v->param_of;
+    if (owner != g->top)
+      fail(std::string("%") + (v->name ? v->name : "?") + " is not defined in the graph's top block");
+    Builder b(t, m);
+    std::shared_ptr<Graph> tg = b.build(g, v, nullptr);
+    std::vector<IValue> outs = run_graph(t, tg, inputs, false);
+    if (outs.empty()) fail("the run gave no outputs");
+    IValue r = outs.back();
+    out->kind = t2n_torch_scalar::T2N_TS_OTHER;
+    out->i = 0;
+    out->f = 0;
+    if (r.isTensor()) {
+      at::Tensor x = r.toTensor();
+      if (!x.defined() || x.numel() != 1) fail("the value is a tensor with more than one element");
+      if (x.scalar_type() == at::kBool) r = IValue(x.item<bool>());
+      else if (at::isFloatingType(x.scalar_type())) r = IValue(x.item<double>());
+      else if (at::isIntegralType(x.scalar_type(), false)) r = IValue(x.item<int64_t>());
+    }
+    if (r.isNone()) out->kind = t2n_torch_scalar::T2N_TS_NONE;
+    else if (r.isBool()) {
+      out->kind = t2n_torch_scalar::T2N_TS_BOOL;
+      out->i = r.toBool();
+    } else if (r.isInt()) {
+      out->kind = t2n_torch_scalar::T2N_TS_INT;
+      out->i = r.toInt();
+    } else if (r.isDouble()) {
+      out->kind = t2n_torch_scalar::T2N_TS_FLOAT;
+      out->f = r.toDouble();
+    }
+    return 1;
+  });
+  return rc ? 0 : 1;
+}
+
+int t2n_torch_values_count(const t2n_torch_values *vs) { return vs ? (int)vs->values.size() : 0; }
+
+int t2n_torch_values_compare(const t2n_torch_values *a, const t2n_torch_values *b, double atol,
+                             double *max_diff, char *why, size_t whylen) {
+  Compare c;
+  c.atol = atol;
+  bool ok = true;
+  try {
+    if (a->values.size() != b->values.size()) {
+      c.why = std::to_string(a->values.size()) + " outputs vs " + std::to_string(b->values.size());
+      ok = false;
+    } else {
+      for (size_t i = 0; i < a->values.size(); i++) {
+        std::string path = "output " + std::to_string(i) + " (%" + a->names[i] + ")";
+        ok &= c.values(a->values[i], b->values[i], path);
+      }
+    }
+  } catch (const std::exception &e) {
+    c.why = brief(e);
+    ok = false;
+  }
+  if (max_diff) *max_diff = c.max_diff;
+  if (why && whylen) {
+    std::snprintf(why, whylen, "%s", c.why.c_str());
+  }
+  return ok ? 1 : 0;
+}
+
+void t2n_torch_values_print(FILE *out, const t2n_torch_values *vs) {
+  try {
+    for (size_t i = 0; i < vs->values.size(); i++) {
+      std::ostringstream ss;
+      ss << "%" << vs->names[i] << " = ";
+      print_value(ss, vs->values[i]);
+      std::fprintf(out, "%s\n", ss.str().c_str());
+    }
+  } catch (const std::exception &e) {
+    std::fprintf(out, "<cannot print: %s>\n", brief(e).c_str());
+  }
+}
+
+int t2n_torch_values_write(const t2n_torch_values *vs, const char *path, t2n_diag *d) {
+  return guarded(d, path, [&]() -> int {
+    std::vector<std::pair<std::string, at::Tensor>> ts;
+    for (size_t i = 0; i < vs->values.size(); i++) {
+      std::string key = vs->names[i].empty() ? "output." + std::to_string(i) : vs->names[i];
+      flatten_tensors(vs->values[i], key, ts);
+    }
+    std::string bytes = safetensors_encode(ts);
+    FILE *f = std::fopen(path, "wb");
+    if (!f) fail(std::string("cannot write: ") + std::strerror(errno));
+    bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+    ok &= std::fclose(f) == 0;
+    if (!ok) fail("cannot write");
+    return 1;
+  }) ? 0 : 1;
+}
+
+void t2n_torch_values_free(t2n_torch_values *vs) {
+  try {
+    delete vs;
+  } catch (...) {
+  }
+}
+
+}  // extern "C"
