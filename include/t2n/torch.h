@@ -94,6 +94,12 @@ t2n_torch_values *t2n_torch_make_inputs(t2n_torch *t, const t2n_graph *g,
 t2n_torch_values *t2n_torch_run(t2n_torch *t, t2n_module *m, t2n_graph *g,
                                 const t2n_torch_values *inputs, t2n_diag *d);
 
+/* Runs the loaded archive's own method `method` (torch's reference result)
+ * on the same inputs, for comparing with t2n_torch_run of its t2n graph. The
+ * one output is named "output.0". NULL after reporting an error. */
+t2n_torch_values *t2n_torch_run_method(t2n_torch *t, const char *method,
+                                       const t2n_torch_values *inputs, t2n_diag *d);
+
 /* A scalar read back from torch. */
 typedef struct t2n_torch_scalar {
   enum { T2N_TS_NONE, T2N_TS_BOOL, T2N_TS_INT, T2N_TS_FLOAT, T2N_TS_OTHER } kind;

@@ -926,6 +926,33 @@ t2n_torch_values *t2n_torch_run(t2n_torch *t, t2n_module *m, t2n_graph *g,
   });
 }
 
+t2n_torch_values *t2n_torch_run_method(t2n_torch *t, const char *method,
+                                       const t2n_torch_values *inputs, t2n_diag *d) {
+  return guarded(d, "running the archive's own method", [&]() -> t2n_torch_values * {
+    if (!t || !t->has_module) fail("no TorchScript module is loaded");
+    static bool configured = false;
+    if (!configured) {
+      torch::jit::setGraphExecutorOptimize(false);
+      configured = true;
+    }
+    at::NoGradGuard no_grad;
+    torch::jit::Module copy = t->module.deepcopy();
+    auto fn = copy.find_method(method);
+    if (!fn) fail(std::string("the module has no method '") + method + "'");
+    std::vector<IValue> args;
+    for (size_t i = 0; i < inputs->values.size(); i++) {
+      if (inputs->is_self[i]) continue;
+      args.push_back(fresh_copy(t, inputs->values[i], false));
+    }
+    IValue r = (*fn)(args);
+    std::unique_ptr<t2n_torch_values> vs(new t2n_torch_values());
+    vs->names.push_back("output.0");
+    vs->values.push_back(r);
+    vs->is_self.push_back(0);
+    return vs.release();
+  });
+}
+
 int t2n_torch_eval_value(t2n_torch *t, t2n_module *m, t2n_graph *g, const t2n_value *v,
                          const t2n_torch_values *inputs, t2n_torch_scalar *out, t2n_diag *d) {
   int rc = guarded(d, "evaluating a value with libtorch", [&]() -> int {
