@@ -390,6 +390,7 @@ static t2n_node *clone_node(t2n_node *n, t2n_block *dst, t2n_node *pos, vmap *vm
   c->subgraph = n->subgraph;
   c->pyop_args = n->pyop_args;
   c->has_attr_brackets = n->has_attr_brackets;
+  c->line = n->line; /* remarks on a copy point at its original */
   for (int i = 0; i < n->noutputs; i++) {
     t2n_value *o = n->outputs[i];
     t2n_value *v = t2n_node_set_output(c, i, t2n_graph_fresh_name(g, o->name), o->type);
