@@ -19,11 +19,17 @@
  * uses that come later.
  *
  * Semantics are Python's, which TorchScript follows: bool counts as int,
- * int and float compare exactly (2**53 + 1 != 2.0**53), floor division and
- * remainder round toward negative infinity (-7 // 2 == -4, -7 % 2 == 1) for
- * ints and floats, `/` is true division, NaN compares unequal to everything,
- * None == None, values of different kinds (str vs int, list vs tuple) are
- * unequal, Int() truncates toward zero, strings compare by code point.
+ * int and float compare by value, floor division and remainder round toward
+ * negative infinity (-7 // 2 == -4, -7 % 2 == 1) for ints and floats, `/` is
+ * true division, NaN compares unequal to everything, None == None, values
+ * of different kinds (str vs int, list vs tuple) are unequal, Int()
+ * truncates toward zero, strings compare by code point. Where TorchScript's
+ * C++ gives another answer than Python, nothing is folded, since either
+ * answer would be wrong for someone: an int beyond 2**53 compared with or
+ * truly divided like a float (TorchScript rounds it to double first; 2**53 +
+ * 1 == 2.0**53 there), float floor division and remainder that Python
+ * corrects for the rounding of x / y (1.0 // 0.1 is 9.0 in Python, 10.0 in
+ * TorchScript).
  *
  * Restrictions (each left alone with a remark): anything Python would raise
  * on (ordering None or mixed str/number, division by zero, an index out of

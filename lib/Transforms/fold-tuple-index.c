@@ -11,7 +11,8 @@
  * sweep, since a fold only changes uses that come later in the graph.
  *
  * Restrictions: tuples are immutable, so reading through the construct is
- * exact. A tuple that reaches the index through an If/Loop output, a call or
+ * exact. prim::unchecked_cast (Optional[tuple] refined to tuple) is looked
+ * through. A tuple that reaches the index through an If/Loop output, a call or
  * a graph input is not visible here (fold the If first); a non-constant or
  * out-of-range index (a runtime IndexError) is left. Each of these gets a
  * remark. aten::__getitem__ on anything but a tuple is not a candidate
@@ -29,7 +30,7 @@ static void try_fold(t2n_pass_ctx *ctx, t2n_node *n) {
   }
   t2n_value *tup = n->inputs[0];
   int is_tuple = tup->type && tup->type->kind == T2N_TY_TUPLE;
-  t2n_node *def = tup->def;
+  t2n_node *def = t2n_skip_casts(tup)->def;
   if (!def || !t2n_node_is(def, "prim::TupleConstruct")) {
     if (!getitem || is_tuple)
       t2n_remark(ctx, n, "tuple %%%s is not the output of a prim::TupleConstruct", tup->name);

@@ -14,9 +14,10 @@
  * or keep an alias to it (t2n_list_is_unmutated: no aten::append,
  * aten::_set_item, in-place op, call, container or block return), since
  * otherwise its elements at the unpack need not be the ones it was built
- * with. An arity mismatch (a runtime error) or a value that does not come
- * straight from a construct (an If output, a call result, a graph input) is
- * left, with a remark. */
+ * with. prim::unchecked_cast (a refinement such as Optional[tuple] to
+ * tuple) is looked through. An arity mismatch (a runtime error) or a value
+ * that does not come straight from a construct (an If output, a call
+ * result, a graph input) is left, with a remark. */
 #include "fold_util.h"
 #include "t2n/pass.h"
 
@@ -28,7 +29,7 @@ static void try_fold(t2n_pass_ctx *ctx, t2n_node *n) {
     t2n_remark(ctx, n, "%s with %d inputs is malformed; left alone", n->kind, n->ninputs);
     return;
   }
-  t2n_value *v = n->inputs[0];
+  t2n_value *v = t2n_skip_casts(n->inputs[0]);
   t2n_node *def = v->def;
   if (!def || !t2n_node_is(def, construct)) {
     t2n_remark(ctx, n, "%%%s is not the output of a %s", v->name, construct);

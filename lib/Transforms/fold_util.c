@@ -55,10 +55,20 @@ int t2n_list_is_unmutated(const t2n_value *v, const char **why) {
       }
       continue;
     }
+    if (t2n_node_is(u, "prim::unchecked_cast") && u->noutputs == 1) {
+      /* A type refinement: the same list under another name. */
+      if (!t2n_list_is_unmutated(u->outputs[0], why)) return 0;
+      continue;
+    }
     if (t2n_node_has_side_effects(u) || aliasing_user(u)) {
       if (why) *why = u->kind;
       return 0;
     }
   }
   return 1;
+}
+
+t2n_value *t2n_skip_casts(t2n_value *v) {
+  while (v->def && t2n_node_is(v->def, "prim::unchecked_cast") && v->def->ninputs == 1) v = v->def->inputs[0];
+  return v;
 }

@@ -24,8 +24,13 @@ void t2n_replace_node(t2n_node *n, t2n_value *const *repl);
  * can mutate it or let it escape into an alias that could be mutated. A use
  * that has side effects (aten::append, aten::_set_item, in-place ops, calls,
  * python ops), that stores it in a container, passes it into a prim::Loop, or
- * returns it from a block (aliasing it to an If/Loop output) makes it unsafe.
+ * returns it from a block (aliasing it to an If/Loop output) makes it unsafe;
+ * the uses of a prim::unchecked_cast of it count as its own.
  * On failure *why (when given) names the offending user. */
 int t2n_list_is_unmutated(const t2n_value *v, const char **why);
+
+/* Follows prim::unchecked_cast (a type refinement such as T? to T, the
+ * identity at run time) back to the value it casts. */
+t2n_value *t2n_skip_casts(t2n_value *v);
 
 #endif
