@@ -23,7 +23,9 @@
  * Restrictions: attributes written by prim::SetAttr stay attributes (use
  * -lift-state first to turn them into inputs and outputs); so does every
  * attribute of an object passed to a call that could not be inlined. Lists
- * that the graph could mutate stay (a shared constant would change meaning);
+ * that the graph could mutate stay (a shared constant would change meaning),
+ * and so do values a direct user may change in place (aten::add_, copy_:
+ * views of them are not followed);
  * dicts, objects that are not modules, and reads whose receiver is not
  * reached from `self` stay too. Each of these gets a remark.
  * Without an object tree (graph text, torch dumps) nothing can be frozen:
@@ -79,8 +81,9 @@ static int collect(t2n_node *n, void *p) {
       f->getattrs = realloc(f->getattrs, sizeof *f->getattrs * (size_t)f->nodes_cap);
     }
     f->getattrs[f->ngetattrs++] = n;
-  } else if (t2n_mu_is_call(n) || n->kind[0] == '^') {
-    /* Anything a call left in the graph receives could be mutated by it. */
+  } else if (t2n_mu_is_call(n) || n->kind[0] == '^' || n->subgraph) {
+    /* Anything a call left in the graph (or a fork's subgraph, which this
+     * pass does not look into) receives could be mutated by it. */
     for (int i = 0; i < n->ninputs; i++) {
       const char *p = t2n_mu_attr_path(g, n->inputs[i], NULL);
       if (p) sv_push(&f->tainted, p);
@@ -202,7 +205,23 @@ static void freeze_read(frz *f, t2n_node *n) {
     remark_once(f, n, key, "its value is not one t2n can make a constant of (dict, object, ...)");
     return;
   }
-  if (iv.kind == T2N_IV_LIST) {
+  if (iv.kind != T2N_IV_LIST) {
+    /* A tensor changed in place (x.add_(1), copy_) is state too. */
+    for (int i = 0; i < f->ngetattrs; i++) {
+      t2n_node *r = f->getattrs[i];
+      if (!r->parent || r->outputs[0]->type->kind == T2N_TY_CLASS) continue;
+      const t2n_attr *ra = t2n_node_attr(r, "name");
+      if (!ra || ra->kind != T2N_ATTR_STRING || strcmp(ra->s, a->s) != 0) continue;
+      if (t2n_mu_attr_path(g, r->inputs[0], ra->s) != key) continue;
+      const t2n_node *mu = t2n_mu_mutating_user(r->outputs[0]);
+      if (mu) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "it may be changed in place (%s)", mu->kind);
+        remark_once(f, n, key, t2n_intern(g->mod, buf));
+        return;
+      }
+    }
+  } else {
     const char *why;
     /* Every read shares the attribute's one list: none may mutate it. */
     for (int i = 0; i < f->ngetattrs; i++) {

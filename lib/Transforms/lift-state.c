@@ -19,9 +19,9 @@
  *   forward(x, sr, self._state, self._context, self._last_sr,
  *           self._last_batch_size) -> (out, _state', _context', _last_sr',
  *           _last_batch_size').
- * Before that, calls whose callee (transitively) writes an attribute, and
- * then calls whose callee reads an attribute of a lifted name, are inlined
- * (as -inline), so every access is visible. Each removed GetAttr/SetAttr and
+ * Before that, calls whose callee (transitively) writes an attribute or
+ * reads an attribute of a name written anywhere the method reaches are
+ * inlined (as -inline), so every access is visible. Each removed GetAttr/SetAttr and
  * each inlined call is one rewrite.
  *
  * Example values: a lifted input takes --input-shape / --input-value by its
@@ -34,7 +34,9 @@
  * the input, which those passes will specialise on the current value: a
  * streaming model usually wants its steady-state values instead.
  *
- * Restrictions: a write whose receiver is not reached from `self` (an object
+ * Restrictions: only prim::SetAttr writes are lifted: an attribute changed
+ * in place (aten::append to a list attribute, add_ on a tensor one) stays,
+ * with a remark. A write whose receiver is not reached from `self` (an object
  * made in the graph) is not module state and stays, with a remark. A write
  * inside a block of anything but prim::If / prim::Loop is an error (the pass
  * changes nothing then). With --split-input-file a default example
@@ -43,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fold_util.h"
 #include "module_util.h"
 #include "t2n/examples.h"
 
@@ -85,32 +88,40 @@ static int key_of(lift *L, const t2n_node *n) {
   return -1;
 }
 
-static int has_setattr(t2n_graph *g, t2n_node *n, void *arg) {
-  (void)g, (void)arg;
-  return t2n_node_is(n, "prim::SetAttr");
-}
+/* Names of the attributes written anywhere the method reaches, collected
+ * before inlining: a call is inlined when its body (transitively) writes an
+ * attribute or reads one of these names (by name only: conservative). */
+typedef struct names { const char **v; int n, cap; } names;
 
-static int pick_writers(t2n_pass_ctx *ctx, t2n_node *call, const t2n_mu_callee *c, const char **why, void *arg) {
-  (void)ctx, (void)call, (void)arg;
-  if (t2n_mu_body_contains(c->graph, has_setattr, NULL)) return 1;
-  *why = "it does not write module state";
-  return 0;
-}
-
-static int reads_lifted(t2n_graph *g, t2n_node *n, void *arg) {
+static int collect_written(t2n_graph *g, t2n_node *n, void *arg) {
   (void)g;
-  lift *L = arg;
-  if (!t2n_node_is(n, "prim::GetAttr")) return 0;
-  const char *a = attr_name(n);
-  for (int i = 0; a && i < L->n; i++)
-    if (strcmp(L->v[i].attr, a) == 0) return 1;
+  names *w = arg;
+  const char *a = t2n_node_is(n, "prim::SetAttr") ? attr_name(n) : NULL;
+  if (!a) return 0;
+  for (int i = 0; i < w->n; i++)
+    if (strcmp(w->v[i], a) == 0) return 0;
+  if (w->n == w->cap) {
+    w->cap = w->cap ? w->cap * 2 : 8;
+    w->v = realloc(w->v, sizeof *w->v * (size_t)w->cap);
+  }
+  w->v[w->n++] = a;
   return 0;
 }
 
-static int pick_readers(t2n_pass_ctx *ctx, t2n_node *call, const t2n_mu_callee *c, const char **why, void *arg) {
+static int touches_state(t2n_graph *g, t2n_node *n, void *arg) {
+  (void)g;
+  names *w = arg;
+  if (t2n_node_is(n, "prim::SetAttr")) return 1;
+  const char *a = t2n_node_is(n, "prim::GetAttr") ? attr_name(n) : NULL;
+  for (int i = 0; a && i < w->n; i++)
+    if (strcmp(w->v[i], a) == 0) return 1;
+  return 0;
+}
+
+static int pick(t2n_pass_ctx *ctx, t2n_node *call, const t2n_mu_callee *c, const char **why, void *arg) {
   (void)ctx, (void)call;
-  if (t2n_mu_body_contains(c->graph, reads_lifted, arg)) return 1;
-  *why = "it reads no lifted attribute";
+  if (t2n_mu_body_contains(c->graph, touches_state, arg)) return 1;
+  *why = "it neither writes module state nor reads an attribute of a written name";
   return 0;
 }
 
@@ -348,20 +359,39 @@ static void dep_remark(t2n_pass_ctx *ctx, const lifted *s, int registered) {
   free(noted), free(d.work), free(d.seen);
 }
 
+/* Attributes changed in place (aten::append on a list attribute, add_ on a
+ * tensor one) are state too, but have no prim::SetAttr to lift: say so. */
+static int remark_in_place(t2n_node *n, void *p) {
+  lift *L = p;
+  if (!t2n_node_is(n, "prim::GetAttr") || n->noutputs != 1 || n->outputs[0]->type->kind == T2N_TY_CLASS) return 0;
+  const char *a = attr_name(n), *key = a ? t2n_mu_attr_path(L->g, n->inputs[0], a) : NULL;
+  if (!key) return 0;
+  const char *why = NULL;
+  const t2n_node *mu = t2n_mu_mutating_user(n->outputs[0]);
+  if (mu) why = mu->kind;
+  else if (n->outputs[0]->type->kind == T2N_TY_LIST && !t2n_list_is_unmutated(n->outputs[0], &why) && !why) why = "?";
+  if (why)
+    t2n_remark(L->ctx, n, "attribute %s may be changed in place (%s): not lifted, only prim::SetAttr writes are; "
+               "the graph stays stateful", key, why);
+  return 0;
+}
+
 int t2n_pass_lift_state(t2n_pass_ctx *ctx) {
   t2n_graph *g = ctx->graph;
   if (!t2n_mu_self(g)) {
     t2n_remark(ctx, NULL, "the graph has no self input: no module state to lift");
     return 0;
   }
-  t2n_mu_inline_rounds(ctx, pick_writers, NULL, 64);
+  names written = {0};
+  t2n_mu_body_contains(g, collect_written, &written);
+  if (written.n) t2n_mu_inline_rounds(ctx, pick, &written, 64);
+  free(written.v);
   lift L = {ctx, g, NULL, 0, 0, 0};
   t2n_walk(g->top, find_writes, &L);
   if (L.bad || !L.n) {
     free(L.v);
     return L.bad;
   }
-  t2n_mu_inline_rounds(ctx, pick_readers, &L, 64);
 
   t2n_value **cur = malloc(sizeof *cur * (size_t)L.n);
   for (int i = 0; i < L.n; i++) {
@@ -374,6 +404,7 @@ int t2n_pass_lift_state(t2n_pass_ctx *ctx) {
     cur[i] = s->input;
   }
   rewrite_block(&L, g->top, cur);
+  t2n_walk(g->top, remark_in_place, &L);
   for (int i = 0; i < L.n; i++) t2n_node_add_input(g->top->ret, cur[i]);
   for (int i = 0; i < L.n; i++) {
     lifted *s = &L.v[i];

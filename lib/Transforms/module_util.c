@@ -516,6 +516,23 @@ int t2n_mu_inline_rounds(t2n_pass_ctx *ctx, t2n_mu_inline_pred pred, void *arg, 
   return total;
 }
 
+const t2n_node *t2n_mu_mutating_user(const t2n_value *v) {
+  static const char *const readers[] = {"prim::RaiseException", "prim::Print", "aten::warn",
+                                        "aten::format", "prim::Return", NULL};
+  for (int k = 0; k < v->nuses; k++) {
+    const t2n_node *u = v->uses[k].user;
+    if (t2n_node_is(u, "prim::unchecked_cast") && u->noutputs == 1) {
+      const t2n_node *r = t2n_mu_mutating_user(u->outputs[0]);
+      if (r) return r;
+      continue;
+    }
+    int reader = 0;
+    for (int i = 0; readers[i]; i++) reader |= t2n_node_is(u, readers[i]);
+    if (!reader && t2n_node_has_side_effects(u)) return u;
+  }
+  return NULL;
+}
+
 /* ---- misc ---- */
 
 t2n_value *t2n_mu_add_output(t2n_node *n, const char *name, const t2n_type *ty) {

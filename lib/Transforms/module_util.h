@@ -94,6 +94,12 @@ typedef int (*t2n_mu_inline_pred)(t2n_pass_ctx *ctx, t2n_node *call, const t2n_m
  * of calls inlined. */
 int t2n_mu_inline_rounds(t2n_pass_ctx *ctx, t2n_mu_inline_pred pred, void *arg, int max_rounds);
 
+/* A direct user of v (looking through prim::unchecked_cast) that may
+ * mutate it in place: a node with side effects other than reading it
+ * (prim::RaiseException, prim::Print, aten::warn, aten::format, returns).
+ * NULL when there is none. Aliases made by views are not followed. */
+const t2n_node *t2n_mu_mutating_user(const t2n_value *v);
+
 /* ---- misc ---- */
 /* Appends an output to n (If, Loop, ...). name NULL: fresh. */
 t2n_value *t2n_mu_add_output(t2n_node *n, const char *name, const t2n_type *ty);
