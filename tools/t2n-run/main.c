@@ -31,6 +31,8 @@ static const char usage[] =
     "  --input-value NAME=VALUE            example scalar input (int or float)\n"
     "  --example-inputs FILE.safetensors   example inputs by name\n"
     "  --seed N                            seed for random example tensors (default 0)\n"
+    "  --dump OUT.t2n                      with a .jit: only import it, writing OUT.t2n and\n"
+    "                                      OUT.safetensors exactly as utils/t2n-dump -o does\n"
     "  --compare-torch                     also run the archive's own method and check that the\n"
     "                                      outputs agree (exit 1 if not)\n"
     "  --atol X                            tolerance of --compare-torch (default 1e-6)\n"
@@ -71,6 +73,46 @@ static char *weights_path(const char *input, const char *weights) {
   strcpy(p + dir, weights);
   return p;
 }
+
+/* --dump: OUT.t2n and OUT.safetensors, as `t2n-dump MODEL.jit -o OUT.t2n`. */
+static int dump_archive(const char *input, const char *submodule, const char *out, t2n_diag *d) {
+  if (!is_archive(input)) {
+    t2n_report(d, T2N_ERROR, NULL, "--dump needs a TorchScript archive (.jit, .pt, .pth)");
+    return 1;
+  }
+  size_t n = strlen(out);
+  size_t stem = ends_with(out, ".t2n") ? n - 4 : n;
+  char *wpath = malloc(stem + sizeof ".safetensors");
+  memcpy(wpath, out, stem);
+  strcpy(wpath + stem, ".safetensors");
+  const char *wname = strrchr(wpath, '/');
+  wname = wname ? wname + 1 : wpath;
+  int rc = 1;
+  char *text = NULL;
+  size_t len = 0;
+  t2n_torch *t = t2n_torch_open(input, submodule, d);
+  if (!t) goto out;
+  text = t2n_torch_export_text(t, wname, &len, d);
+  if (!text) goto out;
+  if (t2n_torch_write_weights(t, wpath, d)) goto out;
+  FILE *f = fopen(out, "wb");
+  if (!f) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot write %s", out);
+    goto out;
+  }
+  int bad = fwrite(text, 1, len, f) != len;
+  bad |= fclose(f) != 0;
+  if (bad) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot write %s", out);
+    goto out;
+  }
+  rc = 0;
+out:
+  free(text);
+  free(wpath);
+  t2n_torch_free(t);
+  return rc;
+}
 #endif
 
 int main(int argc, char **argv) {
@@ -78,7 +120,7 @@ int main(int argc, char **argv) {
   t2n_diag_init(&diag);
   t2n_diag *d = &diag;
   const char *input = NULL, *out = NULL, *method = NULL, *submodule = NULL, *jit = NULL,
-             *weights = NULL;
+             *weights = NULL, *dump = NULL;
   unsigned long long seed = 0;
   int compare = 0;
   double atol = 1e-6;
@@ -101,6 +143,8 @@ int main(int argc, char **argv) {
       submodule = val;
     } else if (OPT("--jit")) {
       jit = val;
+    } else if (OPT("--dump")) {
+      dump = val;
     } else if (OPT("--weights")) {
       weights = val;
     } else if (OPT("--input-shape")) {
@@ -132,7 +176,7 @@ int main(int argc, char **argv) {
   }
 #ifndef T2N_HAVE_TORCH
   (void)out; (void)method; (void)submodule; (void)jit; (void)weights; (void)seed;
-  (void)compare; (void)atol;
+  (void)compare; (void)atol; (void)dump;
   t2n_report(d, T2N_ERROR, NULL, "t2n-run needs the libtorch backend; this t2n was built without it");
   t2n_examples_free(&po);
   return 1;
@@ -141,6 +185,10 @@ int main(int argc, char **argv) {
   t2n_torch *t = NULL;
   t2n_module *m = NULL;
   t2n_torch_values *in = NULL, *res = NULL, *ref = NULL;
+  if (dump) {
+    rc = dump_archive(input, submodule, dump, d);
+    goto done;
+  }
   if (is_archive(input)) {
     if (jit) {
       t2n_report(d, T2N_ERROR, NULL, "--jit applies to text inputs only");
