@@ -175,7 +175,8 @@ struct Literal {
         it = t->weight_index.find(key);
       }
       if (it == t->weight_index.end()) fail("no tensor '" + key + "' in the weights");
-      return IValue(t->weights[it->second].second);
+      // a constant: no autograd history (parameters come with requires_grad)
+      return IValue(t->weights[it->second].second.detach());
     }
     if (word("annotate")) {
       if (!eat('(')) bad("annotate(...)");
@@ -554,7 +555,11 @@ struct Builder {
     const t2n_block *top = tg->top;
     for (int i = 0; i < top->nparams; i++) {
       Value *p = g->addInput();
-      p->setType(type(top->params[i]->type));
+      const t2n_value *tp = top->params[i];
+      if (tp->nuses == 0 && tp->type && tp->type->kind == T2N_TY_CLASS && !t->has_module)
+        p->setType(c10::AnyType::get());  // an unused self of a frozen graph
+      else
+        p->setType(type(tp->type));
       set_name(p, top->params[i]->name);
       vm[top->params[i]] = p;
     }
@@ -866,6 +871,11 @@ t2n_torch_values *t2n_torch_make_inputs(t2n_torch *t, const t2n_graph *g, const 
       std::string name = p->name ? p->name : std::to_string(i);
       vs->names.push_back(name);
       const t2n_type *ty = p->type;
+      if (i == 0 && ty && ty->kind == T2N_TY_CLASS && p->nuses == 0 && (!t || !t->has_module)) {
+        vs->values.push_back(IValue());  // unused self (frozen graph)
+        vs->is_self.push_back(0);
+        continue;
+      }
       if (i == 0 && ty && ty->kind == T2N_TY_CLASS) {
         if (!t || !t->has_module)
           fail("graph input %" + name + " is a module object; evaluating needs the .jit");
