@@ -516,7 +516,6 @@ struct Builder {
     Graph *g = b->owningGraph();
     for (const t2n_node *tn = tb->first; tn; tn = tn->next) {
       if (tn->pyop_args) fail(std::string("python operator ") + tn->kind + " cannot be evaluated");
-      if (tn->subgraph) fail(std::string("node ") + tn->kind + " with a subgraph cannot be evaluated yet");
       if (t2n_node_is(tn, "prim::Constant") && tn->noutputs == 1) {
         build_constant(tn, b, vm);
         set_name(vm[tn->outputs[0]], tn->outputs[0]->name);
@@ -525,6 +524,13 @@ struct Builder {
       Node *n = g->create(c10::Symbol::fromQualString(tn->kind), tn->noutputs);
       for (int i = 0; i < tn->ninputs; i++) n->addInput(lookup(vm, tn->inputs[i]));
       for (int i = 0; i < tn->nattrs; i++) set_attr(n, tn->attrs[i], tn);
+      if (tn->subgraph) {
+        // prim::fork and friends: `with prim::fork_0 = graph(...)`
+        bool saved = tuple_outputs;
+        std::shared_ptr<Graph> sub = build(tn->subgraph, nullptr, nullptr, /*pack=*/false);
+        tuple_outputs = saved;
+        n->g_(c10::attr::Subgraph, sub);
+      }
       for (int i = 0; i < tn->noutputs; i++) {
         Value *o = n->output(i);
         o->setType(type(tn->outputs[i]->type));
@@ -549,7 +555,8 @@ struct Builder {
   }
 
   // Builds g; `extra` (may be null) becomes one more graph output.
-  std::shared_ptr<Graph> build(const t2n_graph *tg, const t2n_value *extra, ValueMap *out_map) {
+  std::shared_ptr<Graph> build(const t2n_graph *tg, const t2n_value *extra, ValueMap *out_map,
+                               bool pack = true) {
     auto g = std::make_shared<Graph>();
     ValueMap vm;
     const t2n_block *top = tg->top;
@@ -568,7 +575,7 @@ struct Builder {
       // Only the value asked for: a graph run as a function has one output.
       while (!g->outputs().empty()) g->eraseOutput(g->outputs().size() - 1);
       g->registerOutput(lookup(vm, extra));
-    } else if (g->outputs().size() != 1) {
+    } else if (pack && g->outputs().size() != 1) {
       // Several (or no) outputs travel as one tuple; run_graph unpacks it.
       Node *tup = g->createTuple(g->outputs());
       g->appendNode(tup);

@@ -570,6 +570,7 @@ t2n_module *t2n_torch_load(const char *jit_path, const char *submodule,
   if (!t) return nullptr;
   // Default weights name: what `t2n-dump MODEL.jit -o MODEL.t2n` writes.
   std::string wname;
+  try {
   if (weights_name) {
     wname = weights_name;
   } else {
@@ -579,6 +580,11 @@ t2n_module *t2n_torch_load(const char *jit_path, const char *submodule,
     size_t dot = wname.rfind('.');
     if (dot != std::string::npos && dot > 0) wname.resize(dot);
     wname += ".safetensors";
+  }
+  } catch (...) {
+    error(d, "out of memory");
+    t2n_torch_free(t);
+    return nullptr;
   }
   size_t len = 0;
   char *text = t2n_torch_export_text(t, wname.c_str(), &len, d);
