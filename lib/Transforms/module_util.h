@@ -95,9 +95,12 @@ typedef int (*t2n_mu_inline_pred)(t2n_pass_ctx *ctx, t2n_node *call, const t2n_m
 int t2n_mu_inline_rounds(t2n_pass_ctx *ctx, t2n_mu_inline_pred pred, void *arg, int max_rounds);
 
 /* A direct user of v (looking through prim::unchecked_cast) that may
- * mutate it in place: a node with side effects other than reading it
- * (prim::RaiseException, prim::Print, aten::warn, aten::format, returns).
- * NULL when there is none. Aliases made by views are not followed. */
+ * mutate it in place: an effectful aten op taking v as its first operand
+ * (add_, append, copy_), or another node with side effects that takes v
+ * (calls, python ops, prim::Loop), reads excepted (prim::RaiseException,
+ * prim::Print, aten::warn, aten::format, returns, SetAttr of v elsewhere).
+ * Scalars (int, float, bool, str, None, Device) are immutable: NULL. NULL
+ * when there is none. Aliases made by views are not followed. */
 const t2n_node *t2n_mu_mutating_user(const t2n_value *v);
 
 /* ---- misc ---- */
