@@ -1,0 +1,251 @@
+/* -replace-size-calls: folds size queries against the example inputs.
+ *
+ * Matches: aten::dim(x), aten::numel(x), aten::len(x), aten::size(x) and
+ * aten::size(x, d), at any depth, whose result only steers control flow:
+ * every use of the value (followed through nodes whose outputs are all
+ * primitive: bool/int/float/str/None and lists/optionals/tuples of them, and
+ * through If/Loop block outputs) ends in a prim::If condition, a prim::Loop
+ * trip count or condition, or a prim::RaiseException.
+ * Rewrites: the node becomes a prim::Constant (for size(x) a
+ * prim::ListConstruct of int constants), computed by native shape inference
+ * (t2n/shape.h) from --input-shape / --example-inputs:
+ *   dim(x), numel(x): every dimension of x known;
+ *   len(x): x a tensor with a known first dimension, or a list built by a
+ *     prim::ListConstruct that is never mutated (its input count);
+ *   size(x): every dimension known;
+ *   size(x, d): d a known int, negative d counted from the end, in range,
+ *     that dimension known.
+ * One rewrite per folded node.
+ * Restrictions: a size that reaches a tensor op (reshape, view, slice, a
+ * tensor add, zeros, ...), a graph output, a side-effecting node
+ * (prim::SetAttr, aten::append) or a node with a non-primitive output stays
+ * dynamic, and so does a value with no uses; each such candidate gets a
+ * remark saying why.
+ * Why: size checks gate the prim::If nodes an exporter cannot lower; folding
+ * them lets the constant folds collapse those branches, while sizes that
+ * shape tensors must stay symbolic for the exported graph to accept other
+ * input sizes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fold_util.h"
+#include "t2n/eval.h"
+#include "t2n/pass.h"
+#include "t2n/shape.h"
+
+typedef struct vset {
+  const t2n_value *v[256];
+  int n;
+} vset;
+
+static int seen(vset *s, const t2n_value *v) {
+  for (int i = 0; i < s->n; i++)
+    if (s->v[i] == v) return 1;
+  if (s->n < 256) s->v[s->n++] = v;
+  return 0;
+}
+
+/* 1 when every use of v ends in control flow or a raise. On failure *bad is
+ * the node where it escapes. */
+static int only_steers(const t2n_value *v, vset *vs, const t2n_node **bad) {
+  if (seen(vs, v)) return 1;
+  if (vs->n >= 256) {
+    *bad = NULL;
+    return 0;
+  }
+  for (int i = 0; i < v->nuses; i++) {
+    const t2n_node *u = v->uses[i].user;
+    int idx = v->uses[i].index;
+    if (t2n_node_is(u, "prim::If") && idx == 0) continue;
+    if (t2n_node_is(u, "prim::Loop") && idx <= 1) continue;
+    if (t2n_node_is(u, "prim::RaiseException")) continue;
+    if (t2n_node_is(u, "prim::Return")) {
+      const t2n_node *own = u->parent ? u->parent->owner : NULL;
+      if (own && t2n_node_is(own, "prim::If") && idx < own->noutputs) {
+        if (!t2n_type_is_primitive(own->outputs[idx]->type)) {
+          *bad = own;
+          return 0;
+        }
+        if (!only_steers(own->outputs[idx], vs, bad)) return 0;
+        continue;
+      }
+      if (own && t2n_node_is(own, "prim::Loop")) {
+        if (idx == 0) continue; /* the loop condition */
+        const t2n_value *out = idx - 1 < own->noutputs ? own->outputs[idx - 1] : NULL;
+        const t2n_value *par = idx < u->parent->nparams ? u->parent->params[idx] : NULL;
+        if (!out || !par || !t2n_type_is_primitive(out->type)) {
+          *bad = own;
+          return 0;
+        }
+        if (!only_steers(out, vs, bad) || !only_steers(par, vs, bad)) return 0;
+        continue;
+      }
+      *bad = u; /* a graph output */
+      return 0;
+    }
+    if (t2n_node_is(u, "prim::Loop")) { /* a loop-carried initial value */
+      const t2n_block *body = u->blocks[0];
+      const t2n_value *out = idx - 2 < u->noutputs ? u->outputs[idx - 2] : NULL;
+      const t2n_value *par = idx - 1 < body->nparams ? body->params[idx - 1] : NULL;
+      if (!out || !par || !t2n_type_is_primitive(out->type)) {
+        *bad = u;
+        return 0;
+      }
+      if (!only_steers(out, vs, bad) || !only_steers(par, vs, bad)) return 0;
+      continue;
+    }
+    if (u->noutputs == 0 || u->nblocks || t2n_node_has_side_effects(u)) {
+      *bad = u;
+      return 0;
+    }
+    for (int k = 0; k < u->noutputs; k++)
+      if (!t2n_type_is_primitive(u->outputs[k]->type)) {
+        *bad = u;
+        return 0;
+      }
+    for (int k = 0; k < u->noutputs; k++)
+      if (!only_steers(u->outputs[k], vs, bad)) return 0;
+  }
+  return 1;
+}
+
+static int all_known(const t2n_ival *t) {
+  if (t->kind != T2N_IV_TENSOR || t->rank < 0) return 0;
+  for (int i = 0; i < t->rank; i++)
+    if (t->sizes[i] < 0) return 0;
+  return 1;
+}
+
+static void left_alone(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n, const t2n_value *x,
+                       const char *what) {
+  char why[512];
+  t2n_shape_explain(f, x, why, sizeof why);
+  t2n_remark(ctx, n, "%s(%%%s) left alone: %s%s%s", n->kind, x->name, what, why[0] ? ": " : "", why);
+}
+
+/* Folds one candidate; 1 when rewritten. */
+static int fold_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
+  t2n_graph *g = ctx->graph;
+  t2n_module *m = ctx->mod;
+  if (n->noutputs != 1 || n->ninputs < 1) return 0;
+  t2n_value *out = n->outputs[0], *x = n->inputs[0];
+  if (out->nuses == 0) {
+    t2n_remark(ctx, n, "%s(%%%s) left alone: its result has no uses", n->kind, x->name);
+    return 0;
+  }
+  vset vs = {.n = 0};
+  const t2n_node *bad = NULL;
+  if (!only_steers(out, &vs, &bad)) {
+    if (bad && t2n_node_is(bad, "prim::Return"))
+      t2n_remark(ctx, n, "%s(%%%s) left alone: %%%s is returned from the graph (it must stay dynamic)", n->kind,
+                 x->name, out->name);
+    else if (bad)
+      t2n_remark(ctx, n, "%s(%%%s) left alone: %%%s reaches %s, which is not control flow (it must stay dynamic)",
+                 n->kind, x->name, out->name, bad->kind);
+    else
+      t2n_remark(ctx, n, "%s(%%%s) left alone: its uses are too many to follow", n->kind, x->name);
+    return 0;
+  }
+  const t2n_ival *t = t2n_shape_get(f, x);
+  t2n_value *repl = NULL;
+  if (t2n_node_is(n, "aten::dim") || t2n_node_is(n, "aten::numel")) {
+    if (!all_known(t)) {
+      left_alone(ctx, f, n, x, "the shape is not completely known");
+      return 0;
+    }
+    int64_t v = t->rank;
+    if (t2n_node_is(n, "aten::numel")) {
+      v = 1;
+      for (int i = 0; i < t->rank; i++) v *= t->sizes[i];
+    }
+    repl = t2n_insert_int(g, n, v)->outputs[0];
+  } else if (t2n_node_is(n, "aten::len")) {
+    if (t2n_type_is_tensor(x->type) || t->kind == T2N_IV_TENSOR) {
+      if (t->kind != T2N_IV_TENSOR || t->rank < 1 || t->sizes[0] < 0) {
+        left_alone(ctx, f, n, x, t->kind == T2N_IV_TENSOR && t->rank == 0 ? "len() of a 0-d tensor raises"
+                                                                         : "the first dimension is not known");
+        return 0;
+      }
+      repl = t2n_insert_int(g, n, t->sizes[0])->outputs[0];
+    } else {
+      const char *why = NULL;
+      if (!x->def || !t2n_node_is(x->def, "prim::ListConstruct")) {
+        t2n_remark(ctx, n, "%s(%%%s) left alone: the list is not a direct prim::ListConstruct", n->kind, x->name);
+        return 0;
+      }
+      if (!t2n_list_is_unmutated(x, &why)) {
+        t2n_remark(ctx, n, "%s(%%%s) left alone: the list may be modified (%s)", n->kind, x->name,
+                   why ? why : "mutated");
+        return 0;
+      }
+      repl = t2n_insert_int(g, n, x->def->ninputs)->outputs[0];
+    }
+  } else if (n->ninputs == 1) { /* size(x) */
+    if (!all_known(t)) {
+      left_alone(ctx, f, n, x, "the shape is not completely known");
+      return 0;
+    }
+    t2n_value *elems[8];
+    for (int i = 0; i < t->rank; i++) elems[i] = t2n_insert_int(g, n, t->sizes[i])->outputs[0];
+    t2n_node *l = t2n_node_new(g, "prim::ListConstruct", t->rank, elems, 1);
+    t2n_node_insert_before(l, n);
+    t2n_node_set_output(l, 0, NULL, t2n_type_list_of(m, t2n_type_get(m, "int")));
+    repl = l->outputs[0];
+  } else { /* size(x, d) */
+    t2n_ival d;
+    if (!t2n_eval(f, n->inputs[1], &d) || d.kind != T2N_IV_INT) {
+      t2n_remark(ctx, n, "%s(%%%s, %%%s) left alone: the dimension is not a known int", n->kind, x->name,
+                 n->inputs[1]->name);
+      return 0;
+    }
+    if (t->kind != T2N_IV_TENSOR || t->rank < 0) {
+      left_alone(ctx, f, n, x, "the rank is not known");
+      return 0;
+    }
+    int64_t k = d.i < 0 ? d.i + t->rank : d.i;
+    if (k < 0 || k >= t->rank) {
+      t2n_remark(ctx, n, "%s(%%%s, %lld) left alone: dimension out of range for rank %d (it raises)", n->kind,
+                 x->name, (long long)d.i, t->rank);
+      return 0;
+    }
+    if (t->sizes[k] < 0) {
+      left_alone(ctx, f, n, x, "that dimension is not known");
+      return 0;
+    }
+    repl = t2n_insert_int(g, n, t->sizes[k])->outputs[0];
+  }
+  t2n_value *r[1] = {repl};
+  t2n_replace_node(n, r);
+  return 1;
+}
+
+typedef struct cands {
+  t2n_node **v;
+  int n, cap;
+} cands;
+
+static int collect(t2n_node *n, void *p) {
+  cands *c = p;
+  if (!t2n_node_is(n, "aten::dim") && !t2n_node_is(n, "aten::numel") && !t2n_node_is(n, "aten::len") &&
+      !t2n_node_is(n, "aten::size"))
+    return 0;
+  if (c->n == c->cap) {
+    c->cap = c->cap ? c->cap * 2 : 32;
+    c->v = realloc(c->v, sizeof *c->v * (size_t)c->cap);
+    if (!c->v) abort();
+  }
+  c->v[c->n++] = n;
+  return 0;
+}
+
+int t2n_pass_replace_size_calls(t2n_pass_ctx *ctx) {
+  cands c = {NULL, 0, 0};
+  t2n_walk(ctx->graph->top, collect, &c);
+  if (c.n) {
+    t2n_shape_facts *f = t2n_shape_infer(ctx->mod, ctx->graph, ctx->opts);
+    for (int i = 0; i < c.n; i++) ctx->rewrites += fold_one(ctx, f, c.v[i]);
+    t2n_shape_facts_free(f);
+  }
+  free(c.v);
+  return 0;
+}
