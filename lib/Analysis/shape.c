@@ -2960,6 +2960,11 @@ static void r_rnn(rc *c) {
   out->rank = x->rank;
   for (int i = 0; i < x->rank - 1; i++) out->sizes[i] = x->sizes[i];
   out->sizes[x->rank - 1] = hout < 0 ? -1 : hout * (bi ? 2 : 1);
+  if (bf && x->rank == 3 && tf_sizes_known(out)) {
+    /* computed time-major, returned as a transposed view */
+    int64_t st[3] = {out->sizes[2], out->sizes[0] * out->sizes[2], 1};
+    set_strides(c, 0, st);
+  }
   if (c->n->noutputs > 1 && h) {
     c->out[1].rank = h->rank;
     for (int i = 0; i < h->rank; i++) c->out[1].sizes[i] = h->sizes[i];
