@@ -2311,6 +2311,27 @@ static void r_to(rc *c) {
   preserve_output(c, 0, x);
 }
 
+static void r_cpu(rc *c) { /* Tensor.cpu(): self when already on the cpu */
+  const t2n_ival *x = ctensor(c, 0);
+  if (x && x->s && strcmp(x->s, "cpu") == 0) {
+    r_identity(c);
+    return;
+  }
+  t2n_ival *o = T(c, 0);
+  if (!x) return;
+  *o = *x;
+  o->elems = NULL;
+  set_dev(o, "cpu");
+  preserve_output(c, 0, x);
+}
+
+static void r_make_device(rc *c) { /* aten::device(str) */
+  const t2n_ival *s = IN(c, 0);
+  if (s->kind != T2N_IV_STR && s->kind != T2N_IV_DEVICE) return;
+  c->out[0] = *s;
+  c->out[0].kind = T2N_IV_DEVICE;
+}
+
 static void r_type_as(rc *c) {
   const t2n_ival *x = ctensor(c, 0), *y = ctensor(c, 1);
   t2n_ival *o = T(c, 0);
@@ -3306,6 +3327,8 @@ static const op_rule rules[] = {
     {"aten::repeat_interleave", r_repeat_interleave, 0},
     {"aten::to", r_to, 0},
     {"aten::type_as", r_type_as, 0},
+    {"aten::cpu", r_cpu, 0},
+    {"aten::device", r_make_device, 0},
     {"aten::contiguous", r_contiguous, 0},
     {"aten::clone", r_clone, 0},
     {"aten::detach", r_identity, 0},

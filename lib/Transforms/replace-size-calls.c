@@ -146,6 +146,10 @@ static int fold_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
       t2n_remark(ctx, n, "%s(%%%s) left alone: its uses are too many to follow", n->kind, x->name);
     return 0;
   }
+  if (!t2n_shape_reached(f, out)) {
+    t2n_remark(ctx, n, "%s(%%%s) left alone: it is in a branch the example inputs do not take", n->kind, x->name);
+    return 0;
+  }
   const t2n_ival *t = t2n_shape_get(f, x);
   t2n_value *repl = NULL;
   if (t2n_node_is(n, "aten::dim") || t2n_node_is(n, "aten::numel")) {
