@@ -45,7 +45,8 @@ static t2n_block *cur_block(t2n_pstate *ps) { return ps->blocks[ps->nblocks - 1]
 /* ---- graphs ---- */
 int b_graph_begin(t2n_pstate *ps) {
   if (ps->graph) PUSH(ps, ps->gstack, ps->ngstack, ps->capgstack, ps->graph);
-  else ps->with_base = ps->ndone;
+  else if (!ps->in_with) ps->with_base = ps->ndone;
+  ps->in_with = 0;
   t2n_graph *g = t2n_graph_new(ps->mod);
   ps->graph = g;
   PUSH(ps, ps->blocks, ps->nblocks, ps->capblocks, g->top);
@@ -394,6 +395,18 @@ void b_dump_field(t2n_pstate *ps, int section, const char *name, const char *raw
   t2n_object *o = ps->objs[ps->nobjs - 1];
   if (section == 0) APPEND1(ps, o->params, o->nparams, field(name, raw, NULL));
   else APPEND1(ps, o->fields, o->nfields, field(name, raw, NULL));
+}
+
+int b_dump_cont(t2n_pstate *ps, int section, const char *line, const t2n_loc *loc) {
+  t2n_object *o = ps->objs[ps->nobjs - 1];
+  t2n_field *f = section == 0 ? (o->nparams ? &o->params[o->nparams - 1] : NULL)
+                              : (o->nfields ? &o->fields[o->nfields - 1] : NULL);
+  if (!f) {
+    t2n_parse_error(ps, loc, "expected 'name = value' in a module dump section");
+    return 0;
+  }
+  f->raw = b_join3(ps, f->raw, "\n", line);
+  return 1;
 }
 
 void b_dump_method(t2n_pstate *ps, const char *name, t2n_graph *g) {

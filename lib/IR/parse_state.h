@@ -38,6 +38,7 @@ typedef struct t2n_pstate {
   t2n_graph **gstack;           /* enclosing graphs (a `with` graph nests) */
   int ngstack, capgstack;
   int with_base;                /* index in `done` of the current top graph */
+  int in_with;                  /* the next graph is a `with` subgraph */
   t2n_class *cls;               /* class being read */
   int failed;
 } t2n_pstate;

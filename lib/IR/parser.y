@@ -79,6 +79,7 @@ static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const c
 %token <str> IDENT "identifier" INT "integer" STRING "string"
 %token <str> ATTR_NAME "attribute name" ATTR_VALUE "attribute value"
 %token <str> BADCHAR "invalid character" UNTERMINATED "unterminated text"
+%token <str> CONT "attribute continuation line"
 %token <field> FIELD "attribute line" OBJ_OPEN "object field"
 %token <slot> SLOT "slot declaration"
 %token GRAPH "graph" RETURN "return" WITH "with" ARROW "->" BLOCK "block"
@@ -234,8 +235,16 @@ dump_module
     SUBMODULES_OPEN dump_subs '}'
     '}'                            { b_dump_end(ps); }
   ;
-dump_fields_p: %empty | dump_fields_p FIELD { b_dump_field(ps, 0, $2.name, $2.raw); } ;
-dump_fields_a: %empty | dump_fields_a FIELD { b_dump_field(ps, 1, $2.name, $2.raw); } ;
+dump_fields_p
+  : %empty
+  | dump_fields_p FIELD            { b_dump_field(ps, 0, $2.name, $2.raw); }
+  | dump_fields_p CONT             { CHECK(b_dump_cont(ps, 0, $2, &@2)); }
+  ;
+dump_fields_a
+  : %empty
+  | dump_fields_a FIELD            { b_dump_field(ps, 1, $2.name, $2.raw); }
+  | dump_fields_a CONT             { CHECK(b_dump_cont(ps, 1, $2, &@2)); }
+  ;
 dump_methods: %empty | dump_methods dump_method ;
 dump_method: METHOD IDENT '{' graph withs '}' { b_dump_method(ps, $2, $4); } ;
 dump_subs: %empty | dump_subs dump_module ;

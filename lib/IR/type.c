@@ -157,7 +157,8 @@ static const char *const scalar_names[] = {
     "Generator", "Scalar", "Any", "SymInt", "SymFloat", "SymBool", "PyObject",
     "Capsule", "list", "tuple", "ScalarType", "Layout", "MemoryFormat",
     "Function", "QScheme", "Storage", "AnyEnumType", "AnyClassType",
-    "AnyListType", "AnyTupleType", "number", NULL};
+    "AnyListType", "AnyTupleType", "number", "Future", "RRef", "Await",
+    "Undefined", "Dimname", "Quantizer", "Object", "t", NULL};
 
 int t2n_is_scalar_type_name(const char *s) {
   for (int i = 0; scalar_names[i]; i++)
