@@ -3564,6 +3564,13 @@ static int cond_truth(const t2n_shape_facts *f, const t2n_value *v) {
   return -1;
 }
 
+/* The block always raises (a prim::RaiseException directly in it). */
+static int block_raises(const t2n_block *b) {
+  for (const t2n_node *n = b->first; n; n = n->next)
+    if (t2n_node_is(n, "prim::RaiseException")) return 1;
+  return 0;
+}
+
 static void infer_if(t2n_shape_facts *f, t2n_node *n) {
   if (n->nblocks != 2 || n->ninputs < 1) return;
   int t = cond_truth(f, n->inputs[0]);
@@ -3579,9 +3586,18 @@ static void infer_if(t2n_shape_facts *f, t2n_node *n) {
   }
   infer_block(f, n->blocks[0]);
   infer_block(f, n->blocks[1]);
+  /* Execution only continues past the If through a block that does not
+   * raise: a raising block's outputs (prim::Uninitialized) never arrive. */
+  int r0 = block_raises(n->blocks[0]), r1 = block_raises(n->blocks[1]);
   for (int k = 0; k < n->noutputs; k++) {
     if (k >= n->blocks[0]->ret->ninputs || k >= n->blocks[1]->ret->ninputs) break;
     const t2n_value *a = n->blocks[0]->ret->inputs[k], *b = n->blocks[1]->ret->inputs[k];
+    if (r0 != r1) {
+      const t2n_value *r = r0 ? b : a;
+      slot *s = find_slot(f, r);
+      store(f, n->outputs[k], fact(f, r), fact_obj(f, r), s ? s->why : NULL, s ? s->whyk : T2N_WHY_KNOWN);
+      continue;
+    }
     t2n_ival o;
     join(f, fact(f, a), fact(f, b), &o);
     const t2n_object *oa = fact_obj(f, a), *ob = fact_obj(f, b);
