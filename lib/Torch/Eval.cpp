@@ -311,8 +311,81 @@ struct Builder {
   std::vector<const t2n_graph *> building;
   bool tuple_outputs = false;  // set by build() when it packed the outputs
   static inline unsigned counter = 0;
+  // Without an archive, module text classes are rebuilt for each run in a
+  // compilation unit of their own (methods may have changed between runs).
+  std::shared_ptr<torch::jit::CompilationUnit> run_cu;
+  std::unordered_map<std::string, c10::ClassTypePtr> text_classes;
 
   Builder(t2n_torch *t, t2n_module *m) : t(t), m(m) {}
+
+  bool text_mode() const {
+    return !t->has_module && m && m->kind == T2N_TEXT_T2N && m->nclasses > 0;
+  }
+
+  static bool looks_like_module(const t2n_class *c) {
+    for (int i = 0; i < c->nslots; i++)
+      if (c->slots[i].kind != T2N_SLOT_ATTR || std::strcmp(c->slots[i].name, "training") == 0)
+        return true;
+    return false;
+  }
+
+  // Classes of the module text as torch ClassTypes: slots, then methods built
+  // from the (possibly transformed) t2n method graphs.
+  void prepare_text_classes() {
+    run_cu = std::make_shared<torch::jit::CompilationUnit>();
+    for (int i = 0; i < m->nclasses; i++) {
+      const t2n_class *c = m->classes[i];
+      auto ct = c10::ClassType::create(c10::QualifiedName(c->name), run_cu, looks_like_module(c));
+      run_cu->register_type(ct);
+      text_classes[c->name] = ct;
+    }
+    for (int i = 0; i < m->nclasses; i++) {
+      const t2n_class *c = m->classes[i];
+      auto ct = text_classes[c->name];
+      for (int k = 0; k < c->nslots; k++) {
+        const t2n_slot &sl = c->slots[k];
+        ct->addAttribute(sl.name, type(sl.type), sl.kind == T2N_SLOT_PARAM && ct->is_module(),
+                         sl.kind == T2N_SLOT_BUFFER && ct->is_module());
+      }
+    }
+    for (int i = 0; i < m->nclasses; i++) {
+      const t2n_class *c = m->classes[i];
+      auto ct = text_classes[c->name];
+      for (int k = 0; k < c->nmethods; k++) {
+        bool saved = tuple_outputs;
+        std::shared_ptr<Graph> g = build(c->methods[k].graph, nullptr, nullptr, /*pack=*/false);
+        tuple_outputs = saved;
+        torch::jit::Function *fn = run_cu->create_function(
+            c10::QualifiedName(c10::QualifiedName(c->name), c->methods[k].name), g);
+        ct->addMethod(fn);
+      }
+    }
+  }
+
+  // The module object of the text (fields parsed; tensors from the weights).
+  IValue make_object(const t2n_object *o) {
+    auto it = text_classes.find(o->qualname);
+    if (it == text_classes.end()) fail(std::string("no class ") + o->qualname + " in the module text");
+    c10::ClassTypePtr ct = it->second;
+    auto obj = c10::ivalue::Object::create(c10::StrongTypePtr(run_cu, ct), ct->numAttributes());
+    for (int i = 0; i < o->nfields; i++) {
+      const t2n_field &f = o->fields[i];
+      auto slot = ct->findAttributeSlot(f.name);
+      if (!slot) fail(std::string("class ") + o->qualname + " has no slot '" + f.name + "'");
+      IValue v;
+      if (f.obj) {
+        v = make_object(f.obj);
+      } else if (f.raw) {
+        try {
+          v = parse_value(f.raw, t, ct->getAttribute(*slot));
+        } catch (const EvalError &) {
+          v = IValue();  // an opaque value (<Q object>): left None
+        }
+      }
+      obj->setSlot(*slot, std::move(v));
+    }
+    return IValue(obj);
+  }
 
   std::shared_ptr<torch::jit::CompilationUnit> module_cu() {
     if (!t->has_module) return nullptr;
@@ -320,6 +393,8 @@ struct Builder {
   }
 
   TypePtr named_type(const std::string &q) {
+    auto tc = text_classes.find(q);
+    if (tc != text_classes.end()) return tc->second;
     auto cu = module_cu();
     if (cu) {
       if (auto c = cu->get_class(c10::QualifiedName(q))) return c;
@@ -825,7 +900,7 @@ void flatten_tensors(const IValue &v, const std::string &key,
   }
 }
 
-std::vector<IValue> run_graph(t2n_torch *t, const std::shared_ptr<Graph> &g,
+std::vector<IValue> run_graph(t2n_torch *t, Builder &b, const std::shared_ptr<Graph> &g,
                               const t2n_torch_values *inputs, bool tuple_outputs) {
   static bool configured = false;
   if (!configured) {
@@ -835,8 +910,14 @@ std::vector<IValue> run_graph(t2n_torch *t, const std::shared_ptr<Graph> &g,
   }
   at::NoGradGuard no_grad;
   torch::jit::Stack stack;
-  for (size_t i = 0; i < inputs->values.size(); i++)
-    stack.push_back(fresh_copy(t, inputs->values[i], inputs->is_self[i]));
+  for (size_t i = 0; i < inputs->values.size(); i++) {
+    if (inputs->is_self[i] && !t->has_module) {
+      if (!b.text_mode() || !b.m->root) fail("graph input self needs the module (a .jit or t2n module text)");
+      stack.push_back(b.make_object(b.m->root));
+    } else {
+      stack.push_back(fresh_copy(t, inputs->values[i], inputs->is_self[i]));
+    }
+  }
   if (stack.size() != g->inputs().size())
     fail("the graph has " + std::to_string(g->inputs().size()) + " inputs, " +
          std::to_string(stack.size()) + " were given");
@@ -863,6 +944,60 @@ template <class F> auto guarded(t2n_diag *d, const char *what, F &&f) -> decltyp
   return decltype(f())();
 }
 
+// A graph input named "self.a.b" (an attribute lifted into an input by
+// -lift-state) defaults to the module's value of a.b: from the archive's
+// object, or from the module text's object tree.
+bool lifted_state(t2n_torch *t, const t2n_graph *g, const std::string &name, const t2n_type *ty,
+                  IValue *out) {
+  std::string path = name;
+  if (path.compare(0, 5, "self.") != 0) return false;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    std::vector<std::string> parts;
+    size_t i = 5;
+    while (i <= path.size()) {
+      size_t e = path.find('.', i);
+      if (e == std::string::npos) e = path.size();
+      parts.push_back(path.substr(i, e - i));
+      i = e + 1;
+    }
+    if (t && t->has_module) {
+      IValue cur(t->module._ivalue());
+      bool ok = true;
+      for (const std::string &part : parts) {
+        if (!cur.isObject() || !cur.toObjectRef().type()->hasAttribute(part)) {
+          ok = false;
+          break;
+        }
+        cur = cur.toObjectRef().getAttr(part);
+      }
+      if (ok) {
+        *out = cur.isTensor() ? IValue(cur.toTensor().clone()) : cur.deepcopy();
+        return true;
+      }
+    } else if (g->mod && g->mod->kind == T2N_TEXT_T2N && g->mod->root) {
+      const t2n_object *o = g->mod->root;
+      const t2n_field *f = nullptr;
+      for (size_t k = 0; k < parts.size() && o; k++) {
+        f = t2n_object_field(o, parts[k].c_str());
+        if (!f) break;
+        o = k + 1 < parts.size() ? f->obj : nullptr;
+      }
+      if (f && f->raw && !f->obj) {
+        Builder b(t, g->mod);
+        try {
+          *out = parse_value(f->raw, t, b.type(ty));
+          return true;
+        } catch (const EvalError &) {
+        }
+      }
+    }
+    std::string stripped = strip_suffix(path);
+    if (stripped == path) break;
+    path = stripped;
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" {
@@ -884,13 +1019,13 @@ t2n_torch_values *t2n_torch_make_inputs(t2n_torch *t, const t2n_graph *g, const 
         continue;
       }
       if (i == 0 && ty && ty->kind == T2N_TY_CLASS) {
-        if (!t || !t->has_module)
-          fail("graph input %" + name + " is a module object; evaluating needs the .jit");
+        if (!t) fail("no torch backend handle");
         vs->values.push_back(IValue());
         vs->is_self.push_back(1);
         continue;
       }
       vs->is_self.push_back(0);
+      IValue lifted;
       const t2n_example *e = nullptr;
       for (int k = 0; k < nex && !e; k++)
         if (ex[k].name && name == ex[k].name) e = &ex[k];
@@ -909,6 +1044,8 @@ t2n_torch_values *t2n_torch_make_inputs(t2n_torch *t, const t2n_graph *g, const 
           vs->values.push_back(IValue(r));
         } else if (e->scalar_is_float) vs->values.push_back(IValue(e->fval));
         else vs->values.push_back(IValue(e->ival));
+      } else if (lifted_state(t, g, name, ty, &lifted)) {
+        vs->values.push_back(lifted);  // a lifted attribute: the module's value
       } else if (complete_tensor_type(ty)) {
         vs->values.push_back(make_tensor(nullptr, ty, gen));
       } else if (ty && (ty->kind == T2N_TY_OPTIONAL || t2n_type_is(ty, "NoneType"))) {
@@ -927,8 +1064,9 @@ t2n_torch_values *t2n_torch_run(t2n_torch *t, t2n_module *m, t2n_graph *g,
   return guarded(d, "evaluating the graph with libtorch", [&]() -> t2n_torch_values * {
     if (!t) fail("no torch backend handle");
     Builder b(t, m);
+    if (b.text_mode()) b.prepare_text_classes();
     std::shared_ptr<Graph> tg = b.build(g, nullptr, nullptr);
-    std::vector<IValue> outs = run_graph(t, tg, inputs, b.tuple_outputs);
+    std::vector<IValue> outs = run_graph(t, b, tg, inputs, b.tuple_outputs);
     std::unique_ptr<t2n_torch_values> vs(new t2n_torch_values());
     const t2n_node *ret = g->top->ret;
     for (size_t i = 0; i < outs.size(); i++) {
@@ -978,8 +1116,9 @@ int t2n_torch_eval_value(t2n_torch *t, t2n_module *m, t2n_graph *g, const t2n_va
     if (owner != g->top)
       fail(std::string("%") + (v->name ? v->name : "?") + " is not defined in the graph's top block");
     Builder b(t, m);
+    if (b.text_mode()) b.prepare_text_classes();
     std::shared_ptr<Graph> tg = b.build(g, v, nullptr);
-    std::vector<IValue> outs = run_graph(t, tg, inputs, false);
+    std::vector<IValue> outs = run_graph(t, b, tg, inputs, false);
     if (outs.empty()) fail("the run gave no outputs");
     IValue r = outs.back();
     out->kind = t2n_torch_scalar::T2N_TS_OTHER;

@@ -35,6 +35,8 @@ static const char usage[] =
     "                                      OUT.safetensors exactly as utils/t2n-dump -o does\n"
     "  --compare-torch                     also run the archive's own method and check that the\n"
     "                                      outputs agree (exit 1 if not)\n"
+    "  --reference FILE.jit                like --compare-torch for text input, run without the\n"
+    "                                      archive: compare with FILE.jit's own method\n"
     "  --atol X                            tolerance of --compare-torch (default 1e-6)\n"
     "  --help\n";
 
@@ -120,7 +122,7 @@ int main(int argc, char **argv) {
   t2n_diag_init(&diag);
   t2n_diag *d = &diag;
   const char *input = NULL, *out = NULL, *method = NULL, *submodule = NULL, *jit = NULL,
-             *weights = NULL, *dump = NULL;
+             *weights = NULL, *dump = NULL, *reference = NULL;
   unsigned long long seed = 0;
   int compare = 0;
   double atol = 1e-6;
@@ -143,6 +145,8 @@ int main(int argc, char **argv) {
       submodule = val;
     } else if (OPT("--jit")) {
       jit = val;
+    } else if (OPT("--reference")) {
+      reference = val;
     } else if (OPT("--dump")) {
       dump = val;
     } else if (OPT("--weights")) {
@@ -176,13 +180,13 @@ int main(int argc, char **argv) {
   }
 #ifndef T2N_HAVE_TORCH
   (void)out; (void)method; (void)submodule; (void)jit; (void)weights; (void)seed;
-  (void)compare; (void)atol; (void)dump;
+  (void)compare; (void)atol; (void)dump; (void)reference;
   t2n_report(d, T2N_ERROR, NULL, "t2n-run needs the libtorch backend; this t2n was built without it");
   t2n_examples_free(&po);
   return 1;
 #else
   int rc = 1;
-  t2n_torch *t = NULL;
+  t2n_torch *t = NULL, *rt = NULL;
   t2n_module *m = NULL;
   t2n_torch_values *in = NULL, *res = NULL, *ref = NULL;
   if (dump) {
@@ -226,8 +230,12 @@ int main(int argc, char **argv) {
   if (!in) goto done;
   res = t2n_torch_run(t, m, g, in, d);
   if (!res) goto done;
-  if (compare) {
-    ref = t2n_torch_run_method(t, method ? method : "forward", in, d);
+  if (reference) {
+    rt = t2n_torch_open(reference, submodule, d);
+    if (!rt) goto done;
+  }
+  if (compare || reference) {
+    ref = t2n_torch_run_method(rt ? rt : t, method ? method : "forward", in, d);
     if (!ref) goto done;
     double md = 0;
     char why[512] = "";
@@ -249,6 +257,7 @@ done:
   t2n_torch_values_free(ref);
   if (m) t2n_module_free(m);
   t2n_torch_free(t);
+  t2n_torch_free(rt);
   t2n_examples_free(&po);
   return rc || d->nerrors ? 1 : 0;
 #endif
