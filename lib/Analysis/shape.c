@@ -3777,7 +3777,7 @@ static void infer_block(t2n_shape_facts *f, t2n_block *b) {
 static const char *const list_mutators[] = {
     "aten::append", "aten::insert", "aten::extend", "aten::pop", "aten::remove", "aten::clear",
     "aten::_set_item", "aten::__setitem__", "aten::reverse", "aten::sort", "aten::__delitem__",
-    "aten::add_", "prim::CallMethod", "prim::CallFunction", NULL};
+    "aten::add_", NULL};
 static const char *const shape_mutators[] = {
     "aten::unsqueeze_", "aten::squeeze_", "aten::transpose_", "aten::t_", "aten::resize_",
     "aten::resize_as_", "aten::as_strided_", "aten::set_", "aten::swapdims_", "aten::swapaxes_", NULL};
@@ -3828,6 +3828,48 @@ static int scan_node(t2n_node *n, void *ctx) {
   if (kind_in(n->kind, list_mutators))
     for (int i = 0; i < n->ninputs; i++)
       if (n->inputs[i]->type && n->inputs[i]->type->kind == T2N_TY_LIST) mark(f, n->inputs[i]);
+  return 0;
+}
+
+/* The graph a call node reaches, resolved from the IR alone (the
+ * receiver's class type for prim::CallMethod); NULL when unknown. */
+static t2n_graph *static_callee(t2n_module *m, const t2n_node *n, int *first) {
+  if (t2n_node_is(n, "prim::CallFunction")) {
+    const t2n_node *c = n->ninputs ? n->inputs[0]->def : NULL;
+    const t2n_attr *a = c && t2n_node_is(c, "prim::Constant") ? t2n_node_attr(c, "name") : NULL;
+    t2n_function *fn = a && a->kind == T2N_ATTR_STRING ? t2n_module_function_by_short_name(m, a->s) : NULL;
+    *first = 1;
+    return fn ? fn->graph : NULL;
+  }
+  const t2n_attr *a = t2n_node_attr(n, "name");
+  const t2n_type *rt = n->ninputs ? n->inputs[0]->type : NULL;
+  if (!a || a->kind != T2N_ATTR_STRING || !rt || rt->kind != T2N_TY_CLASS) return NULL;
+  t2n_class *cl = t2n_module_class(m, rt->name);
+  const t2n_method *mm = cl ? t2n_class_method(cl, a->s) : NULL;
+  *first = 0;
+  return mm ? mm->graph : NULL;
+}
+
+/* A list passed to a call is mutated when the callee mutates that parameter
+ * (or the callee is not known). */
+typedef struct call_scan {
+  t2n_shape_facts *f;
+  int added;
+} call_scan;
+
+static int scan_call(t2n_node *n, void *p) {
+  call_scan *cs = p;
+  if (!t2n_node_is(n, "prim::CallFunction") && !t2n_node_is(n, "prim::CallMethod")) return 0;
+  int first = 0;
+  t2n_graph *g = static_callee(cs->f->m, n, &first);
+  for (int i = first; i < n->ninputs; i++) {
+    const t2n_value *a = n->inputs[i];
+    if (!a->type || a->type->kind != T2N_TY_LIST || is_mutated(cs->f, a)) continue;
+    int k = i - first;
+    if (g && k < g->top->nparams && !is_mutated(cs->f, g->top->params[k])) continue;
+    mark(cs->f, a);
+    cs->added++;
+  }
   return 0;
 }
 
@@ -3946,6 +3988,12 @@ t2n_shape_facts *t2n_shape_infer(t2n_module *m, t2n_graph *g, const t2n_pass_opt
     if (gs[i] == g) seen_target = 1;
   }
   if (!seen_target) t2n_walk(g->top, scan_node, f);
+  for (int round = 0; round < 8; round++) { /* through nested calls */
+    call_scan cs = {f, 0};
+    for (int i = 0; i < ng; i++) t2n_walk(gs[i]->top, scan_call, &cs);
+    if (!seen_target) t2n_walk(g->top, scan_call, &cs);
+    if (!cs.added) break;
+  }
   seed_inputs(f);
   infer_block(f, g->top);
   return f;
