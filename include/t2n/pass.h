@@ -42,6 +42,7 @@ typedef struct t2n_pass_ctx {
   const t2n_pass_options *opts;
   int rewrites;              /* bumped by each rewrite a pass makes */
   const char *pass_name;
+  int froze;                 /* set by -freeze when the module was frozen */
 } t2n_pass_ctx;
 
 /* A pass returns 0 on success, non-zero after reporting an error. */

@@ -274,7 +274,7 @@ static int run_passes(opt_args *o, t2n_module *m, t2n_diag *d, char **out, size_
     st[i].flag = p->flag;
     st[i].rewrites = ctx.rewrites;
     st[i].secs = now() - t0;
-    if (strcmp(p->flag, "freeze") == 0 && !err) froze = 1;
+    if (ctx.froze && !err) froze = 1;
     if (o->time_passes)
       fprintf(stderr, "t2n-opt: %-34s %9.3f ms  %d rewrites\n", p->flag, st[i].secs * 1e3, ctx.rewrites);
     if (err || d->nerrors > errors0) break;
