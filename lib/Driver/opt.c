@@ -268,7 +268,7 @@ static int run_passes(opt_args *o, t2n_module *m, t2n_diag *d, char **out, size_
       t2n_report(d, T2N_ERROR, NULL, "unknown pass '-%s'", flag);
       break;
     }
-    t2n_pass_ctx ctx = {m, g, d, &o->popts, 0, p->flag};
+    t2n_pass_ctx ctx = {m, g, d, &o->popts, 0, p->flag, 0};
     double t0 = now();
     int err = p->run(&ctx);
     st[i].flag = p->flag;
