@@ -23,8 +23,13 @@
  *
  * Conventions for T2N_IV_TENSOR facts: dtype T2N_DT_UNKNOWN, rank -1 and
  * sizes -1 mean unknown; `s` is the device ("cpu") or NULL; the strides are
- * read with t2n_fact_strides. A list or tuple fact may hold unknown
- * elements (a size() with one unknown dimension). */
+ * read with t2n_fact_strides; n == 1 marks a 0-dim tensor whose value is
+ * known without reading data (prim::NumToTensor of a size, and arithmetic on
+ * such tensors, as traced graphs do), held in `i` and `f`. A list or tuple
+ * fact may hold unknown elements (a size() with one unknown dimension).
+ * Lists modified in place (append, __setitem__, a callee that modifies its
+ * parameter) and tensors whose shape is changed in place (unsqueeze_, ...)
+ * are unknown. */
 #ifndef T2N_SHAPE_H
 #define T2N_SHAPE_H
 

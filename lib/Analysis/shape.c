@@ -1944,7 +1944,7 @@ static void narrow_fact(t2n_shape_facts *f, const t2n_ival *x, int64_t d, int64_
  * size, 1 by sizes, 2 chunk, 3 unbind, 4 tensor_split by sections) */
 static void r_split(rc *c) {
   const t2n_ival *x = ctensor(c, 0);
-  int64_t d = c->aux == 3 ? 0 : 0;
+  int64_t d = 0;
   int di = c->aux == 3 ? 1 : 2;
   if (!x || x->rank < 1) return;
   if (c->nin > di && !cint(c, di, &d)) return;
@@ -1952,17 +1952,19 @@ static void r_split(rc *c) {
   int64_t size = x->sizes[d];
   int64_t pieces[1024];
   int np = 0;
-  if (c->aux == 3) {
+  int mode = c->aux;
+  if (mode == 0 && IN(c, 1)->kind == T2N_IV_LIST) mode = 1; /* split(self, int[] sizes, dim) */
+  if (mode == 3) {
     if (size < 0 || size > 1024) return;
     np = (int)size;
-  } else if (c->aux == 1) {
+  } else if (mode == 1) {
     np = cints(c, 1, pieces, 1024);
     if (np < 0) return;
   } else {
     int64_t k;
     if (!cint(c, 1, &k) || k <= 0 || size < 0) return;
     int64_t split = k;
-    if (c->aux == 2) split = (size + k - 1) / k;
+    if (mode == 2) split = (size + k - 1) / k;
     if (split == 0) {
       pieces[np++] = 0;
     } else {
