@@ -20,8 +20,12 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 stamp="$venv/.t2n-requirements"
-if ! cmp -s "$top/utils/requirements.txt" "$stamp" 2>/dev/null; then
+if ! cmp -s "$top/utils/requirements.txt" "$stamp" 2>/dev/null ||
+   ! "$venv/bin/python" -c "import silero_vad" 2>/dev/null; then
   "$venv/bin/pip" install -q --upgrade pip
   "$venv/bin/pip" install -q -r "$top/utils/requirements.txt"
+  # silero-vad only ships the model files t2n reads; its runtime dependencies
+  # (torchaudio, onnxruntime) are not needed, so it is installed without them.
+  "$venv/bin/pip" install -q --no-deps "silero-vad==$(cat "$top/utils/silero-vad-version")"
   cp "$top/utils/requirements.txt" "$stamp"
 fi
