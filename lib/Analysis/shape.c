@@ -244,7 +244,7 @@ static int bcast(const t2n_ival *a, const t2n_ival *b, t2n_ival *o) {
     return 1;
   }
   int r = a->rank > b->rank ? a->rank : b->rank;
-  int64_t s[MAXR];
+  int64_t s[MAXR] = {0};
   for (int i = 0; i < r; i++) {
     int ia = a->rank - r + i, ib = b->rank - r + i;
     int64_t x = ia >= 0 ? a->sizes[ia] : 1, y = ib >= 0 ? b->sizes[ib] : 1;
@@ -1545,7 +1545,7 @@ static void reshape_to(rc *c, int k, const t2n_ival *x, int nr, const int64_t *n
 }
 
 static void r_view(rc *c) { /* view / reshape / _reshape_alias (aux 1: view) */
-  int64_t s[MAXR];
+  int64_t s[MAXR] = {0};
   int n = read_shape(c, 1, s, MAXR);
   if (n < 0) {
     T(c, 0);
@@ -1561,7 +1561,7 @@ static void r_view(rc *c) { /* view / reshape / _reshape_alias (aux 1: view) */
 
 static void r_view_as(rc *c) { /* view_as / reshape_as(self, other) */
   const t2n_ival *o = ctensor(c, 1);
-  int64_t s[MAXR];
+  int64_t s[MAXR] = {0};
   int n = o ? o->rank : -1;
   for (int i = 0; i < n; i++) s[i] = o->sizes[i] < 0 ? INT64_MIN : o->sizes[i];
   reshape_to(c, 0, ctensor(c, 0), n, s, c->aux);
@@ -1792,7 +1792,7 @@ static void expand_to(rc *c, const t2n_ival *x, int n, const int64_t *sz) {
 }
 
 static void r_expand(rc *c) { /* expand(self, size, implicit) */
-  int64_t s[MAXR];
+  int64_t s[MAXR] = {0};
   int n = read_shape(c, 1, s, MAXR);
   const t2n_ival *x = ctensor(c, 0);
   if (n < 0) {
@@ -1804,7 +1804,7 @@ static void r_expand(rc *c) { /* expand(self, size, implicit) */
 
 static void r_expand_as(rc *c) {
   const t2n_ival *o = ctensor(c, 1);
-  int64_t s[MAXR];
+  int64_t s[MAXR] = {0};
   int n = o ? o->rank : -1;
   for (int i = 0; i < n; i++) s[i] = o->sizes[i] < 0 ? INT64_MIN : o->sizes[i];
   if (n < 0) {
@@ -2377,7 +2377,7 @@ static void r_clone(rc *c) {
 
 /* ---- 4e. tensor creation ---- */
 static int shape_arg(const rc *c, int i, t2n_ival *o) {
-  int64_t s[MAXR];
+  int64_t s[MAXR] = {0};
   int n = read_shape(c, i, s, MAXR);
   if (n < 0) return 0;
   o->rank = n;
@@ -2576,7 +2576,7 @@ static void mat_out(rc *c, const t2n_ival *a, const t2n_ival *b, int rank, const
 
 static void r_matmul(rc *c) {
   const t2n_ival *a = ctensor(c, 0), *b = ctensor(c, 1);
-  int64_t s[MAXR];
+  int64_t s[MAXR] = {0};
   if (!a || !b || a->rank < 1 || b->rank < 1) {
     mat_out(c, a, b, -1, s);
     return;
@@ -2619,7 +2619,7 @@ static void r_matmul(rc *c) {
 
 static void r_mm(rc *c) { /* mm(a, b), bmm(a, b), mv(m, v), dot(a, b) by aux 0..3 */
   const t2n_ival *a = ctensor(c, 0), *b = ctensor(c, 1);
-  int64_t s[3];
+  int64_t s[3] = {0};
   int want_a = c->aux == 1 ? 3 : c->aux == 3 ? 1 : 2, want_b = c->aux == 1 ? 3 : c->aux >= 2 ? 1 : 2;
   if (!a || !b || a->rank != want_a || b->rank != want_b) {
     mat_out(c, a, b, -1, s);
@@ -2640,7 +2640,7 @@ static void r_mm(rc *c) { /* mm(a, b), bmm(a, b), mv(m, v), dot(a, b) by aux 0..
 
 static void r_addmm(rc *c) { /* addmm(self, m1, m2, beta, alpha), baddbmm (aux 1), addmv (aux 2) */
   const t2n_ival *a = ctensor(c, 1), *b = ctensor(c, 2);
-  int64_t s[3];
+  int64_t s[3] = {0};
   int r = -1;
   if (a && b) {
     if (c->aux == 0 && a->rank == 2 && b->rank == 2) {
@@ -3470,10 +3470,11 @@ static int ival_incomplete(const t2n_ival *v) {
 
 static void store(t2n_shape_facts *f, const t2n_value *v, const t2n_ival *iv, const t2n_object *obj,
                   const char *why, t2n_why whyk) {
+  t2n_ival copy = *iv; /* iv may point into the slot table, which get_slot can grow */
   slot *s = get_slot(f, v);
-  s->iv = *iv;
+  s->iv = copy;
   s->obj = obj;
-  s->why = ival_incomplete(iv) ? why : NULL;
+  s->why = ival_incomplete(&copy) ? why : NULL;
   s->whyk = s->why ? whyk : T2N_WHY_KNOWN;
 }
 

@@ -252,6 +252,12 @@ static int run_passes(opt_args *o, t2n_module *m, t2n_diag *d, char **out, size_
   int errors0 = d->nerrors;
   t2n_graph *g = o->npasses ? target_graph(m, o->method, d) : NULL;
   if (o->npasses && !g) return 1;
+  /* Passes may assume well-formed IR (If arity, dominance): check the input
+   * first so malformed text is an error, not undefined behaviour. */
+  if (o->npasses && t2n_verify_module(m, d)) {
+    t2n_report(d, T2N_ERROR, NULL, "the input is not valid IR; no pass was run");
+    return 1;
+  }
   pass_stat *st = calloc((size_t)o->npasses + 1, sizeof *st);
   int froze = 0;
   for (int i = 0; i < o->npasses; i++) {
