@@ -1,7 +1,26 @@
-/* -dce: removes nodes whose outputs are all unused and that have no side
- * effects (see t2n_node_has_side_effects), innermost first, repeating until
- * nothing changes. Unused block outputs are not removed: that changes the
- * interface of prim::If / prim::Loop and is left to the folding passes. */
+/* -dce
+ *
+ * Matches: a node, at any depth, none of whose outputs has a use and that
+ * has no side effect (t2n_node_has_side_effects in lib/IR/ir.c). Side
+ * effects are: attribute writes (prim::SetAttr), raises, prints and
+ * warnings, calls (prim::CallMethod / CallFunction: the callee may do any of
+ * these), list mutations (aten::append, _set_item, ...), in-place aten ops
+ * (a name ending in one '_': add_, copy_), prim::Loop, Python ops, and a
+ * prim::If with any of these in a block. Random ops (rand*, dropout,
+ * bernoulli) count as pure: these are inference graphs.
+ *
+ * Rewrites: the node is erased. Each block is swept from its last node
+ * backwards, nested blocks before their owner, so the definitions feeding an
+ * erased node go in the same sweep; sweeps repeat until nothing changes. One
+ * rewrite per erased node.
+ *
+ * Restrictions: unused block outputs of a prim::If / prim::Loop are not
+ * removed, since that changes the interface of the If or Loop (the folding
+ * passes remove whole Ifs instead); graph inputs and outputs stay.
+ *
+ * Why: the folding passes replace uses and leave the operands behind (a
+ * folded If's condition, a TupleConstruct read through, a size query turned
+ * constant); -harden runs -dce after freezing and again at the end. */
 #include "t2n/pass.h"
 
 static int dead(const t2n_node *n) {
