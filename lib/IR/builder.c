@@ -30,10 +30,35 @@ int t2n_is_scalar_type_name(const char *s);
 
 static void *alloc(t2n_pstate *ps, size_t n) { return t2n_arena_alloc(ps->mod->arena, n); }
 
+void t2n_pos(t2n_pstate *ps, size_t off, int *line, int *col) {
+  if (!ps->nl_built) {
+    size_t cap = 0;
+    for (const char *p = ps->buf, *e = ps->buf + ps->len; (p = memchr(p, '\n', (size_t)(e - p))); p++) {
+      if (ps->nnl == cap) {
+        cap = cap ? cap * 2 : 1024;
+        ps->nl = realloc(ps->nl, cap * sizeof *ps->nl);
+        if (!ps->nl) abort();
+      }
+      ps->nl[ps->nnl++] = (size_t)(p - ps->buf);
+    }
+    ps->nl_built = 1;
+  }
+  size_t lo = 0, hi = ps->nnl; /* number of newlines before off */
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (ps->nl[mid] < off) lo = mid + 1;
+    else hi = mid;
+  }
+  size_t start = lo ? ps->nl[lo - 1] + 1 : 0;
+  *line = (int)lo + 1;
+  *col = (int)(off - start) + 1;
+}
+
 void t2n_parse_error(t2n_pstate *ps, const t2n_loc *loc, const char *fmt, ...) {
   if (ps->failed) return; /* the first error is the one worth reading */
   ps->failed = 1;
-  t2n_srcloc l = {ps->file, ps->buf, ps->len, loc ? loc->first_line : 0, loc ? loc->first_column : 0};
+  t2n_srcloc l = {ps->file, ps->buf, ps->len, 0, 0};
+  if (loc) t2n_pos(ps, loc->start, &l.line, &l.col);
   va_list ap;
   va_start(ap, fmt);
   t2n_vreport(ps->diag, T2N_ERROR, &l, fmt, ap);
@@ -162,7 +187,8 @@ int b_node_begin(t2n_pstate *ps, t2n_outlist *outs, const t2n_nodehead *h, t2n_v
   n->pyop_args = h->pyargs;
   n->scope = scope;
   n->source = comment;
-  n->line = loc->first_line;
+  int col;
+  t2n_pos(ps, loc->start, &n->line, &col);
   PUSH(ps, ps->nodes, ps->nnodes, ps->capnodes, n);
   return 1;
 }
@@ -203,6 +229,8 @@ static const t2n_type **elems1(t2n_pstate *ps, const t2n_type *e) {
 
 const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, const t2n_loc *loc) {
   size_t n = strlen(name);
+  const t2n_type *known_type = t2n_map_get(&ps->mod->types->map, name, n);
+  if (known_type) return known_type;
   int known = strchr(name, '.') || t2n_is_scalar_type_name(name) || strcmp(name, "Tensor") == 0 ||
               (n > 6 && strcmp(name + n - 6, "Tensor") == 0);
   if (!known) {
@@ -391,12 +419,26 @@ void b_dump_begin(t2n_pstate *ps, const char *qualname) {
   PUSH(ps, ps->objs, ps->nobjs, ps->capobjs, o);
 }
 
+static void cont_add(t2n_pstate *ps, const char *s, size_t n) {
+  if (ps->contlen + n + 1 > ps->contcap) {
+    ps->contcap = (ps->contlen + n + 1) * 2;
+    ps->cont = realloc(ps->cont, ps->contcap);
+    if (!ps->cont) abort();
+  }
+  memcpy(ps->cont + ps->contlen, s, n);
+  ps->contlen += n;
+}
+
 void b_dump_field(t2n_pstate *ps, int section, const char *name, const char *raw) {
+  b_dump_flush(ps);
   t2n_object *o = ps->objs[ps->nobjs - 1];
   if (section == 0) APPEND1(ps, o->params, o->nparams, field(name, raw, NULL));
   else APPEND1(ps, o->fields, o->nfields, field(name, raw, NULL));
 }
 
+/* Continuation lines are gathered in a scratch buffer and copied into the
+ * field once the value ends (joining per line would be quadratic on the
+ * megabyte-long tensor values torch prints for lists of tensors). */
 int b_dump_cont(t2n_pstate *ps, int section, const char *line, const t2n_loc *loc) {
   t2n_object *o = ps->objs[ps->nobjs - 1];
   t2n_field *f = section == 0 ? (o->nparams ? &o->params[o->nparams - 1] : NULL)
@@ -405,8 +447,21 @@ int b_dump_cont(t2n_pstate *ps, int section, const char *line, const t2n_loc *lo
     t2n_parse_error(ps, loc, "expected 'name = value' in a module dump section");
     return 0;
   }
-  f->raw = b_join3(ps, f->raw, "\n", line);
+  if (ps->cont_field != f) {
+    b_dump_flush(ps);
+    ps->cont_field = f;
+    ps->contlen = 0;
+    cont_add(ps, f->raw, strlen(f->raw));
+  }
+  cont_add(ps, "\n", 1);
+  cont_add(ps, line, strlen(line));
   return 1;
+}
+
+void b_dump_flush(t2n_pstate *ps) {
+  if (!ps->cont_field) return;
+  ps->cont_field->raw = t2n_arena_strndup(ps->mod->arena, ps->cont, ps->contlen);
+  ps->cont_field = NULL;
 }
 
 void b_dump_method(t2n_pstate *ps, const char *name, t2n_graph *g) {

@@ -34,6 +34,7 @@ const char *b_join3(t2n_pstate *ps, const char *a, const char *b, const char *c)
 
 void b_dump_begin(t2n_pstate *ps, const char *qualname);
 void b_dump_field(t2n_pstate *ps, int section, const char *name, const char *raw);
+void b_dump_flush(t2n_pstate *ps);
 int b_dump_cont(t2n_pstate *ps, int section, const char *line, const t2n_loc *loc);
 void b_dump_method(t2n_pstate *ps, const char *name, t2n_graph *g);
 void b_dump_end(t2n_pstate *ps);

@@ -21,8 +21,6 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
   ps.file = file;
   ps.buf = buf;
   ps.len = len;
-  ps.line = 1;
-  ps.col = 1;
   if (len >= (size_t)INT32_MAX) {
     t2n_srcloc l = {file, NULL, 0, 0, 0};
     t2n_report(d, T2N_ERROR, &l, "input too large");
@@ -48,6 +46,8 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
   t2n_yy_delete_buffer(bs, scanner);
   t2n_yylex_destroy(scanner);
   free(ps.raw);
+  free(ps.cont);
+  free(ps.nl);
   if (rc || ps.failed) {
     if (!ps.failed) {
       t2n_srcloc l = {file, NULL, 0, 0, 0};

@@ -7,8 +7,7 @@
 #include "t2n/ir.h"
 
 typedef struct t2n_loc {
-  int first_line, first_column, last_line, last_column;
-  size_t start, end; /* byte offsets into the input */
+  size_t start, end; /* byte offsets into the input; see t2n_pos */
 } t2n_loc;
 
 typedef struct t2n_pstate {
@@ -18,8 +17,10 @@ typedef struct t2n_pstate {
   const char *buf;
   size_t len;
   /* scanner position */
-  int line, col;
   size_t off;
+  size_t *nl;                   /* offsets of the newlines, built on demand */
+  size_t nnl;
+  int nl_built;
   /* scanner scratch for raw attribute values */
   char *raw;
   size_t rawlen, rawcap;
@@ -40,9 +41,14 @@ typedef struct t2n_pstate {
   int with_base;                /* index in `done` of the current top graph */
   int in_with;                  /* the next graph is a `with` subgraph */
   t2n_class *cls;               /* class being read */
+  t2n_field *cont_field;        /* dump field whose value continues */
+  char *cont;                   /* its text so far */
+  size_t contlen, contcap;
   int failed;
 } t2n_pstate;
 
+/* 1-based line and column of byte offset `off`. */
+void t2n_pos(t2n_pstate *ps, size_t off, int *line, int *col);
 void t2n_parse_error(t2n_pstate *ps, const t2n_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

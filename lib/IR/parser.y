@@ -13,7 +13,7 @@
 #include "parse_state.h"
 #define T2N_YYLTYPE t2n_loc
 #define T2N_YYLTYPE_IS_DECLARED 1
-#define T2N_YYLTYPE_IS_TRIVIAL 1
+#define T2N_YYLTYPE_IS_TRIVIAL 0
 typedef struct t2n_strlist { const char **v; t2n_loc *locs; int n, cap; } t2n_strlist;
 typedef struct t2n_outlist { const char **names; const t2n_type **types; t2n_loc *locs; int n, cap; } t2n_outlist;
 typedef struct t2n_vallist { t2n_value **v; int n, cap; } t2n_vallist;
@@ -30,19 +30,15 @@ typedef struct t2n_nodehead { const char *kind; t2n_attrlist *attrs; const char 
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                       \
   do {                                                                    \
     if (N) {                                                              \
-      (Cur).first_line = YYRHSLOC(Rhs, 1).first_line;                     \
-      (Cur).first_column = YYRHSLOC(Rhs, 1).first_column;                 \
       (Cur).start = YYRHSLOC(Rhs, 1).start;                               \
-      (Cur).last_line = YYRHSLOC(Rhs, N).last_line;                       \
-      (Cur).last_column = YYRHSLOC(Rhs, N).last_column;                   \
       (Cur).end = YYRHSLOC(Rhs, N).end;                                   \
     } else {                                                              \
-      (Cur).first_line = (Cur).last_line = YYRHSLOC(Rhs, 0).last_line;    \
-      (Cur).first_column = (Cur).last_column = YYRHSLOC(Rhs, 0).last_column; \
       (Cur).start = (Cur).end = YYRHSLOC(Rhs, 0).end;                     \
     }                                                                     \
   } while (0)
 }
+
+%initial-action { @$.start = @$.end = 0; }
 
 %code {
 #include <stdlib.h>
@@ -229,8 +225,10 @@ tints
 /* ---- torch module dumps ---- */
 dump_module
   : MODULE IDENT '{'               { b_dump_begin(ps, $2); }
-    PARAMS_OPEN dump_fields_p '}'
-    ATTRS_OPEN dump_fields_a '}'
+    PARAMS_OPEN dump_fields_p      { b_dump_flush(ps); }
+    '}'
+    ATTRS_OPEN dump_fields_a       { b_dump_flush(ps); }
+    '}'
     METHODS_OPEN dump_methods '}'
     SUBMODULES_OPEN dump_subs '}'
     '}'                            { b_dump_end(ps); }

@@ -1,32 +1,70 @@
 /* Printer: writes graphs in torch's exact layout (torch/csrc/jit/ir/ir.cpp),
  * module dumps in dump_to_str's layout, and t2n module text (docs/ir-format.md). */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "t2n/text.h"
 
-static void ind(FILE *out, int n) {
-  static const char sp[] = "                                                                ";
-  while (n > 0) {
-    int k = n > 64 ? 64 : n;
-    fwrite(sp, 1, (size_t)k, out);
-    n -= k;
-  }
+/* Output goes to a growing buffer, written out once: cheaper than stdio
+ * calls per token, and t2n_module_to_string needs no memstream. */
+typedef struct sb { char *p; size_t n, cap; } sb;
+
+static void reserve(sb *b, size_t k) {
+  if (b->n + k + 1 <= b->cap) return;
+  b->cap = (b->n + k + 1) * 2 + 4096;
+  b->p = realloc(b->p, b->cap);
+  if (!b->p) abort();
 }
 
-static void put(FILE *out, const char *s) { fputs(s, out); }
+static void putn(sb *b, const char *s, size_t k) {
+  reserve(b, k);
+  memcpy(b->p + b->n, s, k);
+  b->n += k;
+}
 
-static void refs(FILE *out, t2n_value *const *v, int n) {
+static void put(sb *b, const char *s) { putn(b, s, strlen(s)); }
+
+static void putch(sb *b, char c) {
+  reserve(b, 1);
+  b->p[b->n++] = c;
+}
+
+static void putint(sb *b, long v) {
+  char tmp[24];
+  int k = snprintf(tmp, sizeof tmp, "%ld", v);
+  putn(b, tmp, (size_t)k);
+}
+
+static void sbprintf(sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sbprintf(sb *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int k = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  reserve(b, (size_t)k);
+  va_start(ap, fmt);
+  vsnprintf(b->p + b->n, (size_t)k + 1, fmt, ap);
+  va_end(ap);
+  b->n += (size_t)k;
+}
+
+static void ind(sb *b, int n) {
+  reserve(b, (size_t)(n > 0 ? n : 0));
+  for (int i = 0; i < n; i++) b->p[b->n++] = ' ';
+}
+
+static void refs(sb *out, t2n_value *const *v, int n) {
   for (int i = 0; i < n; i++) {
     if (i) put(out, ", ");
-    fputc('%', out);
+    putch(out, '%');
     put(out, v[i]->name);
   }
 }
 
-static void typed(FILE *out, const t2n_value *v) {
-  fputc('%', out);
+static void typed(sb *out, const t2n_value *v) {
+  putch(out, '%');
   put(out, v->name);
   put(out, " : ");
   put(out, v->type->text);
@@ -44,9 +82,9 @@ static int group_index(groups *g, const t2n_node *n) {
   return g->n++;
 }
 
-static void print_nodes(FILE *out, const t2n_block *b, int indent, groups *gr);
+static void print_nodes(sb *out, const t2n_block *b, int indent, groups *gr);
 
-static void print_node_g(FILE *out, const t2n_node *n, int indent, groups *gr) {
+static void print_node_g(sb *out, const t2n_node *n, int indent, groups *gr) {
   ind(out, indent);
   for (int i = 0; i < n->noutputs; i++) {
     if (i) put(out, ", ");
@@ -54,22 +92,25 @@ static void print_node_g(FILE *out, const t2n_node *n, int indent, groups *gr) {
   }
   put(out, " = ");
   put(out, n->kind);
-  if (n->subgraph && gr) fprintf(out, "_%d", group_index(gr, n));
+  if (n->subgraph && gr) {
+    putch(out, '_');
+    putint(out, group_index(gr, n));
+  }
   else if (n->subgraph) put(out, "_0");
   if (n->nattrs || n->has_attr_brackets) {
-    fputc('[', out);
+    putch(out, '[');
     for (int i = 0; i < n->nattrs; i++) {
       if (i) put(out, ", ");
       put(out, n->attrs[i].name);
-      fputc('=', out);
+      putch(out, '=');
       put(out, n->attrs[i].raw);
     }
-    fputc(']', out);
+    putch(out, ']');
   }
   if (n->pyop_args) put(out, n->pyop_args);
-  fputc('(', out);
+  putch(out, '(');
   refs(out, n->inputs, n->ninputs);
-  fputc(')', out);
+  putch(out, ')');
   if (n->scope) {
     put(out, ", scope: ");
     put(out, n->scope);
@@ -78,11 +119,13 @@ static void print_node_g(FILE *out, const t2n_node *n, int indent, groups *gr) {
     put(out, " # ");
     put(out, n->source);
   }
-  fputc('\n', out);
+  putch(out, '\n');
   for (int k = 0; k < n->nblocks; k++) {
     const t2n_block *b = n->blocks[k];
     ind(out, indent + 2);
-    fprintf(out, "block%d(", k);
+    put(out, "block");
+    putint(out, k);
+    putch(out, '(');
     for (int i = 0; i < b->nparams; i++) {
       if (i) put(out, ", ");
       typed(out, b->params[i]);
@@ -96,15 +139,24 @@ static void print_node_g(FILE *out, const t2n_node *n, int indent, groups *gr) {
   }
 }
 
-static void print_nodes(FILE *out, const t2n_block *b, int indent, groups *gr) {
+static void print_nodes(sb *out, const t2n_block *b, int indent, groups *gr) {
   for (const t2n_node *n = b->first; n; n = n->next) print_node_g(out, n, indent, gr);
 }
 
-void t2n_print_node(FILE *out, const t2n_node *n, int indent) { print_node_g(out, n, indent, NULL); }
+static void flush(FILE *f, sb *b) {
+  if (b->n) fwrite(b->p, 1, b->n, f);
+  free(b->p);
+}
+
+void t2n_print_node(FILE *f, const t2n_node *n, int indent) {
+  sb b = {0};
+  print_node_g(&b, n, indent, NULL);
+  flush(f, &b);
+}
 
 /* Prints "graph(...)" and what follows; the caller has written the first
  * line's indentation. */
-static void print_graph_body(FILE *out, const t2n_graph *g, int base) {
+static void print_graph_body(sb *out, const t2n_graph *g, int base) {
   const t2n_block *top = g->top;
   put(out, "graph(");
   for (int i = 0; i < top->nparams; i++) {
@@ -123,35 +175,45 @@ static void print_graph_body(FILE *out, const t2n_graph *g, int base) {
   put(out, ")\n");
   for (int i = 0; i < gr.n; i++) {
     ind(out, base);
-    fprintf(out, "with %s_%d = ", gr.v[i]->kind, i);
+    put(out, "with ");
+    put(out, gr.v[i]->kind);
+    putch(out, '_');
+    putint(out, i);
+    put(out, " = ");
     print_graph_body(out, gr.v[i]->subgraph, base);
   }
   free(gr.v);
 }
 
-void t2n_print_graph(FILE *out, const t2n_graph *g, int indent) {
+static void graph_at(sb *out, const t2n_graph *g, int indent) {
   ind(out, indent);
   print_graph_body(out, g, indent);
 }
 
-static void print_dump(FILE *out, const t2n_object *o, int I) {
-  ind(out, I); fprintf(out, "module %s {\n", o->qualname);
+void t2n_print_graph(FILE *f, const t2n_graph *g, int indent) {
+  sb b = {0};
+  graph_at(&b, g, indent);
+  flush(f, &b);
+}
+
+static void print_dump(sb *out, const t2n_object *o, int I) {
+  ind(out, I); sbprintf(out, "module %s {\n", o->qualname);
   ind(out, I + 2); put(out, "parameters {\n");
   for (int i = 0; i < o->nparams; i++) {
     ind(out, I + 4);
-    fprintf(out, "%s = %s\n", o->params[i].name, o->params[i].raw);
+    sbprintf(out, "%s = %s\n", o->params[i].name, o->params[i].raw);
   }
   ind(out, I + 2); put(out, "}\n");
   ind(out, I + 2); put(out, "attributes {\n");
   for (int i = 0; i < o->nfields; i++) {
     ind(out, I + 4);
-    fprintf(out, "%s = %s\n", o->fields[i].name, o->fields[i].raw);
+    sbprintf(out, "%s = %s\n", o->fields[i].name, o->fields[i].raw);
   }
   ind(out, I + 2); put(out, "}\n");
   ind(out, I + 2); put(out, "methods {\n");
   for (int i = 0; i < o->nmethods; i++) {
-    ind(out, I + 4); fprintf(out, "method %s {\n", o->methods[i].name);
-    t2n_print_graph(out, o->methods[i].graph, I + 6);
+    ind(out, I + 4); sbprintf(out, "method %s {\n", o->methods[i].name);
+    graph_at(out, o->methods[i].graph, I + 6);
     ind(out, I + 2); put(out, "\n");
     ind(out, I + 4); put(out, "}\n");
   }
@@ -166,65 +228,69 @@ static const char *slot_word(t2n_slot_kind k) {
   return k == T2N_SLOT_PARAM ? "param" : k == T2N_SLOT_BUFFER ? "buffer" : "attr";
 }
 
-static void print_object(FILE *out, const t2n_object *o, int I) {
+static void print_object(sb *out, const t2n_object *o, int I) {
   for (int i = 0; i < o->nfields; i++) {
     const t2n_field *f = &o->fields[i];
     ind(out, I);
     if (f->obj) {
-      fprintf(out, "%s = object %s {\n", f->name, f->obj->qualname);
+      sbprintf(out, "%s = object %s {\n", f->name, f->obj->qualname);
       print_object(out, f->obj, I + 2);
       ind(out, I);
       put(out, "}\n");
     } else {
-      fprintf(out, "%s = %s\n", f->name, f->raw);
+      sbprintf(out, "%s = %s\n", f->name, f->raw);
     }
   }
 }
 
-static void print_t2n(FILE *out, t2n_module *m) {
-  fprintf(out, "t2n module %d\n", m->version);
-  if (m->weights) fprintf(out, "weights %s\n", t2n_fmt_string(m, m->weights, strlen(m->weights)));
+static void print_t2n(sb *out, t2n_module *m) {
+  sbprintf(out, "t2n module %d\n", m->version);
+  if (m->weights) sbprintf(out, "weights %s\n", t2n_fmt_string(m, m->weights, strlen(m->weights)));
   put(out, "\n");
   for (int i = 0; i < m->nclasses; i++) {
     const t2n_class *c = m->classes[i];
-    fprintf(out, "class %s {\n", c->name);
+    sbprintf(out, "class %s {\n", c->name);
     for (int k = 0; k < c->nslots; k++)
-      fprintf(out, "  %s %s : %s\n", slot_word(c->slots[k].kind), c->slots[k].name, c->slots[k].type->text);
+      sbprintf(out, "  %s %s : %s\n", slot_word(c->slots[k].kind), c->slots[k].name, c->slots[k].type->text);
     for (int k = 0; k < c->nmethods; k++) {
-      fprintf(out, "  method %s {\n", c->methods[k].name);
-      t2n_print_graph(out, c->methods[k].graph, 4);
+      sbprintf(out, "  method %s {\n", c->methods[k].name);
+      graph_at(out, c->methods[k].graph, 4);
       put(out, "  }\n");
     }
     put(out, "}\n\n");
   }
   for (int i = 0; i < m->nfunctions; i++) {
-    fprintf(out, "function %s {\n", m->functions[i]->name);
-    t2n_print_graph(out, m->functions[i]->graph, 2);
+    sbprintf(out, "function %s {\n", m->functions[i]->name);
+    graph_at(out, m->functions[i]->graph, 2);
     put(out, "}\n\n");
   }
   if (m->root) {
-    fprintf(out, "object %s {\n", m->root->qualname);
+    sbprintf(out, "object %s {\n", m->root->qualname);
     print_object(out, m->root, 2);
     put(out, "}\n");
   }
 }
 
-void t2n_print_module(FILE *out, const t2n_module *m) {
+static void module_to(sb *out, const t2n_module *m) {
   switch (m->kind) {
-  case T2N_TEXT_GRAPH: t2n_print_graph(out, m->graph, 0); break;
+  case T2N_TEXT_GRAPH: graph_at(out, m->graph, 0); break;
   case T2N_TEXT_DUMP: print_dump(out, m->root, 0); break;
   case T2N_TEXT_T2N: print_t2n(out, (t2n_module *)m); break;
   }
 }
 
+void t2n_print_module(FILE *f, const t2n_module *m) {
+  sb b = {0};
+  module_to(&b, m);
+  flush(f, &b);
+}
+
 char *t2n_module_to_string(const t2n_module *m, size_t *len) {
-  char *buf = NULL;
-  size_t n = 0;
-  FILE *f = open_memstream(&buf, &n);
-  if (!f) return NULL;
-  t2n_print_module(f, m);
-  fclose(f);
-  if (m->no_final_newline && n && buf[n - 1] == '\n') buf[--n] = 0;
-  if (len) *len = n;
-  return buf;
+  sb b = {0};
+  module_to(&b, m);
+  reserve(&b, 0);
+  if (m->no_final_newline && b.n && b.p[b.n - 1] == '\n') b.n--;
+  b.p[b.n] = 0;
+  if (len) *len = b.n;
+  return b.p;
 }
