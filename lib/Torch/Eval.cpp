@@ -302,6 +302,53 @@ IValue parse_value(const char *raw, t2n_torch *t, const TypePtr &ty) {
   return v;
 }
 
+// A small tensor as the graph printer writes it (its operator<< with the
+// newlines made spaces): " 1.5000  2.2500 [ CPUFloatType{3} ]" or
+// "... [ CPULongType{2,2} ]". The digits are rounded: for module text only.
+bool parse_printed_tensor(const char *raw, at::Tensor *out) {
+  std::string s = raw;
+  size_t lb = s.rfind("[ ");
+  if (lb == std::string::npos || s.find('*') != std::string::npos || s.find('(') != std::string::npos)
+    return false;
+  std::string footer = s.substr(lb + 2);
+  size_t brace = footer.find('{'), close = footer.find('}');
+  if (brace == std::string::npos || close == std::string::npos) return false;
+  std::string tname = footer.substr(0, brace);  // CPUFloatType
+  if (tname.compare(0, 3, "CPU") == 0) tname = tname.substr(3);
+  if (tname.size() > 4 && tname.compare(tname.size() - 4, 4, "Type") == 0) tname.resize(tname.size() - 4);
+  at::ScalarType st = at::kFloat;
+  bool found = false;
+#define T2N_MATCH(_, name) \
+  if (!found && tname == #name) { st = at::ScalarType::name; found = true; }
+  AT_FORALL_SCALAR_TYPES_WITH_COMPLEX_AND_QINTS(T2N_MATCH)
+#undef T2N_MATCH
+  if (!found) return false;
+  std::vector<int64_t> sizes;
+  std::string dims = footer.substr(brace + 1, close - brace - 1);
+  for (size_t i = 0; i < dims.size();) {
+    size_t e = dims.find(',', i);
+    if (e == std::string::npos) e = dims.size();
+    sizes.push_back(std::strtoll(dims.c_str() + i, nullptr, 10));
+    i = e + 1;
+  }
+  std::vector<double> vals;
+  const char *p = s.c_str(), *end = s.c_str() + lb;
+  while (p < end) {
+    while (p < end && std::isspace((unsigned char)*p)) p++;
+    if (p >= end) break;
+    char *q;
+    double v = std::strtod(p, &q);
+    if (q == p) return false;
+    vals.push_back(v);
+    p = q;
+  }
+  int64_t n = 1;
+  for (int64_t x : sizes) n *= x;
+  if ((int64_t)vals.size() != n) return false;
+  *out = at::tensor(vals, at::kDouble).reshape(sizes).to(st);
+  return true;
+}
+
 // ---- building torch graphs from t2n graphs ----
 
 struct Builder {
@@ -570,7 +617,35 @@ struct Builder {
     TypePtr ty = type(out->type);
     const t2n_attr *val = t2n_node_attr(tn, "value");
     IValue v;
-    if (val) v = parse_value(val->raw, t, ty);
+    bool exact = false;
+    if (val && out->type && out->type->kind == T2N_TY_TENSOR && out->type->text) {
+      std::string key = std::string(val->raw) + "|" + out->type->text;
+      auto it = t->const_tensors.find(key);
+      if (it != t->const_tensors.end() && !t->const_conflicts.count(key)) {
+        v = IValue(it->second);
+        exact = true;
+      }
+    }
+    if (val && !exact && out->type && out->type->kind == T2N_TY_TENSOR) {
+      at::Tensor small;
+      if (parse_printed_tensor(val->raw, &small)) {
+        v = IValue(small);
+        exact = true;
+      }
+    }
+    if (val && !exact) {
+      if (val->raw[0] == '<' || (val->raw[0] != '{' && val->raw[0] != 't' && ty->kind() == c10::TypeKind::TensorType))
+        fail(std::string("the tensor constant %") + out->name + " = " + val->raw +
+             " is printed without its data; evaluate it with the archive it came from");
+      v = parse_value(val->raw, t, ty);
+      if (v.isTensor() && out->type && out->type->kind == T2N_TY_TENSOR && out->type->rank >= 0 &&
+          v.toTensor().numel() == 1) {
+        std::vector<int64_t> sizes(out->type->sizes, out->type->sizes + out->type->rank);
+        bool known = true;
+        for (int64_t x : sizes) known &= x >= 0;
+        if (known) v = IValue(v.toTensor().reshape(sizes));  // {2} of a Float(1, 1) constant
+      }
+    }
     if (v.isNone() && ty->kind() != c10::TypeKind::NoneType) {
       // prim::Constant() of an Optional type: keep the declared type
       Node *n = b->owningGraph()->create(c10::prim::Constant, 1);
@@ -912,8 +987,9 @@ std::vector<IValue> run_graph(t2n_torch *t, Builder &b, const std::shared_ptr<Gr
   torch::jit::Stack stack;
   for (size_t i = 0; i < inputs->values.size(); i++) {
     if (inputs->is_self[i] && !t->has_module) {
-      if (!b.text_mode() || !b.m->root) fail("graph input self needs the module (a .jit or t2n module text)");
-      stack.push_back(b.make_object(b.m->root));
+      if (b.text_mode() && b.m->root) stack.push_back(b.make_object(b.m->root));
+      else if (g->inputs()[i]->uses().empty()) stack.push_back(IValue());
+      else fail("graph input self needs the module (a .jit or t2n module text)");
     } else {
       stack.push_back(fresh_copy(t, inputs->values[i], inputs->is_self[i]));
     }
@@ -1015,7 +1091,7 @@ t2n_torch_values *t2n_torch_make_inputs(t2n_torch *t, const t2n_graph *g, const 
       const t2n_type *ty = p->type;
       if (i == 0 && ty && ty->kind == T2N_TY_CLASS && p->nuses == 0 && (!t || !t->has_module)) {
         vs->values.push_back(IValue());  // unused self (frozen graph)
-        vs->is_self.push_back(0);
+        vs->is_self.push_back(1);
         continue;
       }
       if (i == 0 && ty && ty->kind == T2N_TY_CLASS) {

@@ -3,6 +3,7 @@
 #include "TorchCommon.h"
 
 #include <torch/version.h>
+#include <ATen/ATen.h>
 
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/serialization/import.h>
@@ -255,8 +256,31 @@ struct Exporter {
       for (const auto &kv : v.toGenericDict()) collect_values(kv.value());
   }
 
+  void record_constant(Node *n) {
+    std::ostringstream ss;
+    ss << *n;
+    std::string line = ss.str();
+    const std::string head = "prim::Constant[value=";
+    size_t a = line.find(head), e = line.rfind("]()");
+    if (a == std::string::npos || e == std::string::npos || e < a + head.size()) return;
+    std::ostringstream ts;
+    ts << *n->output()->type();
+    std::string key = line.substr(a + head.size(), e - a - head.size()) + "|" + ts.str();
+    const at::Tensor &v = n->t(c10::attr::value);
+    auto it = t->const_tensors.find(key);
+    if (it == t->const_tensors.end()) {
+      t->const_tensors[key] = v;
+    } else if (!(it->second.sizes() == v.sizes() && it->second.scalar_type() == v.scalar_type() &&
+                 at::equal(it->second, v))) {
+      t->const_conflicts[key] = true;
+    }
+  }
+
   void scan_graph(torch::jit::Block *b, std::vector<torch::jit::Function *> &pending_fns) {
     walk_nodes(b, [&](Node *n) {
+      if (n->kind() == c10::prim::Constant && n->hasAttribute(c10::attr::value) &&
+          n->kindOf(c10::attr::value) == torch::jit::AttributeKind::t)
+        record_constant(n);
       auto look = [&](torch::jit::Value *v) {
         const c10::TypePtr &ty = v->type();
         if (ty->kind() == c10::TypeKind::FunctionType)

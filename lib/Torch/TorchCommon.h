@@ -22,6 +22,12 @@ struct t2n_torch {
   std::vector<std::pair<std::string, at::Tensor>> weights;
   std::map<std::string, size_t> weight_index;
   bool weights_collected = false;
+  // Tensor constants of the archive's graphs by "raw attribute text|type
+  // text": graph text prints them lossily ({0.707107}, <Tensor>), so runs
+  // of graphs from the archive use the exact tensors. Keys under which
+  // different tensors print alike are in const_conflicts.
+  std::map<std::string, at::Tensor> const_tensors;
+  std::map<std::string, bool> const_conflicts;
   // Functions built from t2n graphs (prim::CallFunction targets) live here.
   std::shared_ptr<torch::jit::CompilationUnit> cu =
       std::make_shared<torch::jit::CompilationUnit>();
