@@ -31,6 +31,31 @@ extern "C" {
 #include "t2n/ir.h"
 #include "t2n/pass.h"
 
+/* Inside libt2n_torch.so the API functions carry the t2n_torchimpl_ prefix;
+ * the loader (lib/Support/torch_loader.c) defines the t2n_torch_ names and
+ * forwards to them once the library is loaded. The list is torch_api.def. */
+#ifdef T2N_TORCH_IMPL
+#define t2n_torch_version t2n_torchimpl_version
+#define t2n_torch_open t2n_torchimpl_open
+#define t2n_torch_free t2n_torchimpl_free
+#define t2n_torch_export_text t2n_torchimpl_export_text
+#define t2n_torch_write_weights t2n_torchimpl_write_weights
+#define t2n_torch_weights_bytes t2n_torchimpl_weights_bytes
+#define t2n_torch_load t2n_torchimpl_load
+#define t2n_torch_new_empty t2n_torchimpl_new_empty
+#define t2n_torch_read_weights t2n_torchimpl_read_weights
+#define t2n_torch_make_inputs t2n_torchimpl_make_inputs
+#define t2n_torch_run t2n_torchimpl_run
+#define t2n_torch_run_method t2n_torchimpl_run_method
+#define t2n_torch_eval_value t2n_torchimpl_eval_value
+#define t2n_torch_values_count t2n_torchimpl_values_count
+#define t2n_torch_values_compare t2n_torchimpl_values_compare
+#define t2n_torch_values_print t2n_torchimpl_values_print
+#define t2n_torch_values_write t2n_torchimpl_values_write
+#define t2n_torch_values_free t2n_torchimpl_values_free
+#endif
+
+
 /* A loaded model: the TorchScript module object (root or --submodule), and
  * every tensor of its object tree by weights key ("l.weight"). */
 typedef struct t2n_torch t2n_torch;
