@@ -1,0 +1,456 @@
+/* Private to native shape inference (lib/Analysis/shape/; the API is
+ * include/t2n/shape.h). What every file of the folder shares: the fact map,
+ * the rule context with its argument readers, the aux encodings the op table
+ * and the rules agree on, and the functions one file defines for another.
+ *
+ * The folder:
+ *   driver.c            t2n_shape_infer: pre-scans (what is written or mutated
+ *                       in place), graph inputs from the examples, the queries
+ *                       of include/t2n/shape.h and t2n_shape_explain
+ *   propagate.c         the walk: fact storage, nodes, prim::If (joins),
+ *                       prim::Loop (fixpoint), calls, in-place aliases
+ *   facts.c             tensor-fact helpers: strides, contiguity, broadcasting,
+ *                       a fact from a type, t2n_fact_* of include/t2n/shape.h
+ *   op_table.c          THE OP TABLE: kind -> rule (+ aux); the only place
+ *                       that says which rule an op gets
+ *   rules_prim.c        constants, containers, prim ops, scalars, sizes
+ *   rules_elementwise.c dtype promotion, TensorIterator strides, elementwise
+ *   rules_reduce.c      reductions, sort, topk
+ *   rules_view.c        views: reshape, flatten, squeeze, permute, expand,
+ *                       slice, select, narrow, unfold
+ *   rules_join_index.c  repeat, tile, cat, stack, split, indexing
+ *   rules_create.c      conversions (to, cpu, contiguous, clone) and factories
+ *   rules_nn.c          matmul, linear, convolution, pooling, padding, norms,
+ *                       embedding, upsampling
+ *   rules_rnn.c         lstm, gru, rnn and their cells
+ *
+ * Nothing reads tensor data; a rule that would need it leaves its outputs
+ * unknown with reason T2N_WHY_TENSOR_DATA.
+ *
+ * Naming: libt2n is one static library, so a function one file defines for
+ * another carries the t2n_sh_ prefix (rules: t2n_sh_r_<op>); an unprefixed
+ * external name such as `join` or `promote` could clash with any object
+ * linked into a tool. The small readers every rule calls (IN, cint, T, ...)
+ * are static inline here instead, so the rules read as before. */
+#ifndef T2N_ANALYSIS_SHAPE_INTERNAL_H
+#define T2N_ANALYSIS_SHAPE_INTERNAL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "t2n/shape.h"
+
+/* ---- the fact map: value -> fact, filled by propagate.c ---- */
+
+#define MAXR 8
+
+typedef struct slot {
+  const t2n_value *key;
+  t2n_ival iv;
+  const t2n_object *obj;
+  const char *why;   /* root cause when iv is (partly) unknown, or NULL */
+  t2n_why whyk;
+} slot;
+
+struct t2n_shape_facts {
+  t2n_module *m;
+  t2n_graph *g;
+  const t2n_pass_options *opts;
+  t2n_arena *a;
+  slot *tab;
+  size_t cap, n;
+  const char **written;   /* attribute names some prim::SetAttr writes */
+  int nwritten;
+  const t2n_value **mut;  /* values whose object is mutated in place (shape of tensors, lists) */
+  int nmut, capmut;
+  int depth;              /* call nesting */
+};
+
+static inline size_t hash_ptr(const void *p) {
+  uintptr_t x = (uintptr_t)p;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  return (size_t)x;
+}
+
+static inline slot *find_slot(const t2n_shape_facts *f, const t2n_value *v) {
+  if (!f->cap) return NULL;
+  size_t i = hash_ptr(v) & (f->cap - 1);
+  while (f->tab[i].key) {
+    if (f->tab[i].key == v) return &f->tab[i];
+    i = (i + 1) & (f->cap - 1);
+  }
+  return NULL;
+}
+extern const t2n_ival t2n_sh_unknown_ival;
+
+static inline const t2n_ival *fact(const t2n_shape_facts *f, const t2n_value *v) {
+  slot *s = find_slot(f, v);
+  return s ? &s->iv : &t2n_sh_unknown_ival;
+}
+
+static inline const t2n_object *fact_obj(const t2n_shape_facts *f, const t2n_value *v) {
+  slot *s = find_slot(f, v);
+  return s ? s->obj : NULL;
+}
+
+const char *t2n_sh_fmtstr(t2n_shape_facts *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- tensor facts (facts.c) ---- */
+
+static inline void tf_init(t2n_ival *o) {
+  t2n_ival_set_unknown(o);
+  o->kind = T2N_IV_TENSOR;
+}
+
+static inline int tf_sizes_known(const t2n_ival *t) {
+  if (t->kind != T2N_IV_TENSOR || t->rank < 0) return 0;
+  for (int i = 0; i < t->rank; i++)
+    if (t->sizes[i] < 0) return 0;
+  return 1;
+}
+void t2n_sh_tf_set_strides(t2n_shape_facts *f, t2n_ival *o, const int64_t *st);
+
+static inline void contig_strides(int rank, const int64_t *sz, int64_t *st) {
+  int64_t acc = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    st[i] = acc;
+    acc *= sz[i] > 1 ? sz[i] : 1;
+  }
+}
+void t2n_sh_tf_contig(t2n_shape_facts *f, t2n_ival *o);
+
+static inline int64_t numel_of(const t2n_ival *t) {
+  if (!tf_sizes_known(t)) return -1;
+  int64_t n = 1;
+  for (int i = 0; i < t->rank; i++) n *= t->sizes[i];
+  return n;
+}
+int t2n_sh_is_contig(int rank, const int64_t *sz, const int64_t *st);
+int t2n_sh_is_channels_last(int rank, const int64_t *sz, const int64_t *st);
+void t2n_sh_channels_last_strides(int rank, const int64_t *sz, int64_t *st);
+int t2n_sh_non_overlapping_dense(int rank, const int64_t *sz, const int64_t *st);
+int t2n_sh_bcast(const t2n_ival *a, const t2n_ival *b, t2n_ival *o);
+int t2n_sh_fact_from_type(t2n_shape_facts *f, const t2n_type *ty, t2n_ival *o);
+
+/* ---- dtypes (promotion: rules_elementwise.c) ---- */
+
+#define DT_UNDEF T2N_DT_UNKNOWN
+
+static inline int dt_is_float(t2n_dtype d) {
+  return d == T2N_DT_FLOAT16 || d == T2N_DT_FLOAT32 || d == T2N_DT_FLOAT64 || d == T2N_DT_BFLOAT16;
+}
+
+static inline int dt_is_complex(t2n_dtype d) {
+  return d == T2N_DT_COMPLEX32 || d == T2N_DT_COMPLEX64 || d == T2N_DT_COMPLEX128;
+}
+
+static inline int dt_is_integral(t2n_dtype d, int include_bool) {
+  return (d >= T2N_DT_UINT8 && d <= T2N_DT_INT64) || (include_bool && d == T2N_DT_BOOL);
+}
+
+static inline t2n_dtype dt_to_real(t2n_dtype d) {
+  switch (d) {
+  case T2N_DT_COMPLEX32: return T2N_DT_FLOAT16;
+  case T2N_DT_COMPLEX64: return T2N_DT_FLOAT32;
+  case T2N_DT_COMPLEX128: return T2N_DT_FLOAT64;
+  default: return d;
+  }
+}
+t2n_dtype t2n_sh_promote(t2n_dtype a, t2n_dtype b);
+
+/* ---- the rule context and its argument readers ---- */
+
+#define MAXOUT 16
+
+typedef struct rc {
+  t2n_shape_facts *f;
+  t2n_node *n;
+  int nin;
+  t2n_ival *out;         /* n->noutputs facts */
+  const t2n_object *out_obj;
+  int aux;
+  const char *why;       /* root cause when an output stays unknown */
+  t2n_why whyk;
+  unsigned char strides_set[MAXOUT]; /* 1: the rule set strides (or NULL on purpose) */
+} rc;
+
+static inline const t2n_ival *IN(const rc *c, int i) {
+  if (i < 0 || i >= c->nin) return &t2n_sh_unknown_ival;
+  return fact(c->f, c->n->inputs[i]);
+}
+static inline const t2n_type *TY(const rc *c, int i) { return i < c->nin ? c->n->inputs[i]->type : NULL; }
+static inline const t2n_type *OTY(const rc *c, int k) { return k < c->n->noutputs ? c->n->outputs[k]->type : NULL; }
+
+static inline void why(rc *c, t2n_why k, const char *msg) {
+  if (!c->why) {
+    c->why = msg;
+    c->whyk = k;
+  }
+}
+
+static inline void why_data(rc *c) {
+  why(c, T2N_WHY_TENSOR_DATA, t2n_sh_fmtstr(c->f, "%s reads the contents of a tensor", c->n->kind));
+}
+
+static inline int cint(const rc *c, int i, int64_t *v) {
+  const t2n_ival *x = IN(c, i);
+  if (x->kind != T2N_IV_INT && x->kind != T2N_IV_BOOL) return 0;
+  *v = x->i;
+  return 1;
+}
+
+static inline int cnum(const rc *c, int i, double *v) {
+  const t2n_ival *x = IN(c, i);
+  if (x->kind == T2N_IV_FLOAT) *v = x->f;
+  else if (x->kind == T2N_IV_INT || x->kind == T2N_IV_BOOL) *v = (double)x->i;
+  else return 0;
+  return 1;
+}
+
+/* Input i is None (also when it is absent: a defaulted trailing argument). */
+static inline int cnone(const rc *c, int i) { return i >= c->nin || IN(c, i)->kind == T2N_IV_NONE; }
+
+static inline int cbool(const rc *c, int i, int *v) {
+  int64_t x;
+  if (!cint(c, i, &x)) return 0;
+  *v = x != 0;
+  return 1;
+}
+
+/* A complete int list (or a single int, counted once); returns its length or -1. */
+static inline int cints(const rc *c, int i, int64_t *out, int max) {
+  const t2n_ival *x = IN(c, i);
+  if (x->kind == T2N_IV_INT) {
+    out[0] = x->i;
+    return 1;
+  }
+  if (x->kind != T2N_IV_LIST || x->n > max) return -1;
+  for (int k = 0; k < x->n; k++) {
+    if (x->elems[k].kind != T2N_IV_INT) return -1;
+    out[k] = x->elems[k].i;
+  }
+  return x->n;
+}
+
+static inline const t2n_ival *ctensor(const rc *c, int i) {
+  const t2n_ival *x = IN(c, i);
+  return x->kind == T2N_IV_TENSOR ? x : NULL;
+}
+
+static inline int is_tensor_arg(const rc *c, int i) {
+  if (i >= c->nin) return 0;
+  if (IN(c, i)->kind == T2N_IV_TENSOR) return 1;
+  const t2n_type *t = TY(c, i);
+  return t && (t->kind == T2N_TY_TENSOR ||
+               (t->kind == T2N_TY_OPTIONAL && t->nelems == 1 && t->elems[0]->kind == T2N_TY_TENSOR));
+}
+
+/* Output k as a fresh tensor fact. */
+static inline t2n_ival *T(rc *c, int k) {
+  tf_init(&c->out[k]);
+  return &c->out[k];
+}
+
+static inline void set_strides(rc *c, int k, const int64_t *st) {
+  if (k < MAXOUT) c->strides_set[k] = 1;
+  if (st) t2n_sh_tf_set_strides(c->f, &c->out[k], st);
+  else c->out[k].elems = NULL;
+}
+static inline void keep_strides_unknown(rc *c, int k) { set_strides(c, k, NULL); }
+
+static inline int wrap_dim(int64_t d, int rank, int64_t *out) {
+  int r = rank > 0 ? rank : 1;
+  if (d < -r || d >= r) return 0;
+  *out = d < 0 ? d + r : d;
+  return 1;
+}
+
+static inline const char *dev_of(const t2n_ival *t) { return t && t->kind == T2N_IV_TENSOR ? t->s : NULL; }
+
+static inline void set_dev(t2n_ival *o, const char *d) {
+  o->s = d;
+  o->slen = d ? strlen(d) : 0;
+}
+
+static inline int has_value(const t2n_ival *t) { return t && t->kind == T2N_IV_TENSOR && t->n == 1 && t->rank == 0; }
+
+static inline void tensor_value(const t2n_ival *t, t2n_ival *out) {
+  t2n_ival_set_unknown(out);
+  if (dt_is_float(t->dtype)) {
+    out->kind = T2N_IV_FLOAT;
+    out->f = t->f;
+  } else if (t->dtype == T2N_DT_BOOL) {
+    out->kind = T2N_IV_BOOL;
+    out->i = t->i != 0;
+  } else {
+    out->kind = T2N_IV_INT;
+    out->i = t->i;
+  }
+}
+
+/* ---- aux encodings shared by op_table.c and the rules ---- */
+
+/* aux of the arithmetic rules: the scalar op, and how a tensor result's
+ * dtype follows from the operands. */
+enum { DTM_PROMOTE = 0, DTM_BOOL = 1, DTM_FLOAT = 2, DTM_SAME = 3, DTM_REAL = 4, DTM_LONG = 5 };
+#define AUX(sop, mode) ((int)(sop) | ((mode) << 8))
+#define AUX_SOP(a) ((t2n_scalar_op)((a) & 0xff))
+#define AUX_MODE(a) ((a) >> 8)
+
+#define U(mode, sop) ((mode) | ((int)(sop) << 8)) /* r_unary aux */
+#define NOSCALAR 0xff                             /* tensor-only binary op */
+
+/* Generic reduction: aux = dtype mode | (index of dim arg << 8) |
+ * (index of keepdim arg << 12) | (index of dtype arg << 16); an index of 15
+ * means absent. Overloads are told apart by input count and types. */
+#define RED(mode, dim, keep, dtype) ((mode) | ((dim) << 8) | ((keep) << 12) | ((dtype) << 16))
+
+/* ---- helpers one rule file provides for others ----
+ * t2n_sh_elementwise, t2n_sh_preserve_output: rules_elementwise.c;
+ * t2n_sh_read_dims: rules_reduce.c; t2n_sh_read_shape, t2n_sh_view_out,
+ * t2n_sh_narrow_fact: rules_view.c. */
+void t2n_sh_elementwise(rc *c, const int *idx, int nidx, int mode, int scalars_are_operands);
+void t2n_sh_preserve_output(rc *c, int k, const t2n_ival *x);
+int t2n_sh_read_dims(const rc *c, int i, int rank, int *mask);
+int t2n_sh_read_shape(const rc *c, int i, int64_t *out, int max);
+t2n_ival *t2n_sh_view_out(rc *c, int k, const t2n_ival *x);
+void t2n_sh_narrow_fact(t2n_shape_facts *f, const t2n_ival *x, int64_t d, int64_t start, int64_t len,
+                        int64_t step, t2n_ival *o);
+
+/* ---- the rules (op_table.c says which op gets which) ---- */
+/* rules_prim.c */
+void t2n_sh_r_constant(rc *c);
+void t2n_sh_r_construct(rc *c);
+void t2n_sh_r_unpack(rc *c);
+void t2n_sh_r_tuple_index(rc *c);
+void t2n_sh_r_tuple_slice(rc *c);
+void t2n_sh_r_dtype(rc *c);
+void t2n_sh_r_device(rc *c);
+void t2n_sh_r_is_device(rc *c);
+void t2n_sh_r_layout(rc *c);
+void t2n_sh_r_identity(rc *c);
+void t2n_sh_r_num_to_tensor(rc *c);
+void t2n_sh_r_convert(rc *c);
+void t2n_sh_r_needs_data(rc *c);
+void t2n_sh_r_getattr(rc *c);
+void t2n_sh_r_uninitialized(rc *c);
+void t2n_sh_r_is(rc *c);
+void t2n_sh_r_size(rc *c);
+void t2n_sh_r_dim(rc *c);
+void t2n_sh_r_numel(rc *c);
+void t2n_sh_r_len(rc *c);
+void t2n_sh_r_getitem(rc *c);
+void t2n_sh_r_contains(rc *c);
+void t2n_sh_r_scalar_unary(rc *c);
+void t2n_sh_r_prim_minmax(rc *c);
+void t2n_sh_r_range_length(rc *c);
+void t2n_sh_r_derive_index(rc *c);
+void t2n_sh_r_is_floating_point(rc *c);
+void t2n_sh_r_nothing(rc *c);
+/* rules_elementwise.c */
+void t2n_sh_r_binary(rc *c);
+void t2n_sh_r_rsub(rc *c);
+void t2n_sh_r_unary(rc *c);
+void t2n_sh_r_dropout(rc *c);
+void t2n_sh_r_clamp(rc *c);
+void t2n_sh_r_where(rc *c);
+void t2n_sh_r_ternary(rc *c);
+void t2n_sh_r_masked_fill(rc *c);
+void t2n_sh_r_softmax(rc *c);
+void t2n_sh_r_cumsum(rc *c);
+void t2n_sh_r_same_contig(rc *c);
+void t2n_sh_r_same_preserve(rc *c);
+void t2n_sh_r_prelu(rc *c);
+void t2n_sh_r_glu(rc *c);
+/* rules_reduce.c */
+void t2n_sh_r_reduce(rc *c);
+void t2n_sh_r_maxmin(rc *c);
+void t2n_sh_r_argmax(rc *c);
+void t2n_sh_r_std_var(rc *c);
+void t2n_sh_r_norm(rc *c);
+void t2n_sh_r_topk(rc *c);
+void t2n_sh_r_sort(rc *c);
+/* rules_view.c */
+void t2n_sh_r_view(rc *c);
+void t2n_sh_r_view_as(rc *c);
+void t2n_sh_r_flatten(rc *c);
+void t2n_sh_r_unflatten(rc *c);
+void t2n_sh_r_squeeze(rc *c);
+void t2n_sh_r_unsqueeze(rc *c);
+void t2n_sh_r_permute(rc *c);
+void t2n_sh_r_transpose(rc *c);
+void t2n_sh_r_movedim(rc *c);
+void t2n_sh_r_expand(rc *c);
+void t2n_sh_r_expand_as(rc *c);
+void t2n_sh_r_slice(rc *c);
+void t2n_sh_r_select(rc *c);
+void t2n_sh_r_narrow(rc *c);
+void t2n_sh_r_unfold(rc *c);
+/* rules_join_index.c */
+void t2n_sh_r_repeat(rc *c);
+void t2n_sh_r_tile(rc *c);
+void t2n_sh_r_cat(rc *c);
+void t2n_sh_r_stack(rc *c);
+void t2n_sh_r_split(rc *c);
+void t2n_sh_r_index_select(rc *c);
+void t2n_sh_r_gather(rc *c);
+void t2n_sh_r_index(rc *c);
+void t2n_sh_r_masked_select(rc *c);
+void t2n_sh_r_nonzero(rc *c);
+void t2n_sh_r_repeat_interleave(rc *c);
+/* rules_create.c */
+void t2n_sh_r_to(rc *c);
+void t2n_sh_r_cpu(rc *c);
+void t2n_sh_r_make_device(rc *c);
+void t2n_sh_r_type_as(rc *c);
+void t2n_sh_r_contiguous(rc *c);
+void t2n_sh_r_clone(rc *c);
+void t2n_sh_r_factory(rc *c);
+void t2n_sh_r_randint(rc *c);
+void t2n_sh_r_full(rc *c);
+void t2n_sh_r_like(rc *c);
+void t2n_sh_r_new(rc *c);
+void t2n_sh_r_arange(rc *c);
+void t2n_sh_r_tensor(rc *c);
+void t2n_sh_r_scalar_tensor(rc *c);
+void t2n_sh_r_linspace(rc *c);
+void t2n_sh_r_eye(rc *c);
+/* rules_nn.c */
+void t2n_sh_r_matmul(rc *c);
+void t2n_sh_r_mm(rc *c);
+void t2n_sh_r_addmm(rc *c);
+void t2n_sh_r_linear(rc *c);
+void t2n_sh_r_bilinear(rc *c);
+void t2n_sh_r_conv(rc *c);
+void t2n_sh_r_pool(rc *c);
+void t2n_sh_r_adaptive_pool(rc *c);
+void t2n_sh_r_pad(rc *c);
+void t2n_sh_r_norm_layer(rc *c);
+void t2n_sh_r_embedding(rc *c);
+void t2n_sh_r_one_hot(rc *c);
+void t2n_sh_r_upsample(rc *c);
+void t2n_sh_r_pixel_shuffle(rc *c);
+/* rules_rnn.c */
+void t2n_sh_r_rnn(rc *c);
+void t2n_sh_r_rnn_cell(rc *c);
+
+/* ---- the op table (op_table.c) ---- */
+
+typedef void (*rule_fn)(rc *c);
+typedef struct op_rule { const char *kind; rule_fn fn; int aux; } op_rule;
+const op_rule *t2n_sh_lookup_rule(const char *kind);
+
+/* ---- the walk (propagate.c) and the pre-scans (driver.c) ---- */
+
+void t2n_sh_infer_block(t2n_shape_facts *f, t2n_block *b);
+void t2n_sh_store(t2n_shape_facts *f, const t2n_value *v, const t2n_ival *iv, const t2n_object *obj,
+                  const char *why, t2n_why whyk);
+int t2n_sh_ival_incomplete(const t2n_ival *v);
+int t2n_sh_cond_truth(const t2n_shape_facts *f, const t2n_value *v);
+int t2n_sh_is_inplace_kind(const char *k);
+int t2n_sh_is_mutated(const t2n_shape_facts *f, const t2n_value *v);
+
+#endif
