@@ -1139,6 +1139,7 @@ t2n_torch_values *t2n_torch_run(t2n_torch *t, t2n_module *m, t2n_graph *g,
                                 const t2n_torch_values *inputs, t2n_diag *d) {
   return guarded(d, "evaluating the graph with libtorch", [&]() -> t2n_torch_values * {
     if (!t) fail("no torch backend handle");
+    ensure_scanned(t);
     Builder b(t, m);
     if (b.text_mode()) b.prepare_text_classes();
     std::shared_ptr<Graph> tg = b.build(g, nullptr, nullptr);
@@ -1191,6 +1192,7 @@ int t2n_torch_eval_value(t2n_torch *t, t2n_module *m, t2n_graph *g, const t2n_va
     const t2n_block *owner = v->def ? v->def->parent : v->param_of;
     if (owner != g->top)
       fail(std::string("%") + (v->name ? v->name : "?") + " is not defined in the graph's top block");
+    ensure_scanned(t);
     Builder b(t, m);
     if (b.text_mode()) b.prepare_text_classes();
     std::shared_ptr<Graph> tg = b.build(g, v, nullptr);

@@ -420,6 +420,7 @@ struct Exporter {
   std::string run(const char *weights_name) {
     ObjPtr root = t->module._ivalue();
     collect_all(root);
+    t->scanned = true;
     std::string out = "t2n module 1\n";
     {
       std::ostringstream ss;
@@ -459,6 +460,13 @@ namespace t2n_torch_impl {
 void collect_weights(t2n_torch *t) {
   if (t->weights_collected || !t->has_module) return;
   Exporter ex(t, true);
+  ex.run("");
+  t->weights_collected = true;
+}
+
+void ensure_scanned(t2n_torch *t) {
+  if (t->scanned || !t->has_module) return;
+  Exporter ex(t, !t->weights_collected);
   ex.run("");
   t->weights_collected = true;
 }

@@ -28,6 +28,7 @@ struct t2n_torch {
   // different tensors print alike are in const_conflicts.
   std::map<std::string, at::Tensor> const_tensors;
   std::map<std::string, bool> const_conflicts;
+  bool scanned = false;  // the archive's graphs were walked (const_tensors)
   // Functions built from t2n graphs (prim::CallFunction targets) live here.
   std::shared_ptr<torch::jit::CompilationUnit> cu =
       std::make_shared<torch::jit::CompilationUnit>();
@@ -60,6 +61,8 @@ bool safetensors_decode(const std::string &bytes,
                         std::string *err);
 // Walks the object tree once, filling t->weights.
 void collect_weights(t2n_torch *t);
+// Walks the archive's graphs once (const_tensors, and weights if needed).
+void ensure_scanned(t2n_torch *t);
 void add_weight(t2n_torch *t, const std::string &key, const at::Tensor &v);
 
 }  // namespace t2n_torch_impl
