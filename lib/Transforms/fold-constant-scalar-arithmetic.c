@@ -29,7 +29,7 @@
  * truly divided like a float (TorchScript rounds it to double first; 2**53 +
  * 1 == 2.0**53 there), float floor division and remainder that Python
  * corrects for the rounding of x / y (1.0 // 0.1 is 9.0 in Python, 10.0 in
- * TorchScript).
+ * TorchScript), an int remainder whose TorchScript formula wraps around.
  *
  * Restrictions (each left alone with a remark): anything Python would raise
  * on (ordering None or mixed str/number, division by zero, an index out of
@@ -317,13 +317,19 @@ static int eval_binary_arith(fold_env *e, op_kind op, const t2n_ival *a, const t
       r = x / y;
       if (x % y != 0 && ((x < 0) != (y < 0))) r--;
       break;
-    case OP_REM:
-      if (y == -1) r = 0;
-      else {
-        r = x % y;
-        if (r != 0 && ((r < 0) != (y < 0))) r += y;
+    case OP_REM: {
+      if (y == -1) {
+        r = 0;
+        break;
       }
+      r = x % y;
+      if (r != 0 && ((r < 0) != (y < 0))) r += y;
+      /* TorchScript computes (y + x % y) % y, which wraps when y is near
+       * the int64 limits (1 % (2**63 - 1) is -1 there). */
+      int64_t t;
+      if (__builtin_add_overflow(y, x % y, &t) || t % y != r) return refuse(e, "%s", disagree);
       break;
+    }
     default: return refuse(e, "unsupported operator");
     }
     set_int(o, r);
