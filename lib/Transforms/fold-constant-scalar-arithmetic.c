@@ -10,7 +10,8 @@
  *     __or__ __xor__, aten::len (constant list, ASCII str),
  *     aten::__getitem__ (constant list or ASCII str, constant index), and
  *     aten::__is__ / __isnot__ against None (also when the other side is a
- *     non-constant whose type cannot hold None, such as Tensor or int).
+ *     non-constant whose type cannot hold None, such as Tensor or int), and
+ *     the range-loop helpers aten::__range_length / __derive_index.
  *
  * Rewrites: a new prim::Constant holding the result goes right before the
  * node (t2n_insert_ival), every use of the node's output takes it, and the
@@ -57,7 +58,7 @@
 typedef enum {
   OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_NOT, OP_CONTAINS, OP_BOOL, OP_INT, OP_FLOAT,
   OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_FLOORDIV, OP_REM, OP_NEG, OP_AND, OP_OR, OP_XOR, OP_LEN,
-  OP_GETITEM, OP_IS, OP_ISNOT
+  OP_GETITEM, OP_IS, OP_ISNOT, OP_RANGE_LENGTH, OP_DERIVE_INDEX
 } op_kind;
 
 static const struct { const char *kind; op_kind op; int arity; } ops[] = {
@@ -70,7 +71,8 @@ static const struct { const char *kind; op_kind op; int arity; } ops[] = {
     {"aten::remainder", OP_REM, 2}, {"aten::neg", OP_NEG, 1}, {"aten::__and__", OP_AND, 2},
     {"aten::__or__", OP_OR, 2}, {"aten::__xor__", OP_XOR, 2}, {"aten::len", OP_LEN, 1},
     {"aten::__getitem__", OP_GETITEM, 2}, {"aten::__is__", OP_IS, 2},
-    {"aten::__isnot__", OP_ISNOT, 2}};
+    {"aten::__isnot__", OP_ISNOT, 2}, {"aten::__range_length", OP_RANGE_LENGTH, 3},
+    {"aten::__derive_index", OP_DERIVE_INDEX, 3}};
 
 /* ---- Python semantics on ivals ---- */
 
@@ -359,7 +361,7 @@ static int eval_binary_arith(fold_env *e, op_kind op, const t2n_ival *a, const t
 }
 
 static int eval(fold_env *e, op_kind op, const t2n_ival *v, t2n_ival *o) {
-  const t2n_ival *a = &v[0], *b = &v[1];
+  const t2n_ival *a = &v[0], *b = &v[1], *c3 = &v[2];
   int c, r;
   switch (op) {
   case OP_EQ:
@@ -468,6 +470,29 @@ static int eval(fold_env *e, op_kind op, const t2n_ival *v, t2n_ival *o) {
     if (a->kind == T2N_IV_TUPLE) return refuse(e, "tuple indexing is left to -fold-tuple-index");
     return refuse(e, "indexing a %s", kind_name(a->kind));
   }
+  case OP_RANGE_LENGTH: {
+    /* for i in range(lo, hi, step): the trip count */
+    if (!intlike(a) || !intlike(b) || !intlike(c3)) return refuse(e, "range() of non-ints");
+    int64_t lo = a->i, hi = b->i, step = c3->i, d;
+    if (step == 0) return refuse(e, "range() with a zero step raises");
+    if ((step > 0 && lo < hi) || (step < 0 && lo > hi)) {
+      if (__builtin_sub_overflow(step > 0 ? hi : lo, step > 0 ? lo : hi, &d) || step == INT64_MIN)
+        return refuse(e, "the int result overflows int64");
+      set_int(o, 1 + (d - 1) / (step > 0 ? step : -step));
+    } else {
+      set_int(o, 0);
+    }
+    return 1;
+  }
+  case OP_DERIVE_INDEX: {
+    /* the loop variable of range(start, _, step) at iteration index */
+    if (!intlike(a) || !intlike(b) || !intlike(c3)) return refuse(e, "range() of non-ints");
+    int64_t m, sum;
+    if (__builtin_mul_overflow(a->i, c3->i, &m) || __builtin_add_overflow(b->i, m, &sum))
+      return refuse(e, "the int result overflows int64");
+    set_int(o, sum);
+    return 1;
+  }
   default: return refuse(e, "unsupported operator");
   }
 }
@@ -556,7 +581,7 @@ static void try_fold(t2n_pass_ctx *ctx, t2n_node *n) {
   } else {
     for (int i = 0; i < n->ninputs; i++)
       if (!t2n_type_is_primitive(n->inputs[i]->type)) return; /* tensors etc.: not a candidate */
-    t2n_ival v[2];
+    t2n_ival v[3];
     for (int i = 0; i < n->ninputs; i++) {
       const char *why = NULL;
       if (!t2n_constant_value(ctx->mod, n->inputs[i], &v[i])) {
