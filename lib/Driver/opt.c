@@ -16,7 +16,8 @@ typedef struct opt_args {
   const char *input, *output, *method, *submodule, *diagnostics;
   const char **passes;
   int npasses;
-  int print_after_all, verify_each, time_passes, no_freeze, split_input;
+  int print_after_all, verify_each, time_passes, no_freeze, split_input, verify_semantics;
+  double semantics_atol;
   t2n_pass_options popts;
 } opt_args;
 
@@ -43,6 +44,10 @@ static void usage(FILE *out) {
         "  --no-freeze                         -harden: inline unresolvable calls instead of freezing\n"
         "  --verify-each                       run the IR verifier after every pass\n"
         "  --split-input-file                  treat each '// -----' separated chunk as its own input\n"
+        "  --verify-semantics                  run the graph in torch before the passes and after each one\n"
+        "                                      on the example inputs; stop at the first pass that changes\n"
+        "                                      the outputs (needs the libtorch backend)\n"
+        "  --semantics-atol X                  tolerance for --verify-semantics (default 1e-6)\n"
         "  --print-ir-after-all                print the IR to stderr after every pass\n"
         "  --time-passes                       print the time each pass took to stderr\n"
         "  --pass-remarks                      say why candidates a pass looked at were left alone\n"
@@ -136,6 +141,15 @@ static int parse_args(int argc, char **argv, opt_args *o, t2n_diag *d, int *exit
     if (strcmp(a, "--print-ir-after-all") == 0) { o->print_after_all = 1; continue; }
     if (strcmp(a, "--verify-each") == 0) { o->verify_each = 1; continue; }
     if (strcmp(a, "--split-input-file") == 0) { o->split_input = 1; continue; }
+    if (strcmp(a, "--verify-semantics") == 0) { o->verify_semantics = 1; continue; }
+    if (take(argc, argv, &i, "--semantics-atol", &v, d)) {
+      char *end;
+      if (!v || (o->semantics_atol = strtod(v, &end), *end) || o->semantics_atol < 0) {
+        t2n_report(d, T2N_ERROR, NULL, "--semantics-atol expects a non-negative number");
+        return 0;
+      }
+      continue;
+    }
     if (strcmp(a, "--time-passes") == 0) { o->time_passes = 1; continue; }
     if (strcmp(a, "--pass-remarks") == 0) { d->remarks = 1; continue; }
     if (strcmp(a, "--no-freeze") == 0) { o->no_freeze = 1; continue; }
@@ -168,7 +182,7 @@ static int ends_with(const char *s, const char *suf) {
 static t2n_module *load(opt_args *o, t2n_diag *d) {
   if (ends_with(o->input, ".jit") || ends_with(o->input, ".pt") || ends_with(o->input, ".pth")) {
 #ifdef T2N_HAVE_TORCH
-    return t2n_torch_load(o->input, o->submodule, NULL, d, NULL);
+    return t2n_torch_load(o->input, o->submodule, NULL, d, (t2n_torch **)&o->popts.torch);
 #else
     t2n_report(d, T2N_ERROR, NULL, "reading '%s' needs the libtorch backend; this t2n was built without it "
                "(dump the model with utils/t2n-dump instead)", o->input);
@@ -246,6 +260,119 @@ static void write_diagnostics(const char *path, const pass_stat *st, int n, int 
   fclose(f);
 }
 
+/* Passes that can ask the libtorch backend (a condition that needs tensor
+ * data) get a handle; loading libtorch takes a moment, so only then. */
+static int wants_torch(const opt_args *o) {
+  if (o->verify_semantics) return 1;
+  for (int i = 0; i < o->npasses; i++)
+    if (strstr(o->passes[i], "fold-data-dependent-ifs")) return 1;
+  return 0;
+}
+
+typedef struct sem_state {
+  void *inputs, *ref; /* t2n_torch_values */
+  int ninputs;
+} sem_state;
+
+#ifdef T2N_HAVE_TORCH
+static void attach_torch(opt_args *o, t2n_module *m, t2n_diag *d) {
+  if (o->popts.torch || !wants_torch(o)) return;
+  t2n_torch *t = t2n_torch_new_empty();
+  if (t && m->kind == T2N_TEXT_T2N && m->weights && strcmp(o->input, "-") != 0) {
+    /* The weights file is named relative to the text file's folder. */
+    const char *slash = strrchr(o->input, '/');
+    size_t dl = slash ? (size_t)(slash - o->input + 1) : 0;
+    char *path = malloc(dl + strlen(m->weights) + 1);
+    memcpy(path, o->input, dl);
+    strcpy(path + dl, m->weights);
+    if (t2n_torch_read_weights(t, path, d) != 0) {
+      t2n_torch_free(t);
+      t = NULL;
+    }
+    free(path);
+  }
+  o->popts.torch = t;
+}
+
+static void *sem_run(opt_args *o, t2n_module *m, t2n_graph *g, t2n_diag *d, sem_state *s) {
+  if (!s->inputs || s->ninputs != t2n_graph_ninputs(g)) {
+    /* A pass that adds inputs (-lift-state) needs new ones; lifted state
+     * defaults to the module's values, so the run means the same thing. */
+    if (s->inputs) t2n_torch_values_free(s->inputs);
+    s->inputs = t2n_torch_make_inputs(o->popts.torch, g, o->popts.examples, o->popts.nexamples, 1, d);
+    s->ninputs = t2n_graph_ninputs(g);
+    if (!s->inputs) return NULL;
+  }
+  return t2n_torch_run(o->popts.torch, m, g, s->inputs, d);
+}
+
+static int semantics_begin(opt_args *o, t2n_module *m, t2n_graph *g, t2n_diag *d, sem_state *s) {
+  attach_torch(o, m, d);
+  if (!o->verify_semantics) return 1;
+  if (!o->popts.torch) {
+    t2n_report(d, T2N_ERROR, NULL, "--verify-semantics: the libtorch backend is not available");
+    return 0;
+  }
+  s->ref = sem_run(o, m, g, d, s);
+  if (!s->ref) {
+    t2n_report(d, T2N_ERROR, NULL, "--verify-semantics: torch cannot run the input graph");
+    return 0;
+  }
+  return 1;
+}
+
+static int semantics_check(opt_args *o, t2n_module *m, t2n_graph *g, t2n_diag *d, sem_state *s,
+                           const char *pass) {
+  if (!o->verify_semantics) return 1;
+  void *out = sem_run(o, m, g, d, s);
+  if (!out) {
+    t2n_report(d, T2N_ERROR, NULL, "--verify-semantics: torch cannot run the graph after -%s", pass);
+    return 0;
+  }
+  double atol = o->semantics_atol, diff = 0;
+  char why[512] = "";
+  if (t2n_torch_values_count(out) != t2n_torch_values_count(s->ref)) {
+    /* The pass changed the outputs' interface (-lift-state adds the state):
+     * compare the outputs the graph had, then take the new run as reference. */
+    if (t2n_torch_values_count(out) < t2n_torch_values_count(s->ref)) {
+      t2n_report(d, T2N_ERROR, NULL, "--verify-semantics: -%s removed graph outputs", pass);
+      t2n_torch_values_free(out);
+      return 0;
+    }
+    fprintf(stderr, "t2n-opt: --verify-semantics: -%s added outputs; comparing from here on its outputs\n", pass);
+    t2n_torch_values_free(s->ref);
+    s->ref = out;
+    return 1;
+  }
+  int same = t2n_torch_values_compare(s->ref, out, atol, &diff, why, sizeof why);
+  if (o->time_passes || d->remarks)
+    fprintf(stderr, "t2n-opt: --verify-semantics: after -%s max abs diff %g\n", pass, diff);
+  t2n_torch_values_free(out);
+  if (!same) {
+    t2n_report(d, T2N_ERROR, NULL,
+               "--verify-semantics: -%s changed the outputs: %s (max abs diff %g, tolerance %g)", pass, why, diff,
+               atol);
+    return 0;
+  }
+  return 1;
+}
+
+static void semantics_end(sem_state *s) {
+  if (s->inputs) t2n_torch_values_free(s->inputs);
+  if (s->ref) t2n_torch_values_free(s->ref);
+}
+#else
+static int semantics_begin(opt_args *o, t2n_module *m, t2n_graph *g, t2n_diag *d, sem_state *s) {
+  if (!o->verify_semantics) return 1;
+  t2n_report(d, T2N_ERROR, NULL, "--verify-semantics needs the libtorch backend; this t2n was built without it");
+  return 0;
+}
+static int semantics_check(opt_args *o, t2n_module *m, t2n_graph *g, t2n_diag *d, sem_state *s, const char *p) {
+  return 1;
+}
+static void semantics_end(sem_state *s) {}
+#endif
+
 /* Runs the pass list on one module; returns 0 on success. The printed
  * result is appended to *out. */
 static int run_passes(opt_args *o, t2n_module *m, t2n_diag *d, char **out, size_t *outlen) {
@@ -258,7 +385,9 @@ static int run_passes(opt_args *o, t2n_module *m, t2n_diag *d, char **out, size_
     t2n_report(d, T2N_ERROR, NULL, "the input is not valid IR; no pass was run");
     return 1;
   }
-  pass_stat *st = calloc((size_t)o->npasses + 1, sizeof *st);
+  sem_state sem = {0};
+  if (o->npasses && !semantics_begin(o, m, g, d, &sem)) return 1;
+  pass_stat *st = calloc((size_t)(o->npasses > 0 ? o->npasses : 0) + 1, sizeof *st);
   int froze = 0;
   for (int i = 0; i < o->npasses; i++) {
     const char *flag = o->passes[i];
@@ -292,7 +421,9 @@ static int run_passes(opt_args *o, t2n_module *m, t2n_diag *d, char **out, size_
       t2n_report(d, T2N_ERROR, NULL, "the IR is invalid after -%s", p->flag);
       break;
     }
+    if (!semantics_check(o, m, g, d, &sem, p->flag)) break;
   }
+  semantics_end(&sem);
   if (o->diagnostics && d->nerrors == errors0) write_diagnostics(o->diagnostics, st, o->npasses, froze, d);
   free(st);
   if (d->nerrors > errors0) return 1;
@@ -369,6 +500,7 @@ int t2n_opt_main(int argc, char **argv) {
   }
   o.popts.freeze = !o.no_freeze;
   o.popts.method = o.method;
+  if (!o.semantics_atol) o.semantics_atol = 1e-6;
   if (o.split_input) {
     rc = run_split(&o, &d, &out, &outlen);
   } else {
@@ -380,6 +512,9 @@ int t2n_opt_main(int argc, char **argv) {
   /* Nothing is written when anything failed. */
   if (rc == 0 && !write_output(o.output, out ? out : "", outlen, &d)) rc = 1;
 done:
+#ifdef T2N_HAVE_TORCH
+  if (o.popts.torch) t2n_torch_free(o.popts.torch);
+#endif
   free(out);
   for (int i = 0; i < o.npasses; i++) free((void *)o.passes[i]);
   free(o.passes);
