@@ -105,9 +105,13 @@ typedef struct t2n_torch_values t2n_torch_values;
 /* Builds the inputs of `g` from the examples (matched by name, with or
  * without the ".N" suffix). A tensor example without data gets deterministic
  * pseudo-random contents drawn from `seed`; a complete tensor type on the
- * graph input stands in for a missing example. A class-typed first input
- * (`self`) gets a fresh deep copy of the loaded module object at each run.
- * NULL after reporting an error. */
+ * graph input stands in for a missing example. Each random input has its own
+ * generator seeded from `seed` and the input's name, so its values do not
+ * change when passes add or remove other inputs. An input "self.a.b" (state
+ * lifted by -lift-state) defaults to the module's value of a.b. A class-typed
+ * first input (`self`) gets, at each run, a fresh deep copy of the loaded
+ * module object, or without an archive an object rebuilt from the module
+ * text (t2n_torch_new_empty + the text's weights). NULL after an error. */
 t2n_torch_values *t2n_torch_make_inputs(t2n_torch *t, const t2n_graph *g,
                                         const t2n_example *ex, int nex,
                                         uint64_t seed, t2n_diag *d);

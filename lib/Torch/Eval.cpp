@@ -1082,7 +1082,6 @@ t2n_torch_values *t2n_torch_make_inputs(t2n_torch *t, const t2n_graph *g, const 
                                         int nex, uint64_t seed, t2n_diag *d) {
   return guarded(d, "making example inputs", [&]() -> t2n_torch_values * {
     std::unique_ptr<t2n_torch_values> vs(new t2n_torch_values());
-    at::Generator gen = at::detail::createCPUGenerator(seed);
     const t2n_block *top = g->top;
     for (int i = 0; i < top->nparams; i++) {
       const t2n_value *p = top->params[i];
@@ -1108,6 +1107,13 @@ t2n_torch_values *t2n_torch_make_inputs(t2n_torch *t, const t2n_graph *g, const 
       for (int k = 0; k < nex && !e; k++)
         if (ex[k].name && strip_suffix(name) == ex[k].name) e = &ex[k];
       std::string tytext = ty && ty->text ? ty->text : "?";
+      // Each random input draws from its own generator, seeded by the seed
+      // and the input's name, so adding or removing other inputs (passes
+      // lift state into inputs) leaves its values alone.
+      std::string key = e ? std::string(e->name) : strip_suffix(name);
+      uint64_t h = 1469598103934665603ull;
+      for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+      at::Generator gen = at::detail::createCPUGenerator(seed ^ h);
       if (e && e->is_tensor) {
         vs->values.push_back(make_tensor(e, ty, gen));
       } else if (e && e->is_scalar_value) {
