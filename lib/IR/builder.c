@@ -375,6 +375,18 @@ t2n_tylist *b_types_add(t2n_pstate *ps, t2n_tylist *l, const char *name, const t
   return l;
 }
 
+t2n_targ *b_new_targ(t2n_pstate *ps, t2n_targ v) {
+  t2n_targ *p = alloc(ps, sizeof *p);
+  *p = v;
+  return p;
+}
+
+t2n_nodehead *b_new_head(t2n_pstate *ps, t2n_nodehead v) {
+  t2n_nodehead *p = alloc(ps, sizeof *p);
+  *p = v;
+  return p;
+}
+
 t2n_targlist *b_targs_add(t2n_pstate *ps, t2n_targlist *l, const t2n_targ *a) {
   if (!l) l = alloc(ps, sizeof *l);
   PUSH(ps, l->v, l->n, l->cap, *a);

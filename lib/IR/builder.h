@@ -28,6 +28,8 @@ const t2n_type *b_type_call(t2n_pstate *ps, const char *name, t2n_targlist *args
 const t2n_type *b_type_tuple(t2n_pstate *ps, t2n_tylist *elems, const t2n_loc *loc);
 const t2n_type *b_type_angle(t2n_pstate *ps, const char *name, const char *inner, const t2n_loc *loc);
 t2n_tylist *b_types_add(t2n_pstate *ps, t2n_tylist *l, const char *name, const t2n_type *ty);
+t2n_targ *b_new_targ(t2n_pstate *ps, t2n_targ v);
+t2n_nodehead *b_new_head(t2n_pstate *ps, t2n_nodehead v);
 t2n_targlist *b_targs_add(t2n_pstate *ps, t2n_targlist *l, const t2n_targ *a);
 t2n_intlist *b_ints_add(t2n_pstate *ps, t2n_intlist *l, int64_t v);
 const char *b_join3(t2n_pstate *ps, const char *a, const char *b, const char *c);

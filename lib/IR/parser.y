@@ -50,6 +50,10 @@ static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const c
   t2n_parse_error(ps, loc, "%s", msg);
 }
 #define CHECK(x) do { if (!(x)) YYABORT; } while (0)
+/* Semantic values are kept pointer-sized: bison copies them on every shift
+ * and reduction, so small values make the parser loop cheaper. */
+#define TARG(...) b_new_targ(ps, (t2n_targ){__VA_ARGS__})
+#define HEAD(k, a, p, br) b_new_head(ps, (t2n_nodehead){k, a, p, br})
 }
 
 %union {
@@ -58,12 +62,12 @@ static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const c
   t2n_strlist *strs;
   t2n_outlist *outs;
   t2n_vallist *vals;
-  t2n_targ targ;
+  t2n_targ *targ;
   t2n_targlist *targs;
   t2n_tylist *tys;
   t2n_intlist *ints;
   t2n_attrlist *attrs;
-  t2n_nodehead head;
+  t2n_nodehead *head;
   t2n_node *node;
   t2n_graph *graph;
   struct { const char *name; const char *raw; } field;
@@ -128,7 +132,7 @@ nodes: %empty | nodes node ;
 
 node
   : outs_opt '=' nodehead '(' refs_opt ')' scope_opt comment_opt
-                                   { CHECK(b_node_begin(ps, $1, &$3, $5, $7, $8, &@3)); }
+                                   { CHECK(b_node_begin(ps, $1, $3, $5, $7, $8, &@3)); }
     blocks_opt                     { b_node_end(ps); }
   ;
 
@@ -139,10 +143,10 @@ outs
   ;
 
 nodehead
-  : KIND                           { $$ = (t2n_nodehead){$1, NULL, NULL, 0}; }
-  | KIND attrs                     { $$ = (t2n_nodehead){$1, $2, NULL, 1}; }
-  | PYOP PYARGS                    { $$ = (t2n_nodehead){$1, NULL, $2, 0}; }
-  | PYOP attrs PYARGS              { $$ = (t2n_nodehead){$1, $2, $3, 1}; }
+  : KIND                           { $$ = HEAD($1, NULL, NULL, 0); }
+  | KIND attrs                     { $$ = HEAD($1, $2, NULL, 1); }
+  | PYOP PYARGS                    { $$ = HEAD($1, NULL, $2, 0); }
+  | PYOP attrs PYARGS              { $$ = HEAD($1, $2, $3, 1); }
   ;
 
 attrs
@@ -199,20 +203,20 @@ types
   ;
 
 targs
-  : targ                           { $$ = b_targs_add(ps, NULL, &$1); }
-  | targs ',' targ                 { $$ = b_targs_add(ps, $1, &$3); }
+  : targ                           { $$ = b_targs_add(ps, NULL, $1); }
+  | targs ',' targ                 { $$ = b_targs_add(ps, $1, $3); }
   ;
 
 targ
-  : INT                            { $$ = (t2n_targ){0}; $$.kind = TARG_DIM; $$.dim = strtoll($1, NULL, 10); }
-  | '*'                            { $$ = (t2n_targ){0}; $$.kind = TARG_DIM; $$.dim = -1; }
-  | IDENT '=' INT                  { $$ = (t2n_targ){0}; $$.kind = TARG_KEY; $$.key = $1; $$.sval = $3; }
-  | IDENT '=' IDENT                { $$ = (t2n_targ){0}; $$.kind = TARG_KEY; $$.key = $1; $$.sval = $3; }
-  | IDENT '=' IDENT ':' INT        { $$ = (t2n_targ){0}; $$.kind = TARG_KEY; $$.key = $1; $$.sval = b_join3(ps, $3, ":", $5); }
-  | IDENT '=' '[' ']'              { $$ = (t2n_targ){0}; $$.kind = TARG_INTS; $$.key = $1; }
-  | IDENT '=' '[' tints ']'        { $$ = (t2n_targ){0}; $$.kind = TARG_INTS; $$.key = $1; $$.ints = $4->v; $$.nints = $4->n; }
-  | IDENT ':' type                 { $$ = (t2n_targ){0}; $$.kind = TARG_FIELD; $$.key = $1; $$.type = $3; }
-  | type                           { $$ = (t2n_targ){0}; $$.kind = TARG_TYPE; $$.type = $1; }
+  : INT                            { $$ = TARG(.kind = TARG_DIM, .dim = strtoll($1, NULL, 10)); }
+  | '*'                            { $$ = TARG(.kind = TARG_DIM, .dim = -1); }
+  | IDENT '=' INT                  { $$ = TARG(.kind = TARG_KEY, .key = $1, .sval = $3); }
+  | IDENT '=' IDENT                { $$ = TARG(.kind = TARG_KEY, .key = $1, .sval = $3); }
+  | IDENT '=' IDENT ':' INT        { $$ = TARG(.kind = TARG_KEY, .key = $1, .sval = b_join3(ps, $3, ":", $5)); }
+  | IDENT '=' '[' ']'              { $$ = TARG(.kind = TARG_INTS, .key = $1); }
+  | IDENT '=' '[' tints ']'        { $$ = TARG(.kind = TARG_INTS, .key = $1, .ints = $4->v, .nints = $4->n); }
+  | IDENT ':' type                 { $$ = TARG(.kind = TARG_FIELD, .key = $1, .type = $3); }
+  | type                           { $$ = TARG(.kind = TARG_TYPE, .type = $1); }
   ;
 
 tints
