@@ -1,8 +1,10 @@
 /* t2n-run: run a graph through torch's interpreter (the libtorch backend) on
  * example inputs and print or write its outputs. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "t2n/diag.h"
 #include "t2n/examples.h"
@@ -76,7 +78,20 @@ static char *weights_path(const char *input, const char *weights) {
   return p;
 }
 
-/* --dump: OUT.t2n and OUT.safetensors, as `t2n-dump MODEL.jit -o OUT.t2n`. */
+/* mkdir -p of the folder holding `path`. */
+static void make_parent_dirs(const char *path) {
+  char *p = strdup(path);
+  for (char *s = p + 1; *s; s++) {
+    if (*s != '/') continue;
+    *s = 0;
+    if (mkdir(p, 0777) != 0 && errno != EEXIST) break;
+    *s = '/';
+  }
+  free(p);
+}
+
+/* --dump: OUT.t2n and OUT.safetensors, as `t2n-dump MODEL.jit -o OUT.t2n`
+ * (folders made as needed). */
 static int dump_archive(const char *input, const char *submodule, const char *out, t2n_diag *d) {
   if (!is_archive(input)) {
     t2n_report(d, T2N_ERROR, NULL, "--dump needs a TorchScript archive (.jit, .pt, .pth)");
@@ -92,6 +107,7 @@ static int dump_archive(const char *input, const char *submodule, const char *ou
   int rc = 1;
   char *text = NULL;
   size_t len = 0;
+  make_parent_dirs(out);
   t2n_torch *t = t2n_torch_open(input, submodule, d);
   if (!t) goto out;
   text = t2n_torch_export_text(t, wname, &len, d);
