@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "t2n/examples.h"
 #include "t2n/pass.h"
@@ -285,7 +286,9 @@ static void attach_torch(opt_args *o, t2n_module *m, t2n_diag *d) {
     char *path = malloc(dl + strlen(m->weights) + 1);
     memcpy(path, o->input, dl);
     strcpy(path + dl, m->weights);
-    if (t2n_torch_read_weights(t, path, d) != 0) {
+    /* Missing weights are not an error here: the passes only ask torch
+     * about conditions, and say so in a remark when it cannot answer. */
+    if (access(path, R_OK) == 0 && t2n_torch_read_weights(t, path, d) != 0) {
       t2n_torch_free(t);
       t = NULL;
     }
