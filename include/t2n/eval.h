@@ -58,7 +58,7 @@ int t2n_ival_equal(const t2n_ival *a, const t2n_ival *b);
 int t2n_ival_truth(const t2n_ival *v);
 
 /* Scalar operations with TorchScript semantics. The shape-inference op table
- * (lib/Analysis/shape.c) maps aten/prim kinds onto these. */
+ * (lib/Analysis/shape/) maps aten/prim kinds onto these. */
 typedef enum {
   T2N_SOP_ADD, T2N_SOP_SUB, T2N_SOP_MUL, T2N_SOP_DIV, T2N_SOP_FLOORDIV,
   T2N_SOP_MOD, T2N_SOP_POW, T2N_SOP_MIN, T2N_SOP_MAX, T2N_SOP_AND, T2N_SOP_OR,

@@ -16,6 +16,7 @@ typedef struct t2n_example {
   int rank;
   int64_t sizes[8];
   int is_scalar_value;   /* --input-value */
+  int is_none;           /* --input-value NAME=None (an Optional input left out) */
   int scalar_is_float;
   int64_t ival;
   double fval;

@@ -1,4 +1,4 @@
-/* Native shape inference (lib/Analysis/shape.c).
+/* Native shape inference (lib/Analysis/shape/).
  *
  * One forward pass over a graph computes a fact (a t2n_ival) for every value
  * it reaches: for tensors the dtype, rank, sizes, strides and device; for
@@ -11,7 +11,7 @@
  * int/bool/list attributes their value) unless the module writes an
  * attribute of that name with prim::SetAttr.
  *
- * Each aten/prim op kind maps to one rule in a single table in shape.c (the
+ * Each aten/prim op kind maps to one rule in a single table in lib/Analysis/shape/op_table.c (the
  * only place that says what an op does to shapes); in-place aten ops without
  * a rule keep their first input's facts, anything else without a rule is
  * unknown. prim::If takes the branch its condition selects when that is

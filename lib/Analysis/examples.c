@@ -78,6 +78,7 @@ int t2n_example_parse_value(t2n_pass_options *o, const char *spec, t2n_diag *d) 
     e->fval = (double)iv;
     return 1;
   }
+  if (strcmp(eq + 1, "None") == 0) { e->is_none = 1; return 1; }
   if (strcmp(eq + 1, "True") == 0 || strcmp(eq + 1, "true") == 0) { e->ival = 1; return 1; }
   if (strcmp(eq + 1, "False") == 0 || strcmp(eq + 1, "false") == 0) { e->ival = 0; return 1; }
   double fv = strtod(eq + 1, &q);

@@ -39,7 +39,7 @@ static void usage(FILE *out) {
         "  --method NAME                       method of the root module to transform (default forward)\n"
         "  --submodule PATH                    with a .jit input: import this submodule (a.b.c)\n"
         "  --input-shape NAME=1x576[:f32]      example tensor input (dtype f32 f64 f16 bf16 i64 i32 i16 i8 u8 bool)\n"
-        "  --input-value NAME=VALUE            example scalar input (int or float)\n"
+        "  --input-value NAME=VALUE            example scalar input (int, float, True/False, None)\n"
         "  --example-inputs FILE.safetensors   example inputs by name\n"
         "  --resolvable=PATTERN                classes under PATTERN count as resolvable (repeatable)\n"
         "  --no-freeze                         -harden: inline unresolvable calls instead of freezing\n"

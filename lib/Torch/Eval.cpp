@@ -10,6 +10,7 @@
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
+#include <c10/util/StringUtil.h>
 
 #include <cmath>
 #include <cstring>
@@ -949,6 +950,23 @@ void print_value(std::ostream &os, const IValue &v) {
     os << (v.isTuple() ? ")" : "]");
     return;
   }
+  if (v.isGenericDict()) {
+    os << "{";
+    bool first = true;
+    for (const auto &kv : v.toGenericDict()) {
+      if (!first) os << ", ";
+      first = false;
+      print_value(os, kv.key());
+      os << ": ";
+      print_value(os, kv.value());
+    }
+    os << "}";
+    return;
+  }
+  if (v.isString()) {
+    c10::printQuotedString(os, v.toStringRef());
+    return;
+  }
   if (v.isObject()) {
     os << "<" << v.toObjectRef().type()->name()->qualifiedName() << " object>";
     return;
@@ -972,6 +990,13 @@ void flatten_tensors(const IValue &v, const std::string &key,
   } else if (v.isList()) {
     auto e = v.toListRef();
     for (size_t i = 0; i < e.size(); i++) flatten_tensors(e[i], key + "." + std::to_string(i), out);
+  } else if (v.isGenericDict()) {
+    for (const auto &kv : v.toGenericDict()) {
+      std::ostringstream k;
+      if (kv.key().isString()) k << kv.key().toStringRef();
+      else print_value(k, kv.key());
+      flatten_tensors(kv.value(), key + "." + k.str(), out);
+    }
   }
 }
 
@@ -1117,7 +1142,8 @@ t2n_torch_values *t2n_torch_make_inputs(t2n_torch *t, const t2n_graph *g, const 
       if (e && e->is_tensor) {
         vs->values.push_back(make_tensor(e, ty, gen));
       } else if (e && e->is_scalar_value) {
-        if (ty && t2n_type_is(ty, "bool")) vs->values.push_back(IValue(e->ival != 0));
+        if (e->is_none) vs->values.push_back(IValue());
+        else if (ty && t2n_type_is(ty, "bool")) vs->values.push_back(IValue(e->ival != 0));
         else if (ty && t2n_type_is(ty, "float"))
           vs->values.push_back(IValue(e->scalar_is_float ? e->fval : (double)e->ival));
         else if (ty && t2n_type_is_tensor(ty)) {

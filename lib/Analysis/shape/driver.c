@@ -187,7 +187,9 @@ static void seed_inputs(t2n_shape_facts *f) {
       continue;
     }
     if (ex && ex->is_scalar_value) {
-      if (t2n_type_is(inner, "float")) {
+      if (ex->is_none) {
+        iv.kind = T2N_IV_NONE;
+      } else if (t2n_type_is(inner, "float")) {
         iv.kind = T2N_IV_FLOAT;
         iv.f = ex->scalar_is_float ? ex->fval : (double)ex->ival;
       } else if (t2n_type_is(inner, "bool") && !ex->scalar_is_float) {
