@@ -261,6 +261,12 @@ static void write_diagnostics(const char *path, const pass_stat *st, int n, int 
   fclose(f);
 }
 
+typedef struct sem_state {
+  void *inputs, *ref; /* t2n_torch_values */
+  int ninputs;
+} sem_state;
+
+#ifdef T2N_HAVE_TORCH
 /* Passes that can ask the libtorch backend (a condition that needs tensor
  * data) get a handle; loading libtorch takes a moment, so only then. */
 static int wants_torch(const opt_args *o) {
@@ -270,12 +276,6 @@ static int wants_torch(const opt_args *o) {
   return 0;
 }
 
-typedef struct sem_state {
-  void *inputs, *ref; /* t2n_torch_values */
-  int ninputs;
-} sem_state;
-
-#ifdef T2N_HAVE_TORCH
 static void attach_torch(opt_args *o, t2n_module *m, t2n_diag *d) {
   if (o->popts.torch || !wants_torch(o)) return;
   t2n_torch *t = t2n_torch_new_empty();

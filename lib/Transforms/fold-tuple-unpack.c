@@ -48,15 +48,7 @@ static void try_fold(t2n_pass_ctx *ctx, t2n_node *n) {
   ctx->rewrites++;
 }
 
-static void sweep(t2n_pass_ctx *ctx, t2n_block *b) {
-  for (t2n_node *n = b->first, *next; n; n = next) {
-    next = n->next;
-    for (int k = 0; k < n->nblocks; k++) sweep(ctx, n->blocks[k]);
-    try_fold(ctx, n);
-  }
-}
-
 int t2n_pass_fold_tuple_unpack(t2n_pass_ctx *ctx) {
-  sweep(ctx, ctx->graph->top);
+  t2n_fold_sweep(ctx, ctx->graph->top, try_fold);
   return 0;
 }

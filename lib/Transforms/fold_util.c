@@ -72,3 +72,11 @@ t2n_value *t2n_skip_casts(t2n_value *v) {
   while (v->def && t2n_node_is(v->def, "prim::unchecked_cast") && v->def->ninputs == 1) v = v->def->inputs[0];
   return v;
 }
+
+void t2n_fold_sweep(t2n_pass_ctx *ctx, t2n_block *b, void (*fold)(t2n_pass_ctx *ctx, t2n_node *n)) {
+  for (t2n_node *n = b->first, *next; n; n = next) {
+    next = n->next;
+    for (int k = 0; k < n->nblocks; k++) t2n_fold_sweep(ctx, n->blocks[k], fold);
+    fold(ctx, n);
+  }
+}

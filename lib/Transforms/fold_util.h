@@ -4,6 +4,12 @@
 #define T2N_TRANSFORMS_FOLD_UTIL_H
 
 #include "t2n/ir.h"
+#include "t2n/pass.h"
+
+/* Calls fold(ctx, n) on every node of `b` and its nested blocks, inner
+ * blocks before their owner, in order; `fold` may erase n (the walk has
+ * already stepped past it). The shared walk of the one-node folds. */
+void t2n_fold_sweep(t2n_pass_ctx *ctx, t2n_block *b, void (*fold)(t2n_pass_ctx *ctx, t2n_node *n));
 
 /* Inlines block `block_index` (0: then, 1: else) of the prim::If `if_node`:
  * its nodes move before the If, every use of the If's i-th output takes the

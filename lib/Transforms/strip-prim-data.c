@@ -11,23 +11,19 @@
 #include "fold_util.h"
 #include "t2n/pass.h"
 
-static void sweep(t2n_pass_ctx *ctx, t2n_block *b) {
-  for (t2n_node *n = b->first, *next; n; n = next) {
-    next = n->next;
-    for (int k = 0; k < n->nblocks; k++) sweep(ctx, n->blocks[k]);
-    if (!t2n_node_is(n, "prim::data")) continue;
-    if (n->ninputs != 1 || n->noutputs != 1) {
-      t2n_remark(ctx, n, "prim::data with %d inputs and %d outputs is malformed; left alone", n->ninputs,
-                 n->noutputs);
-      continue;
-    }
-    t2n_value *t = n->inputs[0];
-    t2n_replace_node(n, &t);
-    ctx->rewrites++;
+static void strip(t2n_pass_ctx *ctx, t2n_node *n) {
+  if (!t2n_node_is(n, "prim::data")) return;
+  if (n->ninputs != 1 || n->noutputs != 1) {
+    t2n_remark(ctx, n, "prim::data with %d inputs and %d outputs is malformed; left alone", n->ninputs,
+               n->noutputs);
+    return;
   }
+  t2n_value *t = n->inputs[0];
+  t2n_replace_node(n, &t);
+  ctx->rewrites++;
 }
 
 int t2n_pass_strip_prim_data(t2n_pass_ctx *ctx) {
-  sweep(ctx, ctx->graph->top);
+  t2n_fold_sweep(ctx, ctx->graph->top, strip);
   return 0;
 }
