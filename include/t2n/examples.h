@@ -6,6 +6,11 @@
 
 #include "t2n/pass.h"
 
+/* Seed for the random contents of tensor examples given by shape only. Every
+ * pass and check that runs the graph in torch uses it, so a branch taken on
+ * random data is the same one --verify-semantics later checks. */
+#define T2N_EXAMPLE_SEED 0
+
 int t2n_example_parse_shape(t2n_pass_options *o, const char *spec, t2n_diag *d);
 int t2n_example_parse_value(t2n_pass_options *o, const char *spec, t2n_diag *d);
 int t2n_example_load_safetensors(t2n_pass_options *o, const char *path, t2n_diag *d);

@@ -17,6 +17,11 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
 int t2n_read_file(const char *path, char **out, size_t *len, t2n_diag *d);
 t2n_module *t2n_parse_file(const char *path, t2n_diag *d);
 
+/* The graph tools work on: the input graph, or method `method` (NULL:
+ * forward) of the root module of a dump or t2n module text. Reports an
+ * error and returns NULL when there is no such method. */
+t2n_graph *t2n_module_target_graph(t2n_module *m, const char *method, t2n_diag *d);
+
 /* Prints in the form the module was read in. */
 void t2n_print_module(FILE *out, const t2n_module *m);
 void t2n_print_graph(FILE *out, const t2n_graph *g, int indent);

@@ -197,22 +197,6 @@ static t2n_module *load(opt_args *o, t2n_diag *d) {
   return t2n_parse_file(o->input, d);
 }
 
-/* The graph the passes transform: the input graph, or a method of the root
- * module of a dump or t2n module text. */
-static t2n_graph *target_graph(t2n_module *m, const char *method, t2n_diag *d) {
-  if (m->kind == T2N_TEXT_GRAPH) return m->graph;
-  const char *name = method ? method : "forward";
-  if (m->kind == T2N_TEXT_DUMP) {
-    for (int i = 0; i < m->root->nmethods; i++)
-      if (strcmp(m->root->methods[i].name, name) == 0) return m->root->methods[i].graph;
-  } else {
-    t2n_class *c = m->root ? t2n_module_class(m, m->root->qualname) : NULL;
-    const t2n_method *mm = c ? t2n_class_method(c, name) : NULL;
-    if (mm) return mm->graph;
-  }
-  t2n_report(d, T2N_ERROR, NULL, "the root module has no method '%s'", name);
-  return NULL;
-}
 
 static double now(void) {
   struct timespec ts;
@@ -302,7 +286,7 @@ static void *sem_run(opt_args *o, t2n_module *m, t2n_graph *g, t2n_diag *d, sem_
     /* A pass that adds inputs (-lift-state) needs new ones; lifted state
      * defaults to the module's values, so the run means the same thing. */
     if (s->inputs) t2n_torch_values_free(s->inputs);
-    s->inputs = t2n_torch_make_inputs(o->popts.torch, g, o->popts.examples, o->popts.nexamples, 1, d);
+    s->inputs = t2n_torch_make_inputs(o->popts.torch, g, o->popts.examples, o->popts.nexamples, T2N_EXAMPLE_SEED, d);
     s->ninputs = t2n_graph_ninputs(g);
     if (!s->inputs) return NULL;
   }
@@ -380,7 +364,7 @@ static void semantics_end(sem_state *s) {}
  * result is appended to *out. */
 static int run_passes(opt_args *o, t2n_module *m, t2n_diag *d, char **out, size_t *outlen) {
   int errors0 = d->nerrors;
-  t2n_graph *g = o->npasses ? target_graph(m, o->method, d) : NULL;
+  t2n_graph *g = o->npasses ? t2n_module_target_graph(m, o->method, d) : NULL;
   if (o->npasses && !g) return 1;
   /* Passes may assume well-formed IR (If arity, dominance): check the input
    * first so malformed text is an error, not undefined behaviour. */

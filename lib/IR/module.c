@@ -1,6 +1,7 @@
 /* Modules own the arena and the intern tables; lookups over classes,
  * functions and the object tree. */
 #include "internal.h"
+#include "t2n/diag.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -96,4 +97,19 @@ int t2n_module_graphs(t2n_module *m, t2n_graph ***out) {
   for (int i = 0; i < m->nfunctions; i++) gpush(&g, m->functions[i]->graph);
   *out = g.v;
   return g.n;
+}
+
+t2n_graph *t2n_module_target_graph(t2n_module *m, const char *method, t2n_diag *d) {
+  if (m->kind == T2N_TEXT_GRAPH) return m->graph;
+  const char *name = method ? method : "forward";
+  if (m->kind == T2N_TEXT_DUMP) {
+    for (int i = 0; i < m->root->nmethods; i++)
+      if (strcmp(m->root->methods[i].name, name) == 0) return m->root->methods[i].graph;
+  } else {
+    t2n_class *c = m->root ? t2n_module_class(m, m->root->qualname) : NULL;
+    const t2n_method *mm = c ? t2n_class_method(c, name) : NULL;
+    if (mm) return mm->graph;
+  }
+  t2n_report(d, T2N_ERROR, NULL, "the root module has no method '%s'", name);
+  return NULL;
 }

@@ -25,6 +25,7 @@
 
 #include "fold_util.h"
 #include "t2n/eval.h"
+#include "t2n/examples.h"
 #include "t2n/pass.h"
 #include "t2n/shape.h"
 #ifdef T2N_HAVE_TORCH
@@ -56,7 +57,7 @@ static int torch_condition(t2n_pass_ctx *ctx, torch_state *ts, const t2n_value *
   if (mf) d.out = mf;
   int ok = 0;
   if (!ts->inputs && !ts->failed) {
-    ts->inputs = t2n_torch_make_inputs(t, ctx->graph, ctx->opts->examples, ctx->opts->nexamples, 0, &d);
+    ts->inputs = t2n_torch_make_inputs(t, ctx->graph, ctx->opts->examples, ctx->opts->nexamples, T2N_EXAMPLE_SEED, &d);
     if (!ts->inputs) ts->failed = 1;
   }
   t2n_torch_scalar s;

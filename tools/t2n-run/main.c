@@ -42,30 +42,16 @@ static const char usage[] =
     "  --atol X                            tolerance of --compare-torch (default 1e-6)\n"
     "  --help\n";
 
+#ifdef T2N_HAVE_TORCH
 static int ends_with(const char *s, const char *suf) {
   size_t a = strlen(s), b = strlen(suf);
   return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-#ifdef T2N_HAVE_TORCH
 static int is_archive(const char *p) {
   return ends_with(p, ".jit") || ends_with(p, ".pt") || ends_with(p, ".pth");
 }
 
-static t2n_graph *target_graph(t2n_module *m, const char *method, t2n_diag *d) {
-  if (m->kind == T2N_TEXT_GRAPH) return m->graph;
-  const char *name = method ? method : "forward";
-  if (m->kind == T2N_TEXT_DUMP) {
-    for (int i = 0; i < m->root->nmethods; i++)
-      if (strcmp(m->root->methods[i].name, name) == 0) return m->root->methods[i].graph;
-  } else {
-    t2n_class *c = m->root ? t2n_module_class(m, m->root->qualname) : NULL;
-    const t2n_method *mm = c ? t2n_class_method(c, name) : NULL;
-    if (mm) return mm->graph;
-  }
-  t2n_report(d, T2N_ERROR, NULL, "the root module has no method '%s'", name);
-  return NULL;
-}
 
 /* The weights file named by module text, relative to the text's folder. */
 static char *weights_path(const char *input, const char *weights) {
@@ -240,7 +226,7 @@ int main(int argc, char **argv) {
     t2n_report(d, T2N_ERROR, NULL, "--compare-torch needs the archive (a .jit input or --jit)");
     goto done;
   }
-  t2n_graph *g = target_graph(m, method, d);
+  t2n_graph *g = t2n_module_target_graph(m, method, d);
   if (!g) goto done;
   in = t2n_torch_make_inputs(t, g, po.examples, po.nexamples, seed, d);
   if (!in) goto done;
