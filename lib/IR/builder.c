@@ -30,7 +30,25 @@ int t2n_is_scalar_type_name(const char *s);
 
 static void *alloc(t2n_pstate *ps, size_t n) { return t2n_arena_alloc(ps->mod->arena, n); }
 
+/* Nodes ask for their line in input order, so the common case walks forward
+ * from the previous answer; errors and anything out of order search the
+ * table of newline offsets. */
 void t2n_pos(t2n_pstate *ps, size_t off, int *line, int *col) {
+  if (off >= ps->pos_off && ps->pos_line) {
+    const char *p = ps->buf + ps->pos_off, *e = ps->buf + off;
+    int l = ps->pos_line;
+    size_t start = ps->pos_start;
+    while ((p = memchr(p, '\n', (size_t)(e - p)))) {
+      l++;
+      start = (size_t)(++p - ps->buf);
+    }
+    ps->pos_off = off;
+    ps->pos_line = l;
+    ps->pos_start = start;
+    *line = l;
+    *col = (int)(off - start) + 1;
+    return;
+  }
   if (!ps->nl_built) {
     size_t cap = 0;
     for (const char *p = ps->buf, *e = ps->buf + ps->len; (p = memchr(p, '\n', (size_t)(e - p))); p++) {

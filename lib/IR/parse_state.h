@@ -21,6 +21,8 @@ typedef struct t2n_pstate {
   size_t *nl;                   /* offsets of the newlines, built on demand */
   size_t nnl;
   int nl_built;
+  size_t pos_off, pos_start;    /* last position asked for, and its line start */
+  int pos_line;                 /* its line (0: none yet) */
   /* scanner scratch for raw attribute values */
   char *raw;
   size_t rawlen, rawcap;

@@ -410,7 +410,7 @@ static int eval(fold_env *e, op_kind op, const t2n_ival *v, t2n_ival *o) {
       return 1;
     }
     if (a->kind == T2N_IV_STR) {
-      int64_t i;
+      int64_t i = 0;
       if (!parse_int(a, &i)) return refuse(e, "Int() of a string that is not plain decimal");
       set_int(o, i);
       return 1;
@@ -453,7 +453,7 @@ static int eval(fold_env *e, op_kind op, const t2n_ival *v, t2n_ival *o) {
     }
     return refuse(e, "len() of a %s", kind_name(a->kind));
   case OP_GETITEM: {
-    int64_t i;
+    int64_t i = 0;
     if (a->kind == T2N_IV_LIST) {
       if (!index_of(e, b, a->n, &i)) return 0;
       *o = a->elems[i];
@@ -571,7 +571,7 @@ static void try_fold(t2n_pass_ctx *ctx, t2n_node *n) {
   t2n_ival out;
   memset(&out, 0, sizeof out);
   if (op == OP_IS || op == OP_ISNOT) {
-    int res, r = eval_is(&e, n, &res);
+    int res = 0, r = eval_is(&e, n, &res);
     if (r < 0) return;
     if (r == 0) {
       t2n_remark(ctx, n, "%s left alone: %s", n->kind, e.why);
