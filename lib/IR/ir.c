@@ -309,7 +309,7 @@ static const char *const effectful[] = {
     "prim::TimePoint", "prim::Enter", "prim::Exit", "prim::rpc_async",
     "aten::append", "aten::insert", "aten::extend", "aten::pop", "aten::remove",
     "aten::clear", "aten::_set_item", "aten::__setitem__", "aten::copy_", "prim::Loop",
-    "aten::manual_seed", "prim::fork", "aten::wait", "prim::Uninitialized_effect", NULL};
+    "aten::manual_seed", "prim::fork", "aten::wait", NULL};
 
 int t2n_node_has_side_effects(const t2n_node *n) {
   const char *k = n->kind;
@@ -318,8 +318,8 @@ int t2n_node_has_side_effects(const t2n_node *n) {
     if (strcmp(k, effectful[i]) == 0) return 1;
   size_t l = strlen(k);
   if (strncmp(k, "aten::", 6) == 0 && l > 7 && k[l - 1] == '_' && k[l - 2] != '_') return 1;
-  /* Random ops are effectful in torch (they advance the generator), but for
-   * inference graphs they are pure enough; keep them anyway to be safe. */
+  /* Random ops advance torch's generator, but an unused random tensor in an
+   * inference graph changes nothing the graph returns: dce may drop it. */
   if (strstr(k, "::rand") || strstr(k, "::dropout") || strstr(k, "::bernoulli")) return 0;
   for (int b = 0; b < n->nblocks; b++)
     for (t2n_node *c = n->blocks[b]->first; c; c = c->next)
