@@ -19,6 +19,9 @@ void *t2n_map_get(const t2n_map *m, const char *k, size_t n);
 /* Returns the stored key (an arena copy). */
 const char *t2n_map_put(t2n_map *m, const char *k, size_t n, void *v);
 int t2n_map_remove(t2n_map *m, const char *k, size_t n);
+/* Finds k, or inserts it with a NULL value; one probe either way. Returns the
+ * slot (m->keys[i], m->vals[i]); *inserted says which happened. */
+size_t t2n_map_slot(t2n_map *m, const char *k, size_t n, int *inserted);
 
 struct t2n_strtab { t2n_map map; };
 struct t2n_type_table { t2n_map map; };

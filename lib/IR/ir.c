@@ -59,9 +59,12 @@ const char *t2n_graph_fresh_name(t2n_graph *g, const char *base) {
 
 static t2n_value *new_value(t2n_graph *g, const char *name, const t2n_type *ty) {
   if (!name) name = t2n_graph_fresh_name(g, NULL);
-  else if (t2n_graph_lookup(g, name)) return NULL;
+  int inserted;
+  size_t i = t2n_map_slot(&g->names->map, name, strlen(name), &inserted);
+  if (!inserted) return NULL; /* the name is taken */
   t2n_value *v = t2n_arena_alloc(A(g), sizeof *v);
-  v->name = t2n_map_put(&g->names->map, name, strlen(name), v);
+  v->name = g->names->map.keys[i];
+  g->names->map.vals[i] = v;
   v->type = ty;
   return v;
 }

@@ -23,11 +23,9 @@ void t2n_module_free(t2n_module *m) {
 }
 
 const char *t2n_intern_n(t2n_module *m, const char *s, size_t n) {
-  const char *k = t2n_map_get(&m->strings->map, s, n);
-  if (k) return k;
-  k = t2n_map_put(&m->strings->map, s, n, NULL);
-  t2n_map_put(&m->strings->map, k, n, (void *)k);
-  return k;
+  int inserted;
+  size_t i = t2n_map_slot(&m->strings->map, s, n, &inserted);
+  return m->strings->map.keys[i];
 }
 
 const char *t2n_intern(t2n_module *m, const char *s) {

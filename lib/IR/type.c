@@ -143,11 +143,13 @@ char *t2n_type_spell(t2n_module *m, const t2n_type *proto) {
 /* ---- interning ---- */
 const t2n_type *t2n_type_intern(t2n_module *m, const char *text, size_t len,
                                 const t2n_type *proto) {
-  t2n_type *t = t2n_map_get(&m->types->map, text, len);
-  if (t) return t;
-  t = t2n_arena_alloc(m->arena, sizeof *t);
+  int inserted;
+  size_t i = t2n_map_slot(&m->types->map, text, len, &inserted);
+  if (!inserted) return m->types->map.vals[i];
+  t2n_type *t = t2n_arena_alloc(m->arena, sizeof *t);
   *t = *proto;
-  t->text = t2n_map_put(&m->types->map, text, len, t);
+  t->text = m->types->map.keys[i];
+  m->types->map.vals[i] = t;
   if (t->name) t->name = t2n_intern(m, t->name);
   return t;
 }
