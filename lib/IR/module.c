@@ -108,6 +108,23 @@ t2n_graph *t2n_module_target_graph(t2n_module *m, const char *method, t2n_diag *
     const t2n_method *mm = c ? t2n_class_method(c, name) : NULL;
     if (mm) return mm->graph;
   }
-  t2n_report(d, T2N_ERROR, NULL, "the root module has no method '%s'", name);
+  /* Say which methods there are: scripted overloads are named forward__0,
+   * forward__1, ... and need --method. */
+  char list[512] = "";
+  size_t used = 0;
+  int n = 0;
+  const t2n_method *ms = NULL;
+  if (m->kind == T2N_TEXT_DUMP && m->root) {
+    ms = m->root->methods;
+    n = m->root->nmethods;
+  } else if (m->root) {
+    t2n_class *c = t2n_module_class(m, m->root->qualname);
+    if (c) ms = c->methods, n = c->nmethods;
+  }
+  for (int i = 0; i < n && used + 4 < sizeof list; i++)
+    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", ms[i].name);
+  if (used >= sizeof list) strcpy(list + sizeof list - 4, "...");
+  t2n_report(d, T2N_ERROR, NULL, "the root module has no method '%s' (it has: %s; choose one with --method)", name,
+             n ? list : "none");
   return NULL;
 }
