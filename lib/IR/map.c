@@ -77,14 +77,8 @@ size_t t2n_map_slot(t2n_map *m, const char *k, size_t n, int *inserted) {
 }
 
 const char *t2n_map_put(t2n_map *m, const char *k, size_t n, void *v) {
-  if ((m->n + 1) * 2 > m->cap) rehash(m, m->cap ? m->cap * 2 : 64);
-  int found;
-  size_t i = find(m, k, n, &found);
-  if (!found) {
-    m->keys[i] = t2n_arena_strndup(m->arena, k, n);
-    m->klens[i] = n;
-    m->n++;
-  }
+  int inserted;
+  size_t i = t2n_map_slot(m, k, n, &inserted);
   m->vals[i] = v;
   return m->keys[i];
 }
