@@ -21,7 +21,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 stamp="$venv/.t2n-requirements"
 if ! cmp -s "$top/utils/requirements.txt" "$stamp" 2>/dev/null ||
-   ! "$venv/bin/python" -c "import silero_vad" 2>/dev/null; then
+   ! "$venv/bin/python" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('silero_vad') is None)" 2>/dev/null; then
   "$venv/bin/pip" install -q --upgrade pip
   "$venv/bin/pip" install -q -r "$top/utils/requirements.txt"
   # silero-vad only ships the model files t2n reads; its runtime dependencies
