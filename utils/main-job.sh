@@ -38,12 +38,17 @@ check() {
   echo "$2: $(forward "$1" | grep -c ' = ') nodes, $left calls/Ifs/TupleIndex/data/raises left"
   [ "$left" -eq 0 ]
 }
-"$opt" -harden --verify-each --input-shape x=1x576 --input-shape state=2x1x128 \
+# With the libtorch backend built, every pass is also checked against torch's
+# own run of the graph on the same inputs.
+sem=""
+[ -e "${T2N_BUILD:-$top/build}/lib/libt2n_torch.so" ] && sem="--verify-semantics --semantics-atol 1e-6"
+"$opt" -harden --verify-each $sem --input-shape x=1x576 --input-shape state=2x1x128 \
   --diagnostics="$out/model.harden.json" "$out/silero_vad_model.t2n" -o "$out/silero_vad_model.hardened.t2n"
 check "$out/silero_vad_model.hardened.t2n" "_model -harden"
-"$opt" -lift-state -harden --verify-each --input-shape x=1x512 --input-value sr=16000 \
+"$opt" -lift-state -harden --verify-each $sem --input-shape x=1x512 --input-value sr=16000 \
   --input-shape self._state=2x1x128 --input-shape self._context=1x64 \
   --input-value self._last_sr=16000 --input-value self._last_batch_size=1 \
   --diagnostics="$out/top.harden.json" "$out/silero_vad.t2n" -o "$out/silero_vad.hardened.t2n"
 check "$out/silero_vad.hardened.t2n" "top module -lift-state -harden"
+[ -n "$sem" ] && echo "every pass kept the outputs torch computes (--verify-semantics, atol 1e-6)"
 echo "main job done: outputs in $out"
