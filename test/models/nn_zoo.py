@@ -124,3 +124,21 @@ class T(torch.nn.Module):
 tr = torch.jit.trace(T(), torch.randn(2, 3), check_trace=False)
 n += save('pyop.graph', lambda: str(tr.graph))
 print(n, 'files')
+
+
+# Unicode identifiers: class, attribute, argument and local names.
+class Modèle(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.échelle = 2.0
+        self.nom = "données"
+
+    def forward(self, entrée: torch.Tensor) -> torch.Tensor:
+        résultat = entrée * self.échelle
+        return résultat
+
+
+um = torch.jit.script(Modèle())
+n += save('unicode.graph', lambda: str(um.graph))
+n += save('unicode.dump', lambda: um._c.dump_to_str(True, False, False))
+print(n, 'files with unicode names')
