@@ -27,7 +27,10 @@ run_suite() { # build-dir, cmake args...
   [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
   local p f
   p=$(grep -E '^\s+Passed\s*:' "$log" | grep -oE '[0-9]+' | head -1)
-  f=$(grep -E '^\s+(Failed|Unresolved|Timed Out)\s*:' "$log" | sed -E 's/^[^:]*:\s*([0-9]+).*/\1/' | paste -sd+ | bc)
+  f=0
+  for n in $(grep -E '^\s+(Failed|Unresolved|Timed Out)\s*:' "$log" | sed -E 's/^[^:]*:\s*([0-9]+).*/\1/'); do
+    f=$((f + n))
+  done
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
   rm -f "$log"
