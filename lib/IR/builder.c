@@ -6,7 +6,6 @@
 #include "builder.h"
 #include "internal.h"
 
-int t2n_is_scalar_type_name(const char *s);
 
 #define PUSH(ps, arr, n, cap, x)                                                   \
   do {                                                                             \
@@ -96,9 +95,9 @@ int b_graph_begin(t2n_pstate *ps) {
   return 1;
 }
 
-t2n_graph *b_graph_end(t2n_pstate *ps, t2n_vallist *rets) {
+t2n_graph *b_graph_end(t2n_pstate *ps) {
   t2n_graph *g = ps->graph;
-  for (int i = 0; i < rets->n; i++) t2n_node_add_input(g->top->ret, rets->v[i]);
+  for (int i = 0; i < ps->nargs; i++) t2n_node_add_input(g->top->ret, ps->args[i]);
   ps->nblocks--;
   ps->graph = ps->ngstack ? ps->gstack[--ps->ngstack] : NULL;
   PUSH(ps, ps->done, ps->ndone, ps->capdone, g);
@@ -119,7 +118,8 @@ static t2n_node *find_unmatched(t2n_block *b, const char *kind) {
 /* `with K_i = graph`: the owner is the most recently read graph of this
  * family that still has an unmatched node spelled K_i, so nested subgraphs
  * (printed right after their parent subgraph) find the right owner. */
-int b_with(t2n_pstate *ps, const char *kind, const t2n_loc *loc, t2n_graph *g) {
+int b_with(t2n_pstate *ps, const t2n_loc *loc, t2n_graph *g) {
+  const char *kind = t2n_intern_n(ps->mod, ps->buf + loc->start, loc->end - loc->start);
   const char *us = strrchr(kind, '_');
   if (!us || !us[1] || strspn(us + 1, "0123456789") != strlen(us + 1)) {
     t2n_parse_error(ps, loc, "subgraph name '%s' does not end in _N", kind);
@@ -137,40 +137,74 @@ int b_with(t2n_pstate *ps, const char *kind, const t2n_loc *loc, t2n_graph *g) {
   return 0;
 }
 
-int b_param(t2n_pstate *ps, const char *name, const t2n_loc *loc, const t2n_type *ty) {
-  if (!t2n_block_add_param(cur_block(ps), name, ty)) {
-    t2n_parse_error(ps, loc, "redefinition of value '%%%s'", name);
+static void *scratch_grow(void *p, int *cap, size_t elem) {
+  *cap = *cap ? *cap * 2 : 16;
+  p = realloc(p, elem * (size_t)*cap);
+  if (!p) abort();
+  return p;
+}
+
+/* A definition token is "%name" (VALDEF, VALREF) or "%name : Type" (VALDEFT,
+ * whose type is a plain name with [] and ? suffixes): splits it, and reads
+ * the type in the second case. */
+static int split_def(t2n_pstate *ps, const t2n_loc *loc, const char **name, size_t *len,
+                     const t2n_type **ty) {
+  const char *p = ps->buf + loc->start + 1, *e = ps->buf + loc->end;
+  const char *sp = memchr(p, ' ', (size_t)(e - p));
+  *name = p;
+  *len = (size_t)((sp ? sp : e) - p);
+  if (sp) *ty = b_type_text(ps, sp + 3, (size_t)(e - sp - 3), (size_t)(sp + 3 - ps->buf));
+  return *ty != NULL;
+}
+
+int b_param(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
+  const char *name;
+  size_t len;
+  if (!split_def(ps, loc, &name, &len, &ty)) return 0;
+  if (!t2n_block_add_param_n(cur_block(ps), name, len, ty)) {
+    t2n_parse_error(ps, loc, "redefinition of value '%%%.*s'", (int)len, name);
     return 0;
   }
   return 1;
 }
 
-t2n_outlist *b_outs_add(t2n_pstate *ps, t2n_outlist *l, const char *name, const t2n_type *ty,
-                        const t2n_loc *loc) {
-  if (!l) l = alloc(ps, sizeof *l);
-  int n = l->n;
-  APPEND1(ps, l->names, n, name);
-  n = l->n;
-  APPEND1(ps, l->types, n, ty);
-  n = l->n;
-  APPEND1(ps, l->locs, n, *loc);
-  l->n = n;
-  return l;
+int b_out(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
+  struct t2n_out o;
+  if (!split_def(ps, loc, &o.name, &o.len, &ty)) return 0;
+  o.type = ty;
+  o.off = loc->start;
+  if (ps->nouts == ps->capouts) ps->outs = scratch_grow(ps->outs, &ps->capouts, sizeof *ps->outs);
+  ps->outs[ps->nouts++] = o;
+  return 1;
 }
 
-t2n_vallist *b_refs_add(t2n_pstate *ps, t2n_vallist *l, t2n_value *v) {
-  if (!l) l = alloc(ps, sizeof *l);
-  if (v) PUSH(ps, l->v, l->n, l->cap, v);
-  return l;
-}
-
-t2n_vallist *b_ref(t2n_pstate *ps, t2n_vallist *l, const char *name, const t2n_loc *loc) {
-  t2n_value *v = t2n_graph_lookup(ps->graph, name);
+static int push_ref(t2n_pstate *ps, const char *name, size_t len, size_t off) {
+  t2n_value *v = t2n_map_get(&ps->graph->names->map, name, len);
   if (!v) {
-    t2n_parse_error(ps, loc, "use of undefined value '%%%s'", name);
-    return NULL;
+    t2n_loc loc = {off, off + len + 1};
+    t2n_parse_error(ps, &loc, "use of undefined value '%%%.*s'", (int)len, name);
+    return 0;
   }
-  return b_refs_add(ps, l, v);
+  if (ps->nargs == ps->capargs) ps->args = scratch_grow(ps->args, &ps->capargs, sizeof *ps->args);
+  ps->args[ps->nargs++] = v;
+  return 1;
+}
+
+int b_ref(t2n_pstate *ps, const t2n_loc *loc) {
+  return push_ref(ps, ps->buf + loc->start + 1, loc->end - loc->start - 1, loc->start);
+}
+
+/* An ARGS token: "(%a, %b, %c)". Value names never hold ',', ')' or spaces. */
+int b_args(t2n_pstate *ps, const t2n_loc *loc) {
+  ps->nargs = 0;
+  const char *p = ps->buf + loc->start + 1, *e = ps->buf + loc->end - 1;
+  while (p < e) {
+    const char *q = p + 1;
+    while (q < e && *q != ',') q++;
+    if (!push_ref(ps, p + 1, (size_t)(q - p - 1), (size_t)(p - ps->buf))) return 0;
+    p = q + 2;
+  }
+  return 1;
 }
 
 t2n_attrlist *b_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *name, const char *raw) {
@@ -185,26 +219,43 @@ t2n_attrlist *b_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *name, con
   return l;
 }
 
-int b_node_begin(t2n_pstate *ps, t2n_outlist *outs, const t2n_nodehead *h, t2n_vallist *ins,
-                 const char *scope, const char *comment, const t2n_loc *loc) {
+void b_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, const char *pyargs,
+            int brackets) {
+  ps->hkind = t2n_intern_n(ps->mod, ps->buf + kind->start, kind->end - kind->start);
+  ps->hattrs = attrs;
+  ps->hpyargs = pyargs;
+  ps->hbrackets = brackets;
+}
+
+void b_head_py(t2n_pstate *ps, const char *pyop, t2n_attrlist *attrs, const char *pyargs) {
+  ps->hkind = t2n_intern(ps->mod, pyop);
+  ps->hattrs = attrs;
+  ps->hpyargs = pyargs;
+  ps->hbrackets = attrs != NULL;
+}
+
+int b_node_begin(t2n_pstate *ps, const t2n_loc *loc) {
   t2n_graph *g = ps->graph;
-  int nout = outs ? outs->n : 0;
-  t2n_node *n = t2n_node_new(g, h->kind, ins->n, ins->v, nout);
+  int nout = ps->nouts;
+  ps->nouts = 0;
+  t2n_node *n = t2n_node_create(g, ps->hkind, ps->nargs, ps->args, nout);
   t2n_node_append(n, cur_block(ps));
   for (int i = 0; i < nout; i++) {
-    if (!t2n_node_set_output(n, i, outs->names[i], outs->types[i])) {
-      t2n_parse_error(ps, &outs->locs[i], "redefinition of value '%%%s'", outs->names[i]);
+    const struct t2n_out *o = &ps->outs[i];
+    if (!t2n_node_set_output_n(n, i, o->name, o->len, o->type)) {
+      t2n_loc l = {o->off, o->off + o->len + 1};
+      t2n_parse_error(ps, &l, "redefinition of value '%%%.*s'", (int)o->len, o->name);
       return 0;
     }
   }
-  if (h->attrs) {
-    n->attrs = h->attrs->v;
-    n->nattrs = h->attrs->n;
+  if (ps->hattrs) {
+    n->attrs = ps->hattrs->v;
+    n->nattrs = ps->hattrs->n;
   }
-  n->has_attr_brackets = h->brackets;
-  n->pyop_args = h->pyargs;
-  n->scope = scope;
-  n->source = comment;
+  n->has_attr_brackets = ps->hbrackets;
+  n->pyop_args = ps->hpyargs;
+  n->scope = ps->scope;
+  n->source = ps->comment;
   int col;
   t2n_pos(ps, loc->start, &n->line, &col);
   PUSH(ps, ps->nodes, ps->nnodes, ps->capnodes, n);
@@ -218,9 +269,9 @@ void b_block_begin(t2n_pstate *ps) {
   PUSH(ps, ps->blocks, ps->nblocks, ps->capblocks, b);
 }
 
-void b_block_end(t2n_pstate *ps, t2n_vallist *rets) {
+void b_block_end(t2n_pstate *ps) {
   t2n_block *b = cur_block(ps);
-  for (int i = 0; i < rets->n; i++) t2n_node_add_input(b->ret, rets->v[i]);
+  for (int i = 0; i < ps->nargs; i++) t2n_node_add_input(b->ret, ps->args[i]);
   ps->nblocks--;
 }
 
@@ -245,17 +296,36 @@ static const t2n_type **elems1(t2n_pstate *ps, const t2n_type *e) {
   return v;
 }
 
-const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, const t2n_loc *loc) {
-  size_t n = strlen(name);
-  const t2n_type *known_type = t2n_map_get(&ps->mod->types->map, name, n);
-  if (known_type) return known_type;
-  int known = strchr(name, '.') || t2n_is_scalar_type_name(name) || strcmp(name, "Tensor") == 0 ||
-              (n > 6 && strcmp(name + n - 6, "Tensor") == 0);
-  if (!known) {
-    t2n_parse_error(ps, loc, "unknown type '%s'", name);
+/* A type named by one word: a scalar, a tensor or a qualified class name. */
+const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, size_t n, size_t off) {
+  const t2n_type *t = t2n_map_get(&ps->mod->types->map, name, n);
+  if (t) return t;
+  t2n_type p;
+  /* Qualified names are classes; legacy "...Tensor" names are accepted as torch
+   * prints them. */
+  if (!t2n_type_classify(name, n, &p) && !memchr(name, '.', n) &&
+      !(n > 6 && memcmp(name + n - 6, "Tensor", 6) == 0)) {
+    t2n_loc loc = {off, off + n};
+    t2n_parse_error(ps, &loc, "unknown type '%.*s'", (int)n, name);
     return NULL;
   }
-  return t2n_type_get(ps->mod, name);
+  p.name = name;
+  return t2n_type_intern(ps->mod, name, n, &p);
+}
+
+/* A word with "[]" and "?" suffixes, as in a VALDEFT token ("int[]?"). */
+const t2n_type *b_type_text(t2n_pstate *ps, const char *s, size_t n, size_t off) {
+  const t2n_type *t = t2n_map_get(&ps->mod->types->map, s, n);
+  if (t) return t;
+  int opt = n > 1 && s[n - 1] == '?';
+  int list = !opt && n > 2 && s[n - 1] == ']' && s[n - 2] == '[';
+  if (!opt && !list) return b_type_leaf(ps, s, n, off);
+  const t2n_type *e = b_type_text(ps, s, n - (opt ? 1 : 2), off);
+  if (!e) return NULL;
+  t2n_type p = proto(opt ? T2N_TY_OPTIONAL : T2N_TY_LIST, NULL);
+  p.nelems = 1;
+  p.elems = elems1(ps, e);
+  return t2n_type_intern(ps->mod, s, n, &p);
 }
 
 const t2n_type *b_type_list(t2n_pstate *ps, const t2n_type *elem, const t2n_loc *loc) {
@@ -395,12 +465,6 @@ t2n_tylist *b_types_add(t2n_pstate *ps, t2n_tylist *l, const char *name, const t
 
 t2n_targ *b_new_targ(t2n_pstate *ps, t2n_targ v) {
   t2n_targ *p = alloc(ps, sizeof *p);
-  *p = v;
-  return p;
-}
-
-t2n_nodehead *b_new_head(t2n_pstate *ps, t2n_nodehead v) {
-  t2n_nodehead *p = alloc(ps, sizeof *p);
   *p = v;
   return p;
 }

@@ -7,20 +7,23 @@
 enum { TARG_DIM, TARG_KEY, TARG_INTS, TARG_FIELD, TARG_TYPE };
 
 int b_graph_begin(t2n_pstate *ps);
-t2n_graph *b_graph_end(t2n_pstate *ps, t2n_vallist *rets);
-int b_with(t2n_pstate *ps, const char *kind, const t2n_loc *loc, t2n_graph *g);
-int b_param(t2n_pstate *ps, const char *name, const t2n_loc *loc, const t2n_type *ty);
-t2n_outlist *b_outs_add(t2n_pstate *ps, t2n_outlist *l, const char *name, const t2n_type *ty, const t2n_loc *loc);
-t2n_vallist *b_refs_add(t2n_pstate *ps, t2n_vallist *l, t2n_value *v);
-t2n_vallist *b_ref(t2n_pstate *ps, t2n_vallist *l, const char *name, const t2n_loc *loc);
+t2n_graph *b_graph_end(t2n_pstate *ps);
+int b_with(t2n_pstate *ps, const t2n_loc *kind, t2n_graph *g);
+/* `def` is a VALDEF, VALREF or VALDEFT token; ty is NULL for VALDEFT. */
+int b_param(t2n_pstate *ps, const t2n_loc *def, const t2n_type *ty);
+int b_out(t2n_pstate *ps, const t2n_loc *def, const t2n_type *ty);
+int b_ref(t2n_pstate *ps, const t2n_loc *valref);
+int b_args(t2n_pstate *ps, const t2n_loc *args);
 t2n_attrlist *b_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *name, const char *raw);
-int b_node_begin(t2n_pstate *ps, t2n_outlist *outs, const t2n_nodehead *h, t2n_vallist *ins,
-                 const char *scope, const char *comment, const t2n_loc *loc);
+void b_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, const char *pyargs, int brackets);
+void b_head_py(t2n_pstate *ps, const char *pyop, t2n_attrlist *attrs, const char *pyargs);
+int b_node_begin(t2n_pstate *ps, const t2n_loc *loc);
 void b_node_end(t2n_pstate *ps);
 void b_block_begin(t2n_pstate *ps);
-void b_block_end(t2n_pstate *ps, t2n_vallist *rets);
+void b_block_end(t2n_pstate *ps);
 
-const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, const t2n_loc *loc);
+const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, size_t n, size_t off);
+const t2n_type *b_type_text(t2n_pstate *ps, const char *s, size_t n, size_t off);
 const t2n_type *b_type_list(t2n_pstate *ps, const t2n_type *elem, const t2n_loc *loc);
 const t2n_type *b_type_index(t2n_pstate *ps, const t2n_type *base, t2n_tylist *args, const t2n_loc *loc);
 const t2n_type *b_type_optional(t2n_pstate *ps, const t2n_type *elem, const t2n_loc *loc);
@@ -29,7 +32,6 @@ const t2n_type *b_type_tuple(t2n_pstate *ps, t2n_tylist *elems, const t2n_loc *l
 const t2n_type *b_type_angle(t2n_pstate *ps, const char *name, const char *inner, const t2n_loc *loc);
 t2n_tylist *b_types_add(t2n_pstate *ps, t2n_tylist *l, const char *name, const t2n_type *ty);
 t2n_targ *b_new_targ(t2n_pstate *ps, t2n_targ v);
-t2n_nodehead *b_new_head(t2n_pstate *ps, t2n_nodehead v);
 t2n_targlist *b_targs_add(t2n_pstate *ps, t2n_targlist *l, const t2n_targ *a);
 t2n_intlist *b_ints_add(t2n_pstate *ps, t2n_intlist *l, int64_t v);
 const char *b_join3(t2n_pstate *ps, const char *a, const char *b, const char *c);

@@ -27,6 +27,17 @@ struct t2n_strtab { t2n_map map; };
 struct t2n_type_table { t2n_map map; };
 struct t2n_name_table { t2n_map map; };
 
+/* Fills `p` for the leaf type spelled s[0..n); 0 means a class name (type.c). */
+int t2n_type_classify(const char *s, size_t n, t2n_type *p);
+
+/* The parser's variants of ir.c's constructors: names are (pointer, length)
+ * slices of the input and the kind is already interned. */
+t2n_node *t2n_node_create(t2n_graph *g, const char *interned_kind, int ninputs,
+                          t2n_value *const *inputs, int noutputs);
+t2n_value *t2n_node_set_output_n(t2n_node *n, int i, const char *name, size_t len,
+                                 const t2n_type *ty);
+t2n_value *t2n_block_add_param_n(t2n_block *b, const char *name, size_t len, const t2n_type *ty);
+
 /* Builds the canonical spelling of a type from its structure (type.c). */
 char *t2n_type_spell(t2n_module *m, const t2n_type *proto);
 

@@ -57,10 +57,9 @@ const char *t2n_graph_fresh_name(t2n_graph *g, const char *base) {
   return t2n_intern(g->mod, buf);
 }
 
-static t2n_value *new_value(t2n_graph *g, const char *name, const t2n_type *ty) {
-  if (!name) name = t2n_graph_fresh_name(g, NULL);
+static t2n_value *new_value(t2n_graph *g, const char *name, size_t len, const t2n_type *ty) {
   int inserted;
-  size_t i = t2n_map_slot(&g->names->map, name, strlen(name), &inserted);
+  size_t i = t2n_map_slot(&g->names->map, name, len, &inserted);
   if (!inserted) return NULL; /* the name is taken */
   t2n_value *v = t2n_arena_alloc(A(g), sizeof *v);
   v->name = g->names->map.keys[i];
@@ -79,7 +78,12 @@ int t2n_graph_rename(t2n_graph *g, t2n_value *v, const char *name) {
 }
 
 t2n_value *t2n_block_add_param(t2n_block *b, const char *name, const t2n_type *ty) {
-  t2n_value *v = new_value(b->graph, name, ty);
+  if (!name) name = t2n_graph_fresh_name(b->graph, NULL);
+  return t2n_block_add_param_n(b, name, strlen(name), ty);
+}
+
+t2n_value *t2n_block_add_param_n(t2n_block *b, const char *name, size_t len, const t2n_type *ty) {
+  t2n_value *v = new_value(b->graph, name, len, ty);
   if (!v) return NULL;
   v->param_of = b;
   v->index = b->nparams;
@@ -118,8 +122,13 @@ static t2n_graph *node_graph(t2n_node *n) { return n->parent ? n->parent->graph 
 
 t2n_node *t2n_node_new(t2n_graph *g, const char *kind, int ninputs,
                        t2n_value *const *inputs, int noutputs) {
+  return t2n_node_create(g, t2n_intern(g->mod, kind), ninputs, inputs, noutputs);
+}
+
+t2n_node *t2n_node_create(t2n_graph *g, const char *interned_kind, int ninputs,
+                          t2n_value *const *inputs, int noutputs) {
   t2n_node *n = t2n_arena_alloc(A(g), sizeof *n);
-  n->kind = t2n_intern(g->mod, kind);
+  n->kind = interned_kind;
   /* Remember the graph for detached nodes through a temporary parent-less
    * block pointer: inputs need the arena, which the graph gives. */
   n->capinputs = ninputs > 4 ? ninputs : 4;
@@ -152,7 +161,15 @@ static t2n_graph *graph_of(t2n_node *n) {
 t2n_value *t2n_node_set_output(t2n_node *n, int i, const char *name, const t2n_type *ty) {
   t2n_graph *g = graph_of(n);
   if (!g) T2N_UNREACHABLE("t2n_node_set_output on a node with no graph; insert it first");
-  t2n_value *v = new_value(g, name, ty);
+  if (!name) name = t2n_graph_fresh_name(g, NULL);
+  return t2n_node_set_output_n(n, i, name, strlen(name), ty);
+}
+
+t2n_value *t2n_node_set_output_n(t2n_node *n, int i, const char *name, size_t len,
+                                 const t2n_type *ty) {
+  t2n_graph *g = graph_of(n);
+  if (!g) T2N_UNREACHABLE("t2n_node_set_output on a node with no graph; insert it first");
+  t2n_value *v = new_value(g, name, len, ty);
   if (!v) return NULL;
   v->def = n;
   v->index = i;

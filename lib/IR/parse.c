@@ -42,10 +42,19 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
   }
   yyscan_t scanner;
   t2n_yylex_init_extra(&ps, &scanner);
-  YY_BUFFER_STATE bs = t2n_yy_scan_bytes(buf, (int)len, scanner);
+  /* flex scans in place a buffer that ends in two NULs; one memcpy is much
+   * cheaper than yy_scan_bytes's byte-by-byte copy. */
+  char *copy = malloc(len + 2);
+  if (!copy) abort();
+  memcpy(copy, buf, len);
+  copy[len] = copy[len + 1] = 0;
+  YY_BUFFER_STATE bs = t2n_yy_scan_buffer(copy, len + 2, scanner);
   int rc = t2n_yyparse(scanner, &ps);
   t2n_yy_delete_buffer(bs, scanner);
   t2n_yylex_destroy(scanner);
+  free(copy);
+  free(ps.outs);
+  free(ps.args);
   free(ps.raw);
   free(ps.cont);
   free(ps.nl);

@@ -42,6 +42,17 @@ typedef struct t2n_pstate {
   int ngstack, capgstack;
   int with_base;                /* index in `done` of the current top graph */
   int in_with;                  /* the next graph is a `with` subgraph */
+  /* the node being read: its outputs, head, value list and trailing text;
+   * each list is used up by the node, block or graph that follows */
+  struct t2n_out { const char *name; size_t len; const t2n_type *type; size_t off; } *outs;
+  int nouts, capouts;
+  t2n_value **args;             /* inputs, or the returns of a block or graph */
+  int nargs, capargs;
+  const char *hkind;            /* interned kind */
+  struct t2n_attrlist *hattrs;
+  const char *hpyargs;
+  int hbrackets;                /* "[]" printed even when empty */
+  const char *scope, *comment;
   t2n_class *cls;               /* class being read */
   t2n_field *cont_field;        /* dump field whose value continues */
   char *cont;                   /* its text so far */

@@ -14,16 +14,12 @@
 #define T2N_YYLTYPE t2n_loc
 #define T2N_YYLTYPE_IS_DECLARED 1
 #define T2N_YYLTYPE_IS_TRIVIAL 0
-typedef struct t2n_strlist { const char **v; t2n_loc *locs; int n, cap; } t2n_strlist;
-typedef struct t2n_outlist { const char **names; const t2n_type **types; t2n_loc *locs; int n, cap; } t2n_outlist;
-typedef struct t2n_vallist { t2n_value **v; int n, cap; } t2n_vallist;
 typedef struct t2n_targ { int kind; int64_t dim; const char *key; const char *sval;
                           const int64_t *ints; int nints; const t2n_type *type; } t2n_targ;
 typedef struct t2n_targlist { t2n_targ *v; int n, cap; } t2n_targlist;
 typedef struct t2n_tylist { const t2n_type **v; const char **names; int n, cap; } t2n_tylist;
 typedef struct t2n_intlist { int64_t *v; int n, cap; } t2n_intlist;
 typedef struct t2n_attrlist { t2n_attr *v; int n, cap; } t2n_attrlist;
-typedef struct t2n_nodehead { const char *kind; t2n_attrlist *attrs; const char *pyargs; int brackets; } t2n_nodehead;
 }
 
 %code provides {
@@ -53,28 +49,26 @@ static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const c
 /* Semantic values are kept pointer-sized: bison copies them on every shift
  * and reduction, so small values make the parser loop cheaper. */
 #define TARG(...) b_new_targ(ps, (t2n_targ){__VA_ARGS__})
-#define HEAD(k, a, p, br) b_new_head(ps, (t2n_nodehead){k, a, p, br})
 }
 
 %union {
   const char *str;
   const t2n_type *type;
-  t2n_strlist *strs;
-  t2n_outlist *outs;
-  t2n_vallist *vals;
   t2n_targ *targ;
   t2n_targlist *targs;
   t2n_tylist *tys;
   t2n_intlist *ints;
   t2n_attrlist *attrs;
-  t2n_nodehead *head;
   t2n_node *node;
   t2n_graph *graph;
   struct { const char *name; const char *raw; } field;
   struct { int kind; const char *name; } slot;
 }
 
-%token <str> VALREF "value name" KIND "operator kind" PYOP "python operator"
+%token VALREF "value name" KIND "operator kind" VALDEF "value definition"
+%token VALDEFT "typed value definition" ARGS "value list" EQKIND "'=' operator kind"
+%token EQKIND_A "'=' operator kind with attributes" BLOCKE "block header"
+%token <str> PYOP "python operator"
 %token <str> PYARGS "python operator arguments" COMMENT "source comment" SCOPE "scope"
 %token <str> IDENT "identifier" INT "integer" STRING "string"
 %token <str> ATTR_NAME "attribute name" ATTR_VALUE "attribute value"
@@ -94,12 +88,8 @@ static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const c
 %type <targs> targs
 %type <tys> types
 %type <ints> tints
-%type <outs> outs outs_opt
-%type <vals> refs refs_opt
-%type <attrs> attrs attr_list
-%type <head> nodehead
+%type <attrs> attrs attr_body attr_list
 %type <graph> graph
-%type <str> scope_opt comment_opt
 
 %%
 
@@ -109,16 +99,19 @@ input
   | t2n_text                       { ps->mod->kind = T2N_TEXT_T2N; }
   ;
 
-/* ---- graphs ---- */
+/* ---- graphs ----
+ * Value lists, node outputs and the node head are gathered in scratch space
+ * in the parser state (each is used up by the node, block or graph that
+ * follows), so the common node line costs no list allocations. */
 graph
   : GRAPH '('                      { CHECK(b_graph_begin(ps)); }
-    params_opt ')' ':' nodes RETURN '(' refs_opt ')'
-                                   { $$ = b_graph_end(ps, $10); }
+    params_opt ')' ':' nodes RETURN vals
+                                   { $$ = b_graph_end(ps); }
   ;
 
 withs
   : %empty
-  | withs WITH KIND '=' graph      { CHECK(b_with(ps, $3, &@3, $5)); }
+  | withs WITH KIND '=' graph      { CHECK(b_with(ps, &@3, $5)); }
   ;
 
 params_opt: %empty | params ;
@@ -126,58 +119,77 @@ params
   : param
   | params ',' param
   ;
-param: VALREF ':' type             { CHECK(b_param(ps, $1, &@1, $3)); } ;
+param
+  : VALDEFT                        { CHECK(b_param(ps, &@1, NULL)); }
+  | VALDEF type                    { CHECK(b_param(ps, &@1, $2)); }
+  | VALREF ':' type                { CHECK(b_param(ps, &@1, $3)); }
+  ;
 
 nodes: %empty | nodes node ;
 
 node
-  : outs_opt '=' nodehead '(' refs_opt ')' scope_opt comment_opt
-                                   { CHECK(b_node_begin(ps, $1, $3, $5, $7, $8, &@3)); }
+  : outs_opt nodehead vals trail   { CHECK(b_node_begin(ps, &@2)); }
     blocks_opt                     { b_node_end(ps); }
   ;
 
-outs_opt: %empty { $$ = NULL; } | outs ;
+/* b_node_begin empties the output list it takes. */
+outs_opt: %empty | outs ;
 outs
-  : VALREF ':' type                { $$ = b_outs_add(ps, NULL, $1, $3, &@1); }
-  | outs ',' VALREF ':' type       { $$ = b_outs_add(ps, $1, $3, $5, &@3); }
+  : out
+  | outs ',' out
+  ;
+out
+  : VALDEFT                        { CHECK(b_out(ps, &@1, NULL)); }
+  | VALDEF type                    { CHECK(b_out(ps, &@1, $2)); }
+  | VALREF ':' type                { CHECK(b_out(ps, &@1, $3)); }
   ;
 
 nodehead
-  : KIND                           { $$ = HEAD($1, NULL, NULL, 0); }
-  | KIND attrs                     { $$ = HEAD($1, $2, NULL, 1); }
-  | PYOP PYARGS                    { $$ = HEAD($1, NULL, $2, 0); }
-  | PYOP attrs PYARGS              { $$ = HEAD($1, $2, $3, 1); }
+  : EQKIND                         { b_head(ps, &@1, NULL, NULL, 0); }
+  | EQKIND_A attr_body             { b_head(ps, &@1, $2, NULL, 1); }
+  | '=' KIND                       { b_head(ps, &@2, NULL, NULL, 0); }
+  | '=' KIND attrs                 { b_head(ps, &@2, $3, NULL, 1); }
+  | '=' PYOP PYARGS                { b_head_py(ps, $2, NULL, $3); }
+  | '=' PYOP attrs PYARGS          { b_head_py(ps, $2, $3, $4); }
   ;
 
-attrs
-  : ATTR_OPEN ATTR_CLOSE           { $$ = b_attrs_add(ps, NULL, NULL, NULL); }
-  | ATTR_OPEN attr_list ATTR_CLOSE { $$ = $2; }
+attrs: ATTR_OPEN attr_body         { $$ = $2; } ;
+attr_body
+  : ATTR_CLOSE                     { $$ = b_attrs_add(ps, NULL, NULL, NULL); }
+  | attr_list ATTR_CLOSE           { $$ = $1; }
   ;
 attr_list
   : ATTR_NAME ATTR_VALUE           { $$ = b_attrs_add(ps, NULL, $1, $2); }
   | attr_list ',' ATTR_NAME ATTR_VALUE { $$ = b_attrs_add(ps, $1, $3, $4); }
   ;
 
-scope_opt: %empty { $$ = NULL; } | SCOPE ;
-comment_opt: %empty { $$ = NULL; } | COMMENT ;
+trail
+  : %empty                         { ps->scope = ps->comment = NULL; }
+  | SCOPE                          { ps->scope = $1; ps->comment = NULL; }
+  | COMMENT                        { ps->scope = NULL; ps->comment = $1; }
+  | SCOPE COMMENT                  { ps->scope = $1; ps->comment = $2; }
+  ;
 
 blocks_opt: %empty | blocks_opt block ;
 block
-  : BLOCK '('                      { b_block_begin(ps); }
-    bparams_opt ')' ':' nodes ARROW '(' refs_opt ')'
-                                   { b_block_end(ps, $10); }
+  : BLOCKE                         { b_block_begin(ps); }
+    nodes ARROW vals               { b_block_end(ps); }
+  | BLOCK '('                      { b_block_begin(ps); }
+    bparams_opt ')' ':' nodes ARROW vals
+                                   { b_block_end(ps); }
   ;
-bparams_opt: %empty | bparams ;
-bparams
-  : bparam
-  | bparams ',' bparam
-  ;
-bparam: VALREF ':' type            { CHECK(b_param(ps, $1, &@1, $3)); } ;
+bparams_opt: %empty | params ;
 
-refs_opt: %empty { $$ = b_refs_add(ps, NULL, NULL); } | refs ;
+/* A parenthesized list of value names: one ARGS token as torch prints it,
+ * or the pieces for other spacing. */
+vals
+  : ARGS                           { CHECK(b_args(ps, &@1)); }
+  | '(' ')'                        { ps->nargs = 0; }
+  | '(' refs ')'
+  ;
 refs
-  : VALREF                         { CHECK($$ = b_ref(ps, NULL, $1, &@1)); }
-  | refs ',' VALREF                { CHECK($$ = b_ref(ps, $1, $3, &@3)); }
+  : VALREF                         { ps->nargs = 0; CHECK(b_ref(ps, &@1)); }
+  | refs ',' VALREF                { CHECK(b_ref(ps, &@3)); }
   ;
 
 /* ---- types ---- */
@@ -189,7 +201,7 @@ type
   ;
 
 tatom
-  : IDENT                          { CHECK($$ = b_type_leaf(ps, $1, &@1)); }
+  : IDENT                          { CHECK($$ = b_type_leaf(ps, ps->buf + @1.start, @1.end - @1.start, @1.start)); }
   | IDENT '(' ')'                  { CHECK($$ = b_type_call(ps, $1, NULL, &@$)); }
   | IDENT '(' targs ')'            { CHECK($$ = b_type_call(ps, $1, $3, &@$)); }
   | '(' ')'                        { $$ = b_type_tuple(ps, NULL, &@$); }

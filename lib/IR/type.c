@@ -150,44 +150,73 @@ const t2n_type *t2n_type_intern(t2n_module *m, const char *text, size_t len,
   *t = *proto;
   t->text = m->types->map.keys[i];
   m->types->map.vals[i] = t;
-  if (t->name) t->name = t2n_intern(m, t->name);
+  /* A leaf type's name is its spelling (the caller passes the same pointer):
+   * share the key instead of interning it again. */
+  if (t->name) t->name = t->name == text ? t->text : t2n_intern(m, t->name);
   return t;
 }
 
-static const char *const scalar_names[] = {
-    "int", "float", "bool", "str", "complex", "NoneType", "Device", "Stream",
-    "Generator", "Scalar", "Any", "SymInt", "SymFloat", "SymBool", "PyObject",
-    "Capsule", "list", "tuple", "ScalarType", "Layout", "MemoryFormat",
-    "Function", "QScheme", "Storage", "AnyEnumType", "AnyClassType",
-    "AnyListType", "AnyTupleType", "number", "Future", "RRef", "Await",
-    "Undefined", "Dimname", "Quantizer", "Object", "t", NULL};
+/* Leaf type names that are not tensors or classes, most frequent first. */
+static const struct { const char *s; size_t n; } scalar_names[] = {
+#define S(x) {x, sizeof x - 1}
+    S("int"), S("bool"), S("float"), S("str"), S("NoneType"), S("Device"), S("Scalar"),
+    S("complex"), S("Stream"), S("Generator"), S("Any"), S("SymInt"), S("SymFloat"),
+    S("SymBool"), S("PyObject"), S("Capsule"), S("list"), S("tuple"), S("ScalarType"),
+    S("Layout"), S("MemoryFormat"), S("Function"), S("QScheme"), S("Storage"),
+    S("AnyEnumType"), S("AnyClassType"), S("AnyListType"), S("AnyTupleType"), S("number"),
+    S("Future"), S("RRef"), S("Await"), S("Undefined"), S("Dimname"), S("Quantizer"),
+    S("Object"), S("t"),
+#undef S
+};
 
-int t2n_is_scalar_type_name(const char *s) {
-  for (int i = 0; scalar_names[i]; i++)
-    if (strcmp(scalar_names[i], s) == 0) return 1;
+static int is_scalar_name(const char *s, size_t n) {
+  for (size_t i = 0; i < sizeof scalar_names / sizeof scalar_names[0]; i++)
+    if (scalar_names[i].n == n && memcmp(scalar_names[i].s, s, n) == 0) return 1;
+  return 0;
+}
+
+int t2n_is_scalar_type_name(const char *s) { return is_scalar_name(s, strlen(s)); }
+
+/* Fills `p` for a leaf type spelled s[0..n): a scalar, Tensor, a dtype
+ * tensor such as FloatTensor, or else a class. Returns 0 for a class. */
+int t2n_type_classify(const char *s, size_t n, t2n_type *p) {
+  memset(p, 0, sizeof *p);
+  p->dtype = T2N_DT_UNKNOWN;
+  p->rank = -1;
+  p->requires_grad = -1;
+  p->kind = T2N_TY_CLASS;
+  if (n >= 6 && memcmp(s + n - 6, "Tensor", 6) == 0) {
+    if (n == 6) {
+      p->kind = T2N_TY_TENSOR;
+      return 1;
+    }
+    char tmp[64];
+    if (n - 6 < sizeof tmp) {
+      memcpy(tmp, s, n - 6);
+      tmp[n - 6] = 0;
+      p->dtype = t2n_dtype_from_name(tmp);
+      if (p->dtype >= 0) {
+        p->kind = T2N_TY_TENSOR;
+        return 1;
+      }
+    }
+    return 0;
+  }
+  if (is_scalar_name(s, n)) {
+    p->kind = T2N_TY_SCALAR;
+    return 1;
+  }
   return 0;
 }
 
 /* A leaf type named by one word: a scalar, a tensor, or a class. */
 const t2n_type *t2n_type_get(t2n_module *m, const char *s) {
-  t2n_type *t = t2n_map_get(&m->types->map, s, strlen(s));
-  if (t) return t;
-  t2n_type p = {0};
-  p.dtype = T2N_DT_UNKNOWN;
-  p.rank = -1;
-  p.requires_grad = -1;
-  p.name = s;
   size_t n = strlen(s);
-  if (strcmp(s, "Tensor") == 0) {
-    p.kind = T2N_TY_TENSOR;
-  } else if (n > 6 && strcmp(s + n - 6, "Tensor") == 0) {
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%.*s", (int)(n - 6), s);
-    p.dtype = t2n_dtype_from_name(tmp);
-    p.kind = p.dtype >= 0 ? T2N_TY_TENSOR : T2N_TY_CLASS;
-  } else {
-    p.kind = t2n_is_scalar_type_name(s) ? T2N_TY_SCALAR : T2N_TY_CLASS;
-  }
+  t2n_type *t = t2n_map_get(&m->types->map, s, n);
+  if (t) return t;
+  t2n_type p;
+  t2n_type_classify(s, n, &p);
+  p.name = s;
   return t2n_type_intern(m, s, n, &p);
 }
 
