@@ -11,6 +11,12 @@ typedef struct chunk {
   _Alignas(16) unsigned char data[];
 } chunk;
 
+/* One first-size chunk is kept per thread when an arena dies: parsing many
+ * small inputs in a row (a corpus, a benchmark) then does not pay a large
+ * malloc and free per module. */
+#define FIRST_CAP (64 * 1024)
+static _Thread_local chunk *spare;
+
 struct t2n_arena {
   chunk *head;
   void *last;       /* most recent allocation, for in-place growth */
@@ -30,7 +36,7 @@ t2n_arena *t2n_arena_new(void) {
   t2n_arena *a = xmalloc(sizeof *a);
   a->head = NULL;
   a->last = NULL;
-  a->next_cap = 64 * 1024;
+  a->next_cap = FIRST_CAP;
   return a;
 }
 
@@ -38,12 +44,13 @@ void t2n_arena_free(t2n_arena *a) {
   if (!a) return;
   for (chunk *c = a->head, *n; c; c = n) {
     n = c->next;
-    free(c);
+    if (c->cap == FIRST_CAP && !spare) spare = c;
+    else free(c);
   }
   free(a);
 }
 
-void *t2n_arena_alloc(t2n_arena *a, size_t n) {
+static void *alloc_raw(t2n_arena *a, size_t n) {
   n = (n + 15) & ~(size_t)15;
   if (n == 0) n = 16;
   chunk *c = a->head;
@@ -51,7 +58,12 @@ void *t2n_arena_alloc(t2n_arena *a, size_t n) {
     size_t cap = a->next_cap;
     if (cap < n) cap = n;
     else if (a->next_cap < 16u * 1024 * 1024) a->next_cap *= 2;
-    c = xmalloc(sizeof *c + cap);
+    if (cap == FIRST_CAP && spare) {
+      c = spare;
+      spare = NULL;
+    } else {
+      c = xmalloc(sizeof *c + cap);
+    }
     c->used = 0;
     c->cap = cap;
     c->next = a->head;
@@ -59,8 +71,13 @@ void *t2n_arena_alloc(t2n_arena *a, size_t n) {
   }
   void *p = c->data + c->used;
   c->used += n;
-  memset(p, 0, n);
   a->last = p;
+  return p;
+}
+
+void *t2n_arena_alloc(t2n_arena *a, size_t n) {
+  void *p = alloc_raw(a, n);
+  memset(p, 0, n);
   return p;
 }
 
@@ -80,7 +97,7 @@ void *t2n_arena_grow(t2n_arena *a, void *p, size_t old_n, size_t new_n) {
 }
 
 char *t2n_arena_strndup(t2n_arena *a, const char *s, size_t n) {
-  char *p = t2n_arena_alloc(a, n + 1);
+  char *p = alloc_raw(a, n + 1);
   memcpy(p, s, n);
   p[n] = 0;
   return p;

@@ -91,6 +91,7 @@ int b_graph_begin(t2n_pstate *ps) {
   ps->in_with = 0;
   t2n_graph *g = t2n_graph_new(ps->mod);
   ps->graph = g;
+  ps->last_node = NULL;
   PUSH(ps, ps->blocks, ps->nblocks, ps->capblocks, g->top);
   return 1;
 }
@@ -234,7 +235,7 @@ void b_head_py(t2n_pstate *ps, const char *pyop, t2n_attrlist *attrs, const char
   ps->hbrackets = attrs != NULL;
 }
 
-int b_node_begin(t2n_pstate *ps, const t2n_loc *loc) {
+int b_node_begin(t2n_pstate *ps, const t2n_loc *loc, const char *scope, const char *comment) {
   t2n_graph *g = ps->graph;
   int nout = ps->nouts;
   ps->nouts = 0;
@@ -254,25 +255,39 @@ int b_node_begin(t2n_pstate *ps, const t2n_loc *loc) {
   }
   n->has_attr_brackets = ps->hbrackets;
   n->pyop_args = ps->hpyargs;
-  n->scope = ps->scope;
-  n->source = ps->comment;
+  n->scope = scope;
+  n->source = comment;
   int col;
   t2n_pos(ps, loc->start, &n->line, &col);
-  PUSH(ps, ps->nodes, ps->nnodes, ps->capnodes, n);
+  ps->last_node = n;
   return 1;
 }
 
-void b_node_end(t2n_pstate *ps) { ps->nnodes--; }
-
-void b_block_begin(t2n_pstate *ps) {
-  t2n_block *b = t2n_node_add_block(ps->nodes[ps->nnodes - 1]);
+/* A block belongs to the node printed before it at the same level. */
+int b_block_begin(t2n_pstate *ps, const t2n_loc *loc) {
+  if (!ps->last_node) {
+    t2n_parse_error(ps, loc, "block without a node to belong to");
+    return 0;
+  }
+  t2n_block *b = t2n_node_add_block(ps->last_node);
   PUSH(ps, ps->blocks, ps->nblocks, ps->capblocks, b);
+  ps->last_node = NULL;
+  return 1;
 }
 
 void b_block_end(t2n_pstate *ps) {
   t2n_block *b = cur_block(ps);
   for (int i = 0; i < ps->nargs; i++) t2n_node_add_input(b->ret, ps->args[i]);
   ps->nblocks--;
+  ps->last_node = b->owner;
+}
+
+/* "()" reads as an empty value list; where a value list cannot stand, only
+ * the empty one is accepted. */
+int b_no_args(t2n_pstate *ps, const t2n_loc *loc) {
+  if (loc->end - loc->start == 2) return 1;
+  t2n_parse_error(ps, loc, "expected '(' and a parameter or type, not a value list");
+  return 0;
 }
 
 /* ---- types ---- */

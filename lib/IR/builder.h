@@ -17,10 +17,10 @@ int b_args(t2n_pstate *ps, const t2n_loc *args);
 t2n_attrlist *b_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *name, const char *raw);
 void b_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, const char *pyargs, int brackets);
 void b_head_py(t2n_pstate *ps, const char *pyop, t2n_attrlist *attrs, const char *pyargs);
-int b_node_begin(t2n_pstate *ps, const t2n_loc *loc);
-void b_node_end(t2n_pstate *ps);
-void b_block_begin(t2n_pstate *ps);
+int b_node_begin(t2n_pstate *ps, const t2n_loc *loc, const char *scope, const char *comment);
+int b_block_begin(t2n_pstate *ps, const t2n_loc *loc);
 void b_block_end(t2n_pstate *ps);
+int b_no_args(t2n_pstate *ps, const t2n_loc *loc);
 
 const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, size_t n, size_t off);
 const t2n_type *b_type_text(t2n_pstate *ps, const char *s, size_t n, size_t off);

@@ -6,11 +6,14 @@
 #include "t2n/ir.h"
 
 /* String-keyed open-addressing map; keys and the map live in an arena. */
+typedef struct t2n_mslot {
+  const char *key; /* NUL-terminated arena copy */
+  void *val;
+  uint32_t len, hash;
+} t2n_mslot;
 typedef struct t2n_map {
   t2n_arena *arena;
-  const char **keys;
-  size_t *klens;
-  void **vals;
+  t2n_mslot *slots;
   size_t cap, n;
 } t2n_map;
 
@@ -20,10 +23,13 @@ void *t2n_map_get(const t2n_map *m, const char *k, size_t n);
 const char *t2n_map_put(t2n_map *m, const char *k, size_t n, void *v);
 int t2n_map_remove(t2n_map *m, const char *k, size_t n);
 /* Finds k, or inserts it with a NULL value; one probe either way. Returns the
- * slot (m->keys[i], m->vals[i]); *inserted says which happened. */
+ * slot (m->slots[i]); *inserted says which happened. */
 size_t t2n_map_slot(t2n_map *m, const char *k, size_t n, int *inserted);
 
-struct t2n_strtab { t2n_map map; };
+struct t2n_strtab {
+  t2n_map map;
+  const char *prim_return; /* "prim::Return", interned once: every block has one */
+};
 struct t2n_type_table { t2n_map map; };
 struct t2n_name_table { t2n_map map; };
 

@@ -30,7 +30,9 @@ t2n_block *t2n_block_new(t2n_graph *g, t2n_node *owner) {
   t2n_block *b = t2n_arena_alloc(A(g), sizeof *b);
   b->graph = g;
   b->owner = owner;
-  b->ret = t2n_node_new(g, t2n_intern(g->mod, "prim::Return"), 0, NULL, 0);
+  t2n_strtab *st = g->mod->strings;
+  if (!st->prim_return) st->prim_return = t2n_intern(g->mod, "prim::Return");
+  b->ret = t2n_node_create(g, st->prim_return, 0, NULL, 0);
   b->ret->parent = b;
   return b;
 }
@@ -62,8 +64,8 @@ static t2n_value *new_value(t2n_graph *g, const char *name, size_t len, const t2
   size_t i = t2n_map_slot(&g->names->map, name, len, &inserted);
   if (!inserted) return NULL; /* the name is taken */
   t2n_value *v = t2n_arena_alloc(A(g), sizeof *v);
-  v->name = g->names->map.keys[i];
-  g->names->map.vals[i] = v;
+  v->name = g->names->map.slots[i].key;
+  g->names->map.slots[i].val = v;
   v->type = ty;
   return v;
 }

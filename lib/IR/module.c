@@ -25,7 +25,7 @@ void t2n_module_free(t2n_module *m) {
 const char *t2n_intern_n(t2n_module *m, const char *s, size_t n) {
   int inserted;
   size_t i = t2n_map_slot(&m->strings->map, s, n, &inserted);
-  return m->strings->map.keys[i];
+  return m->strings->map.slots[i].key;
 }
 
 const char *t2n_intern(t2n_module *m, const char *s) {

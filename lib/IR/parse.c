@@ -12,6 +12,24 @@
 #include "t2n/text.h"
 
 int t2n_yyparse(void *scanner, t2n_pstate *ps);
+void t2n_lexer_reset(yyscan_t scanner, t2n_pstate *ps);
+
+/* What one parse leaves for the next on the same thread: the scanner, the
+ * copy of the input it scans, and the parser's scratch lists. Parsing many
+ * small graphs in a row (a corpus, a benchmark, a pass pipeline that
+ * re-reads text) then costs no allocations beyond the module's own. */
+typedef struct reuse {
+  yyscan_t scanner;
+  char *copy;
+  size_t copycap;
+  struct t2n_out *outs;
+  int capouts;
+  t2n_value **args;
+  int capargs;
+  char *raw;
+  size_t rawcap;
+} reuse;
+static _Thread_local reuse kept;
 
 t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d) {
   t2n_pstate ps;
@@ -40,22 +58,28 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
     t2n_module_free(ps.mod);
     return NULL;
   }
-  yyscan_t scanner;
-  t2n_yylex_init_extra(&ps, &scanner);
+  reuse *r = &kept;
+  if (!r->scanner) t2n_yylex_init_extra(&ps, &r->scanner);
+  else t2n_lexer_reset(r->scanner, &ps);
   /* flex scans in place a buffer that ends in two NULs; one memcpy is much
    * cheaper than yy_scan_bytes's byte-by-byte copy. */
-  char *copy = malloc(len + 2);
-  if (!copy) abort();
-  memcpy(copy, buf, len);
-  copy[len] = copy[len + 1] = 0;
-  YY_BUFFER_STATE bs = t2n_yy_scan_buffer(copy, len + 2, scanner);
-  int rc = t2n_yyparse(scanner, &ps);
-  t2n_yy_delete_buffer(bs, scanner);
-  t2n_yylex_destroy(scanner);
-  free(copy);
-  free(ps.outs);
-  free(ps.args);
-  free(ps.raw);
+  if (r->copycap < len + 2) {
+    free(r->copy);
+    r->copycap = len + 2 > 4096 ? len + 2 : 4096;
+    r->copy = malloc(r->copycap);
+    if (!r->copy) abort();
+  }
+  memcpy(r->copy, buf, len);
+  r->copy[len] = r->copy[len + 1] = 0;
+  ps.outs = r->outs, ps.capouts = r->capouts;
+  ps.args = r->args, ps.capargs = r->capargs;
+  ps.raw = r->raw, ps.rawcap = r->rawcap;
+  YY_BUFFER_STATE bs = t2n_yy_scan_buffer(r->copy, len + 2, r->scanner);
+  int rc = t2n_yyparse(r->scanner, &ps);
+  t2n_yy_delete_buffer(bs, r->scanner);
+  r->outs = ps.outs, r->capouts = ps.capouts;
+  r->args = ps.args, r->capargs = ps.capargs;
+  r->raw = ps.raw, r->rawcap = ps.rawcap;
   free(ps.cont);
   free(ps.nl);
   if (rc || ps.failed) {

@@ -32,8 +32,7 @@ typedef struct t2n_pstate {
   t2n_graph *graph;             /* graph being read */
   t2n_block **blocks;           /* innermost block last */
   int nblocks, capblocks;
-  t2n_node **nodes;             /* nodes whose blocks are being read */
-  int nnodes, capnodes;
+  t2n_node *last_node;          /* owner of a block that follows */
   t2n_graph **done;             /* graphs read so far, for `with` owners */
   int ndone, capdone;
   t2n_object **objs;            /* object tree being read */
@@ -52,7 +51,6 @@ typedef struct t2n_pstate {
   struct t2n_attrlist *hattrs;
   const char *hpyargs;
   int hbrackets;                /* "[]" printed even when empty */
-  const char *scope, *comment;
   t2n_class *cls;               /* class being read */
   t2n_field *cont_field;        /* dump field whose value continues */
   char *cont;                   /* its text so far */

@@ -43,11 +43,17 @@ typedef struct t2n_attrlist { t2n_attr *v; int n, cap; } t2n_attrlist;
 int t2n_yylex(T2N_YYSTYPE *lval, T2N_YYLTYPE *lloc, void *scanner);
 static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const char *msg) {
   (void)scanner;
-  t2n_parse_error(ps, loc, "%s", msg);
+  /* bison lists no expected tokens when there are many; the common case of
+   * a block that lacks its "-> (...)" line deserves a hint. */
+  if (ps->nblocks > 1 && strcmp(msg, "syntax error, unexpected return") == 0)
+    t2n_parse_error(ps, loc, "%s, expecting '->' to end the block", msg);
+  else
+    t2n_parse_error(ps, loc, "%s", msg);
 }
 #define CHECK(x) do { if (!(x)) YYABORT; } while (0)
 /* Semantic values are kept pointer-sized: bison copies them on every shift
  * and reduction, so small values make the parser loop cheaper. */
+#define NODE(head, scope, comment) CHECK(b_node_begin(ps, &(head), scope, comment))
 #define TARG(...) b_new_targ(ps, (t2n_targ){__VA_ARGS__})
 }
 
@@ -102,11 +108,15 @@ input
 /* ---- graphs ----
  * Value lists, node outputs and the node head are gathered in scratch space
  * in the parser state (each is used up by the node, block or graph that
- * follows), so the common node line costs no list allocations. */
-graph
-  : GRAPH '('                      { CHECK(b_graph_begin(ps)); }
-    params_opt ')' ':' nodes RETURN vals
-                                   { $$ = b_graph_end(ps); }
+ * follows), so the common node line costs no list allocations. The rules
+ * are shaped for few reductions per line: a block is an item of the node
+ * list that belongs to the node before it, and a node line lists its
+ * optional parts as alternatives instead of through empty rules. */
+graph: ghead nodes RETURN vals     { $$ = b_graph_end(ps); } ;
+ghead
+  : GRAPH ARGS ':'                 { CHECK(b_graph_begin(ps) && b_no_args(ps, &@2)); }
+  | GRAPH '('                      { CHECK(b_graph_begin(ps)); }
+    params_opt ')' ':'
   ;
 
 withs
@@ -125,23 +135,31 @@ param
   | VALREF ':' type                { CHECK(b_param(ps, &@1, $3)); }
   ;
 
-nodes: %empty | nodes node ;
+nodes
+  : %empty
+  | nodes node
+  | nodes block
+  ;
 
 node
-  : outs_opt nodehead vals trail   { CHECK(b_node_begin(ps, &@2)); }
-    blocks_opt                     { b_node_end(ps); }
+  : nodehead vals                  { NODE(@1, NULL, NULL); }
+  | nodehead vals SCOPE            { NODE(@1, $3, NULL); }
+  | nodehead vals COMMENT          { NODE(@1, NULL, $3); }
+  | nodehead vals SCOPE COMMENT    { NODE(@1, $3, $4); }
+  | outs nodehead vals             { NODE(@2, NULL, NULL); }
+  | outs nodehead vals SCOPE       { NODE(@2, $4, NULL); }
+  | outs nodehead vals COMMENT     { NODE(@2, NULL, $4); }
+  | outs nodehead vals SCOPE COMMENT { NODE(@2, $4, $5); }
   ;
 
 /* b_node_begin empties the output list it takes. */
-outs_opt: %empty | outs ;
 outs
-  : out
-  | outs ',' out
-  ;
-out
   : VALDEFT                        { CHECK(b_out(ps, &@1, NULL)); }
   | VALDEF type                    { CHECK(b_out(ps, &@1, $2)); }
   | VALREF ':' type                { CHECK(b_out(ps, &@1, $3)); }
+  | outs ',' VALDEFT               { CHECK(b_out(ps, &@3, NULL)); }
+  | outs ',' VALDEF type           { CHECK(b_out(ps, &@3, $4)); }
+  | outs ',' VALREF ':' type       { CHECK(b_out(ps, &@3, $5)); }
   ;
 
 nodehead
@@ -163,22 +181,13 @@ attr_list
   | attr_list ',' ATTR_NAME ATTR_VALUE { $$ = b_attrs_add(ps, $1, $3, $4); }
   ;
 
-trail
-  : %empty                         { ps->scope = ps->comment = NULL; }
-  | SCOPE                          { ps->scope = $1; ps->comment = NULL; }
-  | COMMENT                        { ps->scope = NULL; ps->comment = $1; }
-  | SCOPE COMMENT                  { ps->scope = $1; ps->comment = $2; }
+block: bhead nodes ARROW vals      { b_block_end(ps); } ;
+bhead
+  : BLOCKE                         { CHECK(b_block_begin(ps, &@1)); }
+  | BLOCK ARGS ':'                 { CHECK(b_block_begin(ps, &@1) && b_no_args(ps, &@2)); }
+  | BLOCK '('                      { CHECK(b_block_begin(ps, &@1)); }
+    params_opt ')' ':'
   ;
-
-blocks_opt: %empty | blocks_opt block ;
-block
-  : BLOCKE                         { b_block_begin(ps); }
-    nodes ARROW vals               { b_block_end(ps); }
-  | BLOCK '('                      { b_block_begin(ps); }
-    bparams_opt ')' ':' nodes ARROW vals
-                                   { b_block_end(ps); }
-  ;
-bparams_opt: %empty | params ;
 
 /* A parenthesized list of value names: one ARGS token as torch prints it,
  * or the pieces for other spacing. */
@@ -202,8 +211,10 @@ type
 
 tatom
   : IDENT                          { CHECK($$ = b_type_leaf(ps, ps->buf + @1.start, @1.end - @1.start, @1.start)); }
+  | IDENT ARGS                     { CHECK(b_no_args(ps, &@2) && ($$ = b_type_call(ps, $1, NULL, &@$))); }
   | IDENT '(' ')'                  { CHECK($$ = b_type_call(ps, $1, NULL, &@$)); }
   | IDENT '(' targs ')'            { CHECK($$ = b_type_call(ps, $1, $3, &@$)); }
+  | ARGS                           { CHECK(b_no_args(ps, &@1)); $$ = b_type_tuple(ps, NULL, &@$); }
   | '(' ')'                        { $$ = b_type_tuple(ps, NULL, &@$); }
   | '(' types ')'                  { $$ = b_type_tuple(ps, $2, &@$); }
   | IDENT '<' IDENT '>'            { $$ = b_type_angle(ps, $1, $3, &@$); }

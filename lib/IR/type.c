@@ -145,11 +145,11 @@ const t2n_type *t2n_type_intern(t2n_module *m, const char *text, size_t len,
                                 const t2n_type *proto) {
   int inserted;
   size_t i = t2n_map_slot(&m->types->map, text, len, &inserted);
-  if (!inserted) return m->types->map.vals[i];
+  if (!inserted) return m->types->map.slots[i].val;
   t2n_type *t = t2n_arena_alloc(m->arena, sizeof *t);
   *t = *proto;
-  t->text = m->types->map.keys[i];
-  m->types->map.vals[i] = t;
+  t->text = m->types->map.slots[i].key;
+  m->types->map.slots[i].val = t;
   /* A leaf type's name is its spelling (the caller passes the same pointer):
    * share the key instead of interning it again. */
   if (t->name) t->name = t->name == text ? t->text : t2n_intern(m, t->name);
