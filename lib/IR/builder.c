@@ -71,6 +71,22 @@ void t2n_pos(t2n_pstate *ps, size_t off, int *line, int *col) {
   *col = (int)(off - start) + 1;
 }
 
+/* Newlines in [p, e), eight bytes at a time: a node's line is the count
+ * since the previous node's, which is cheaper than a memchr call per line. */
+static int count_newlines(const char *p, const char *e) {
+  const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full;
+  int n = 0;
+  for (; e - p >= 8; p += 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    w ^= ones * '\n'; /* a newline becomes a zero byte */
+    uint64_t t = ((w & low7) + low7) | w; /* high bit clear exactly in zero bytes */
+    n += (int)((((~t & ~low7) >> 7) * ones) >> 56); /* sum of the flags */
+  }
+  for (; p < e; p++) n += *p == '\n';
+  return n;
+}
+
 void t2n_parse_error(t2n_pstate *ps, const t2n_loc *loc, const char *fmt, ...) {
   if (ps->failed) return; /* the first error is the one worth reading */
   ps->failed = 1;
@@ -169,6 +185,23 @@ int b_param(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
   return 1;
 }
 
+/* A GRAPHP or BLOCKP token: "graph(%a : T,\n      %b : U):" or
+ * "block0(%a : T, %b : U):"; each parameter is "%name : Type" up to the next
+ * ',' or ')', which neither names nor plain types contain. */
+int b_params(t2n_pstate *ps, const t2n_loc *loc) {
+  const char *p = memchr(ps->buf + loc->start, '(', loc->end - loc->start) + 1;
+  const char *e = ps->buf + loc->end - 2;
+  while (p < e) {
+    const char *q = p;
+    while (*q != ',' && *q != ')') q++;
+    t2n_loc def = {(size_t)(p - ps->buf), (size_t)(q - ps->buf)};
+    if (!b_param(ps, &def, NULL)) return 0;
+    p = q + 1;
+    while (p < e && *p != '%') p++;
+  }
+  return 1;
+}
+
 int b_out(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
   struct t2n_out o;
   if (!split_def(ps, loc, &o.name, &o.len, &ty)) return 0;
@@ -222,20 +255,41 @@ t2n_attrlist *b_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *name, con
 
 void b_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, const char *pyargs,
             int brackets) {
+  ps->hoff = kind->start;
   ps->hkind = t2n_intern_n(ps->mod, ps->buf + kind->start, kind->end - kind->start);
   ps->hattrs = attrs;
   ps->hpyargs = pyargs;
   ps->hbrackets = brackets;
 }
 
-void b_head_py(t2n_pstate *ps, const char *pyop, t2n_attrlist *attrs, const char *pyargs) {
+void b_head_py(t2n_pstate *ps, const t2n_loc *loc, const char *pyop, t2n_attrlist *attrs,
+               const char *pyargs) {
+  ps->hoff = loc->start;
   ps->hkind = t2n_intern(ps->mod, pyop);
   ps->hattrs = attrs;
   ps->hpyargs = pyargs;
   ps->hbrackets = attrs != NULL;
 }
 
-int b_node_begin(t2n_pstate *ps, const t2n_loc *loc, const char *scope, const char *comment) {
+/* A NODELINE token, "%out : Type = ns::kind(%a, %b)", or a NODELINE_A
+ * token, "%out : Type = ns::kind" whose attributes and inputs the grammar
+ * has read: split at the fixed separators and handled like the pieces. */
+int b_nodeline(t2n_pstate *ps, const t2n_loc *loc, t2n_attrlist *attrs, int with_attrs) {
+  const char *s = ps->buf + loc->start, *e = ps->buf + loc->end;
+  const char *ty = (const char *)memchr(s, ' ', (size_t)(e - s)) + 3;
+  const char *eq = memchr(ty, '=', (size_t)(e - ty));
+  const char *kind = eq + 2;
+  const char *paren = with_attrs ? e : memchr(kind, '(', (size_t)(e - kind));
+  t2n_loc def = {loc->start, (size_t)(eq - 1 - ps->buf)};
+  t2n_loc k = {(size_t)(kind - ps->buf), (size_t)(paren - ps->buf)};
+  if (!b_out(ps, &def, NULL)) return 0;
+  b_head(ps, &k, attrs, NULL, with_attrs);
+  if (with_attrs) return 1;
+  t2n_loc args = {k.end, loc->end};
+  return b_args(ps, &args);
+}
+
+int b_node_begin(t2n_pstate *ps, const char *scope, const char *comment) {
   t2n_graph *g = ps->graph;
   int nout = ps->nouts;
   ps->nouts = 0;
@@ -257,8 +311,9 @@ int b_node_begin(t2n_pstate *ps, const t2n_loc *loc, const char *scope, const ch
   n->pyop_args = ps->hpyargs;
   n->scope = scope;
   n->source = comment;
-  int col;
-  t2n_pos(ps, loc->start, &n->line, &col);
+  ps->line += count_newlines(ps->buf + ps->line_off, ps->buf + ps->hoff);
+  ps->line_off = ps->hoff;
+  n->line = ps->line;
   ps->last_node = n;
   return 1;
 }
@@ -313,7 +368,7 @@ static const t2n_type **elems1(t2n_pstate *ps, const t2n_type *e) {
 
 /* A type named by one word: a scalar, a tensor or a qualified class name. */
 const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, size_t n, size_t off) {
-  const t2n_type *t = t2n_map_get(&ps->mod->types->map, name, n);
+  const t2n_type *t = t2n_type_lookup(ps->mod, name, n);
   if (t) return t;
   t2n_type p;
   /* Qualified names are classes; legacy "...Tensor" names are accepted as torch
@@ -330,7 +385,7 @@ const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, size_t n, size_t o
 
 /* A word with "[]" and "?" suffixes, as in a VALDEFT token ("int[]?"). */
 const t2n_type *b_type_text(t2n_pstate *ps, const char *s, size_t n, size_t off) {
-  const t2n_type *t = t2n_map_get(&ps->mod->types->map, s, n);
+  const t2n_type *t = t2n_type_lookup(ps->mod, s, n);
   if (t) return t;
   int opt = n > 1 && s[n - 1] == '?';
   int list = !opt && n > 2 && s[n - 1] == ']' && s[n - 2] == '[';

@@ -11,13 +11,16 @@ t2n_graph *b_graph_end(t2n_pstate *ps);
 int b_with(t2n_pstate *ps, const t2n_loc *kind, t2n_graph *g);
 /* `def` is a VALDEF, VALREF or VALDEFT token; ty is NULL for VALDEFT. */
 int b_param(t2n_pstate *ps, const t2n_loc *def, const t2n_type *ty);
+int b_params(t2n_pstate *ps, const t2n_loc *header);
 int b_out(t2n_pstate *ps, const t2n_loc *def, const t2n_type *ty);
 int b_ref(t2n_pstate *ps, const t2n_loc *valref);
 int b_args(t2n_pstate *ps, const t2n_loc *args);
 t2n_attrlist *b_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *name, const char *raw);
 void b_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, const char *pyargs, int brackets);
-void b_head_py(t2n_pstate *ps, const char *pyop, t2n_attrlist *attrs, const char *pyargs);
-int b_node_begin(t2n_pstate *ps, const t2n_loc *loc, const char *scope, const char *comment);
+void b_head_py(t2n_pstate *ps, const t2n_loc *loc, const char *pyop, t2n_attrlist *attrs,
+               const char *pyargs);
+int b_nodeline(t2n_pstate *ps, const t2n_loc *loc, t2n_attrlist *attrs, int with_attrs);
+int b_node_begin(t2n_pstate *ps, const char *scope, const char *comment);
 int b_block_begin(t2n_pstate *ps, const t2n_loc *loc);
 void b_block_end(t2n_pstate *ps);
 int b_no_args(t2n_pstate *ps, const t2n_loc *loc);

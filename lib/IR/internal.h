@@ -19,6 +19,9 @@ typedef struct t2n_map {
 
 void t2n_map_init(t2n_map *m, t2n_arena *a);
 void *t2n_map_get(const t2n_map *m, const char *k, size_t n);
+/* The same with the key's hash already computed (to probe two maps). */
+uint32_t t2n_map_hash(const char *k, size_t n);
+void *t2n_map_get_h(const t2n_map *m, const char *k, size_t n, uint32_t h);
 /* Returns the stored key (an arena copy). */
 const char *t2n_map_put(t2n_map *m, const char *k, size_t n, void *v);
 int t2n_map_remove(t2n_map *m, const char *k, size_t n);
@@ -35,6 +38,10 @@ struct t2n_name_table { t2n_map map; };
 
 /* Fills `p` for the leaf type spelled s[0..n); 0 means a class name (type.c). */
 int t2n_type_classify(const char *s, size_t n, t2n_type *p);
+/* The shared type spelled text[0..len), if it is one of the builtins; else
+ * the module's own, or NULL. */
+const t2n_type *t2n_type_builtin(const char *text, size_t len);
+const t2n_type *t2n_type_lookup(t2n_module *m, const char *text, size_t len);
 
 /* The parser's variants of ir.c's constructors: names are (pointer, length)
  * slices of the input and the kind is already interned. */

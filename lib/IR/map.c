@@ -13,7 +13,7 @@ static uint64_t rd4(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 /* Eight bytes per step: the names the parser interns (values, kinds, types)
  * are short, and a byte-at-a-time hash was a tenth of parsing time. Short
  * tails are read as two overlapping words, never past the key. */
-static uint32_t hash(const char *k, size_t n) {
+uint32_t t2n_map_hash(const char *k, size_t n) {
   const uint64_t K = 0x9E3779B97F4A7C15ull;
   uint64_t h = (uint64_t)n * K, t;
   for (; n > 8; k += 8, n -= 8) {
@@ -25,6 +25,18 @@ static uint32_t hash(const char *k, size_t n) {
   else t = 0;
   h = (h ^ t) * K;
   return (uint32_t)(h >> 32);
+}
+
+/* Keys are mostly a few bytes long: compare them in words, not with a call. */
+static int keq(const char *a, const char *b, size_t n) {
+  if (n >= 8 && n <= 16) return rd8(a) == rd8(b) && rd8(a + n - 8) == rd8(b + n - 8);
+  if (n >= 4 && n < 8) return rd4(a) == rd4(b) && rd4(a + n - 4) == rd4(b + n - 4);
+  if (n < 4) {
+    for (size_t i = 0; i < n; i++)
+      if (a[i] != b[i]) return 0;
+    return 1;
+  }
+  return memcmp(a, b, n) == 0;
 }
 
 void t2n_map_init(t2n_map *m, t2n_arena *a) {
@@ -42,7 +54,7 @@ static size_t find(const t2n_map *m, const char *k, size_t n, uint32_t h, int *f
     }
     if (s->key == TOMB) {
       if (tomb == (size_t)-1) tomb = i;
-    } else if (s->hash == h && s->len == n && memcmp(s->key, k, n) == 0) {
+    } else if (s->hash == h && s->len == n && keq(s->key, k, n)) {
       *found = 1;
       return i;
     }
@@ -50,11 +62,15 @@ static size_t find(const t2n_map *m, const char *k, size_t n, uint32_t h, int *f
   }
 }
 
-void *t2n_map_get(const t2n_map *m, const char *k, size_t n) {
+void *t2n_map_get_h(const t2n_map *m, const char *k, size_t n, uint32_t h) {
   if (!m->cap) return NULL;
   int found;
-  size_t i = find(m, k, n, hash(k, n), &found);
+  size_t i = find(m, k, n, h, &found);
   return found ? m->slots[i].val : NULL;
+}
+
+void *t2n_map_get(const t2n_map *m, const char *k, size_t n) {
+  return t2n_map_get_h(m, k, n, t2n_map_hash(k, n));
 }
 
 static void rehash(t2n_map *m, size_t cap) {
@@ -75,7 +91,7 @@ static void rehash(t2n_map *m, size_t cap) {
 size_t t2n_map_slot(t2n_map *m, const char *k, size_t n, int *inserted) {
   if ((m->n + 1) * 2 > m->cap) rehash(m, m->cap ? m->cap * 2 : 16);
   int found;
-  uint32_t h = hash(k, n);
+  uint32_t h = t2n_map_hash(k, n);
   size_t i = find(m, k, n, h, &found);
   *inserted = !found;
   if (!found) {
@@ -99,7 +115,7 @@ const char *t2n_map_put(t2n_map *m, const char *k, size_t n, void *v) {
 int t2n_map_remove(t2n_map *m, const char *k, size_t n) {
   if (!m->cap) return 0;
   int found;
-  size_t i = find(m, k, n, hash(k, n), &found);
+  size_t i = find(m, k, n, t2n_map_hash(k, n), &found);
   if (!found) return 0;
   m->slots[i].key = TOMB;
   m->slots[i].val = NULL;

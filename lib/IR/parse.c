@@ -40,6 +40,7 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
   ps.buf = buf;
   ps.len = len;
   ps.pos_line = 1;
+  ps.line = 1;
   if (len >= (size_t)INT32_MAX) {
     t2n_srcloc l = {file, NULL, 0, 0, 0};
     t2n_report(d, T2N_ERROR, &l, "input too large");

@@ -23,6 +23,8 @@ typedef struct t2n_pstate {
   int nl_built;
   size_t pos_off, pos_start;    /* last position asked for, and its line start */
   int pos_line;                 /* its line (0: none yet) */
+  size_t line_off;              /* the last node's offset, and its line */
+  int line;
   /* scanner scratch for raw attribute values */
   char *raw;
   size_t rawlen, rawcap;
@@ -48,6 +50,7 @@ typedef struct t2n_pstate {
   t2n_value **args;             /* inputs, or the returns of a block or graph */
   int nargs, capargs;
   const char *hkind;            /* interned kind */
+  size_t hoff;                  /* where the kind starts: the node's line */
   struct t2n_attrlist *hattrs;
   const char *hpyargs;
   int hbrackets;                /* "[]" printed even when empty */

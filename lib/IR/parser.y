@@ -53,7 +53,7 @@ static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const c
 #define CHECK(x) do { if (!(x)) YYABORT; } while (0)
 /* Semantic values are kept pointer-sized: bison copies them on every shift
  * and reduction, so small values make the parser loop cheaper. */
-#define NODE(head, scope, comment) CHECK(b_node_begin(ps, &(head), scope, comment))
+#define NODE(scope, comment) CHECK(b_node_begin(ps, scope, comment))
 #define TARG(...) b_new_targ(ps, (t2n_targ){__VA_ARGS__})
 }
 
@@ -74,6 +74,8 @@ static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const c
 %token VALREF "value name" KIND "operator kind" VALDEF "value definition"
 %token VALDEFT "typed value definition" ARGS "value list" EQKIND "'=' operator kind"
 %token EQKIND_A "'=' operator kind with attributes" BLOCKE "block header"
+%token NODELINE "node" NODELINE_A "node with attributes"
+%token GRAPHP "graph header" BLOCKP "block header with parameters"
 %token <str> PYOP "python operator"
 %token <str> PYARGS "python operator arguments" COMMENT "source comment" SCOPE "scope"
 %token <str> IDENT "identifier" INT "integer" STRING "string"
@@ -114,7 +116,8 @@ input
  * optional parts as alternatives instead of through empty rules. */
 graph: ghead nodes RETURN vals     { $$ = b_graph_end(ps); } ;
 ghead
-  : GRAPH ARGS ':'                 { CHECK(b_graph_begin(ps) && b_no_args(ps, &@2)); }
+  : GRAPHP                         { CHECK(b_graph_begin(ps) && b_params(ps, &@1)); }
+  | GRAPH ARGS ':'                 { CHECK(b_graph_begin(ps) && b_no_args(ps, &@2)); }
   | GRAPH '('                      { CHECK(b_graph_begin(ps)); }
     params_opt ')' ':'
   ;
@@ -142,14 +145,19 @@ nodes
   ;
 
 node
-  : nodehead vals                  { NODE(@1, NULL, NULL); }
-  | nodehead vals SCOPE            { NODE(@1, $3, NULL); }
-  | nodehead vals COMMENT          { NODE(@1, NULL, $3); }
-  | nodehead vals SCOPE COMMENT    { NODE(@1, $3, $4); }
-  | outs nodehead vals             { NODE(@2, NULL, NULL); }
-  | outs nodehead vals SCOPE       { NODE(@2, $4, NULL); }
-  | outs nodehead vals COMMENT     { NODE(@2, NULL, $4); }
-  | outs nodehead vals SCOPE COMMENT { NODE(@2, $4, $5); }
+  : line                           { NODE(NULL, NULL); }
+  | line SCOPE                     { NODE($2, NULL); }
+  | line COMMENT                   { NODE(NULL, $2); }
+  | line SCOPE COMMENT             { NODE($2, $3); }
+  ;
+line
+  : nodehead vals
+  | outs nodehead vals
+  | NODELINE                       { CHECK(b_nodeline(ps, &@1, NULL, 0)); }
+  | NODELINE_A attr_body vals      { CHECK(b_nodeline(ps, &@1, $2, 1)); }
+  /* the last of several outputs scans as a node token too */
+  | outs ',' NODELINE              { CHECK(b_nodeline(ps, &@3, NULL, 0)); }
+  | outs ',' NODELINE_A attr_body vals { CHECK(b_nodeline(ps, &@3, $4, 1)); }
   ;
 
 /* b_node_begin empties the output list it takes. */
@@ -167,8 +175,8 @@ nodehead
   | EQKIND_A attr_body             { b_head(ps, &@1, $2, NULL, 1); }
   | '=' KIND                       { b_head(ps, &@2, NULL, NULL, 0); }
   | '=' KIND attrs                 { b_head(ps, &@2, $3, NULL, 1); }
-  | '=' PYOP PYARGS                { b_head_py(ps, $2, NULL, $3); }
-  | '=' PYOP attrs PYARGS          { b_head_py(ps, $2, $3, $4); }
+  | '=' PYOP PYARGS                { b_head_py(ps, &@2, $2, NULL, $3); }
+  | '=' PYOP attrs PYARGS          { b_head_py(ps, &@2, $2, $3, $4); }
   ;
 
 attrs: ATTR_OPEN attr_body         { $$ = $2; } ;
@@ -184,6 +192,7 @@ attr_list
 block: bhead nodes ARROW vals      { b_block_end(ps); } ;
 bhead
   : BLOCKE                         { CHECK(b_block_begin(ps, &@1)); }
+  | BLOCKP                         { CHECK(b_block_begin(ps, &@1) && b_params(ps, &@1)); }
   | BLOCK ARGS ':'                 { CHECK(b_block_begin(ps, &@1) && b_no_args(ps, &@2)); }
   | BLOCK '('                      { CHECK(b_block_begin(ps, &@1)); }
     params_opt ')' ':'

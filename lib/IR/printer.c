@@ -31,10 +31,30 @@ static void putch(sb *b, char c) {
   b->p[b->n++] = c;
 }
 
+/* Names, kinds and types are short: copying a byte at a time into reserved
+ * room beats a strlen and a memcpy call for each. */
+static void put_short(sb *b, const char *s) {
+  for (;;) {
+    reserve(b, 32);
+    char *d = b->p + b->n;
+    for (int i = 0; i < 32; i++)
+      if (!(d[i] = s[i])) {
+        b->n += (size_t)i;
+        return;
+      }
+    b->n += 32;
+    s += 32;
+  }
+}
+
 static void putint(sb *b, long v) {
   char tmp[24];
-  int k = snprintf(tmp, sizeof tmp, "%ld", v);
-  putn(b, tmp, (size_t)k);
+  int k = (int)sizeof tmp;
+  unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+  do tmp[--k] = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0) tmp[--k] = '-';
+  putn(b, tmp + k, sizeof tmp - (size_t)k);
 }
 
 static void sbprintf(sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -59,15 +79,15 @@ static void refs(sb *out, t2n_value *const *v, int n) {
   for (int i = 0; i < n; i++) {
     if (i) put(out, ", ");
     putch(out, '%');
-    put(out, v[i]->name);
+    put_short(out, v[i]->name);
   }
 }
 
 static void typed(sb *out, const t2n_value *v) {
   putch(out, '%');
-  put(out, v->name);
+  put_short(out, v->name);
   put(out, " : ");
-  put(out, v->type->text);
+  put_short(out, v->type->text);
 }
 
 typedef struct groups { const t2n_node **v; int n, cap; } groups;
@@ -91,7 +111,7 @@ static void print_node_g(sb *out, const t2n_node *n, int indent, groups *gr) {
     typed(out, n->outputs[i]);
   }
   put(out, " = ");
-  put(out, n->kind);
+  put_short(out, n->kind);
   if (n->subgraph && gr) {
     putch(out, '_');
     putint(out, group_index(gr, n));

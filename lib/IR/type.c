@@ -3,6 +3,7 @@
  * torch's canonical spelling from t2n_type_spell. */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,8 +142,8 @@ char *t2n_type_spell(t2n_module *m, const t2n_type *proto) {
 }
 
 /* ---- interning ---- */
-const t2n_type *t2n_type_intern(t2n_module *m, const char *text, size_t len,
-                                const t2n_type *proto) {
+static const t2n_type *intern_local(t2n_module *m, const char *text, size_t len,
+                                    const t2n_type *proto) {
   int inserted;
   size_t i = t2n_map_slot(&m->types->map, text, len, &inserted);
   if (!inserted) return m->types->map.slots[i].val;
@@ -154,6 +155,62 @@ const t2n_type *t2n_type_intern(t2n_module *m, const char *text, size_t len,
    * share the key instead of interning it again. */
   if (t->name) t->name = t->name == text ? t->text : t2n_intern(m, t->name);
   return t;
+}
+
+/* The types every graph uses (scalars, tensors, and their lists and
+ * optionals) are made once per process and shared by all modules, which
+ * look them up before their own table. A graph of a few lines would
+ * otherwise spend most of its parse making "Tensor" and "int[]" again. */
+static t2n_module *builtins;
+static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
+
+static void leaf_names(void (*f)(const char *s, size_t n));
+static const t2n_type *wrap(t2n_module *m, const t2n_type *e, t2n_type_kind k) {
+  t2n_type p = {0};
+  p.kind = k;
+  p.dtype = T2N_DT_UNKNOWN;
+  p.rank = -1;
+  p.requires_grad = -1;
+  p.nelems = 1;
+  const t2n_type **el = t2n_arena_alloc(m->arena, sizeof *el);
+  el[0] = e;
+  p.elems = el;
+  char *text = t2n_type_spell(m, &p);
+  return intern_local(m, text, strlen(text), &p);
+}
+
+static void add_builtin(const char *s, size_t n) {
+  t2n_type p;
+  t2n_type_classify(s, n, &p);
+  p.name = s;
+  const t2n_type *t = intern_local(builtins, s, n, &p);
+  const t2n_type *l = wrap(builtins, t, T2N_TY_LIST), *o = wrap(builtins, t, T2N_TY_OPTIONAL);
+  wrap(builtins, l, T2N_TY_OPTIONAL);
+  wrap(builtins, o, T2N_TY_LIST);
+  wrap(builtins, l, T2N_TY_LIST);
+}
+
+static void build_builtins(void) {
+  builtins = t2n_module_new();
+  leaf_names(add_builtin);
+}
+
+const t2n_type *t2n_type_builtin(const char *text, size_t len) {
+  pthread_once(&builtins_once, build_builtins);
+  return t2n_map_get(&builtins->types->map, text, len);
+}
+
+const t2n_type *t2n_type_lookup(t2n_module *m, const char *text, size_t len) {
+  pthread_once(&builtins_once, build_builtins);
+  uint32_t h = t2n_map_hash(text, len);
+  const t2n_type *t = t2n_map_get_h(&builtins->types->map, text, len, h);
+  return t ? t : t2n_map_get_h(&m->types->map, text, len, h);
+}
+
+const t2n_type *t2n_type_intern(t2n_module *m, const char *text, size_t len,
+                                const t2n_type *proto) {
+  const t2n_type *t = t2n_type_builtin(text, len);
+  return t ? t : intern_local(m, text, len, proto);
 }
 
 /* Leaf type names that are not tensors or classes, most frequent first. */
@@ -176,6 +233,17 @@ static int is_scalar_name(const char *s, size_t n) {
 }
 
 int t2n_is_scalar_type_name(const char *s) { return is_scalar_name(s, strlen(s)); }
+
+static void leaf_names(void (*f)(const char *s, size_t n)) {
+  for (size_t i = 0; i < sizeof scalar_names / sizeof scalar_names[0]; i++)
+    f(scalar_names[i].s, scalar_names[i].n);
+  f("Tensor", 6);
+  for (int i = 0; i < (int)(sizeof dtypes / sizeof dtypes[0]); i++) {
+    char tmp[32];
+    int k = snprintf(tmp, sizeof tmp, "%sTensor", dtypes[i].name);
+    f(t2n_intern_n(builtins, tmp, (size_t)k), (size_t)k);
+  }
+}
 
 /* Fills `p` for a leaf type spelled s[0..n): a scalar, Tensor, a dtype
  * tensor such as FloatTensor, or else a class. Returns 0 for a class. */
@@ -212,7 +280,7 @@ int t2n_type_classify(const char *s, size_t n, t2n_type *p) {
 /* A leaf type named by one word: a scalar, a tensor, or a class. */
 const t2n_type *t2n_type_get(t2n_module *m, const char *s) {
   size_t n = strlen(s);
-  t2n_type *t = t2n_map_get(&m->types->map, s, n);
+  const t2n_type *t = t2n_type_lookup(m, s, n);
   if (t) return t;
   t2n_type p;
   t2n_type_classify(s, n, &p);
