@@ -64,6 +64,7 @@ typedef enum {
 
 struct t2n_type {
   t2n_type_kind kind;
+  unsigned textlen;          /* strlen(text) */
   const char *text;          /* exact spelling; types are interned by it */
   const char *name;          /* leaf/class/generic name ("int", "Future", ...) */
   int nelems;                /* contained types */
@@ -129,6 +130,7 @@ struct t2n_value {
   t2n_node *def;           /* defining node; NULL for a block parameter */
   t2n_block *param_of;     /* block owning this parameter, else NULL */
   int index;               /* output or parameter index */
+  unsigned namelen;        /* strlen(name), kept for the printer */
   t2n_use *uses;
   int nuses, capuses;
 };

@@ -1,15 +1,11 @@
 /* Bump allocator: a module's objects all die together, so nothing is freed
  * one by one. Chunks grow geometrically; big requests get their own chunk. */
-#include "t2n/ir.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct chunk {
-  struct chunk *next;
-  size_t used, cap;
-  _Alignas(16) unsigned char data[];
-} chunk;
+typedef t2n_arena_chunk chunk;
 
 /* Chunks are zeroed once, when made (calloc), so allocations need no memset
  * of their own. One first-size chunk is kept per thread when an arena dies,
@@ -18,32 +14,19 @@ typedef struct chunk {
 #define FIRST_CAP (64 * 1024)
 static _Thread_local chunk *spare;
 
-struct t2n_arena {
-  chunk *head;
-  void *last;       /* most recent allocation, for in-place growth */
-  size_t next_cap;
-};
+static void *alloc_raw(t2n_arena *a, size_t n);
 
-static void *xmalloc(size_t n) {
-  void *p = malloc(n);
-  if (!p) {
-    fputs("t2n: out of memory\n", stderr);
-    abort();
-  }
-  return p;
-}
-
+/* The arena's own header is the first allocation of its first chunk. */
 t2n_arena *t2n_arena_new(void) {
-  t2n_arena *a = xmalloc(sizeof *a);
-  a->head = NULL;
-  a->last = NULL;
-  a->next_cap = FIRST_CAP;
+  t2n_arena boot = {NULL, NULL, FIRST_CAP};
+  t2n_arena *a = alloc_raw(&boot, sizeof *a);
+  *a = boot;
   return a;
 }
 
 void t2n_arena_free(t2n_arena *a) {
   if (!a) return;
-  for (chunk *c = a->head, *n; c; c = n) {
+  for (chunk *c = a->head, *n; c; c = n) { /* the header dies with the last chunk */
     n = c->next;
     if (c->cap == FIRST_CAP && !spare) {
       memset(c->data, 0, c->used);
@@ -52,7 +35,6 @@ void t2n_arena_free(t2n_arena *a) {
       free(c);
     }
   }
-  free(a);
 }
 
 static void *alloc_raw(t2n_arena *a, size_t n) {

@@ -27,7 +27,7 @@
     (arr)[(n)++] = (x);                                                            \
   } while (0)
 
-static void *alloc(t2n_pstate *ps, size_t n) { return t2n_arena_alloc(ps->mod->arena, n); }
+static void *alloc(t2n_pstate *ps, size_t n) { return t2n_arena_bump(ps->mod->arena, n); }
 
 /* Nodes ask for their line in input order, so the common case walks forward
  * from the previous answer; errors and anything out of order search the

@@ -5,6 +5,32 @@
 #include "t2n/diag.h"
 #include "t2n/ir.h"
 
+/* The arena's layout (arena.c), so that the library's hot paths can bump
+ * the pointer inline and call out only when a chunk is full. */
+typedef struct t2n_arena_chunk {
+  struct t2n_arena_chunk *next;
+  size_t used, cap;
+  _Alignas(16) unsigned char data[];
+} t2n_arena_chunk;
+
+struct t2n_arena {
+  t2n_arena_chunk *head;
+  void *last; /* most recent allocation, for in-place growth */
+  size_t next_cap;
+};
+
+static inline void *t2n_arena_bump(t2n_arena *a, size_t n) {
+  size_t r = n ? (n + 15) & ~(size_t)15 : 16;
+  t2n_arena_chunk *c = a->head;
+  if (c && c->cap - c->used >= r) {
+    void *p = c->data + c->used;
+    c->used += r;
+    a->last = p;
+    return p; /* chunks are zeroed when made and when reused */
+  }
+  return t2n_arena_alloc(a, n);
+}
+
 /* String-keyed open-addressing map; keys and the map live in an arena. */
 typedef struct t2n_mslot {
   const char *key; /* NUL-terminated arena copy */

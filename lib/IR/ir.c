@@ -18,16 +18,16 @@
 static t2n_arena *A(t2n_graph *g) { return g->mod->arena; }
 
 t2n_graph *t2n_graph_new(t2n_module *m) {
-  t2n_graph *g = t2n_arena_alloc(m->arena, sizeof *g);
+  t2n_graph *g = t2n_arena_bump(m->arena, sizeof *g);
   g->mod = m;
-  g->names = t2n_arena_alloc(m->arena, sizeof *g->names);
+  g->names = t2n_arena_bump(m->arena, sizeof *g->names);
   t2n_map_init(&g->names->map, m->arena);
   g->top = t2n_block_new(g, NULL);
   return g;
 }
 
 t2n_block *t2n_block_new(t2n_graph *g, t2n_node *owner) {
-  t2n_block *b = t2n_arena_alloc(A(g), sizeof *b);
+  t2n_block *b = t2n_arena_bump(A(g), sizeof *b);
   b->graph = g;
   b->owner = owner;
   t2n_strtab *st = g->mod->strings;
@@ -63,8 +63,9 @@ static t2n_value *new_value(t2n_graph *g, const char *name, size_t len, const t2
   int inserted;
   size_t i = t2n_map_slot(&g->names->map, name, len, &inserted);
   if (!inserted) return NULL; /* the name is taken */
-  t2n_value *v = t2n_arena_alloc(A(g), sizeof *v);
+  t2n_value *v = t2n_arena_bump(A(g), sizeof *v);
   v->name = g->names->map.slots[i].key;
+  v->namelen = (unsigned)len;
   g->names->map.slots[i].val = v;
   v->type = ty;
   return v;
@@ -75,7 +76,8 @@ int t2n_graph_rename(t2n_graph *g, t2n_value *v, const char *name) {
   if (o == v) return 1;
   if (o) return 0;
   t2n_map_remove(&g->names->map, v->name, strlen(v->name));
-  v->name = t2n_map_put(&g->names->map, name, strlen(name), v);
+  v->namelen = (unsigned)strlen(name);
+  v->name = t2n_map_put(&g->names->map, name, v->namelen, v);
   return 1;
 }
 
@@ -129,19 +131,19 @@ t2n_node *t2n_node_new(t2n_graph *g, const char *kind, int ninputs,
 
 t2n_node *t2n_node_create(t2n_graph *g, const char *interned_kind, int ninputs,
                           t2n_value *const *inputs, int noutputs) {
-  t2n_node *n = t2n_arena_alloc(A(g), sizeof *n);
+  t2n_node *n = t2n_arena_bump(A(g), sizeof *n);
   n->kind = interned_kind;
   /* Remember the graph for detached nodes through a temporary parent-less
    * block pointer: inputs need the arena, which the graph gives. */
   n->capinputs = ninputs > 4 ? ninputs : 4;
-  n->inputs = t2n_arena_alloc(A(g), sizeof *n->inputs * (size_t)n->capinputs);
+  n->inputs = t2n_arena_bump(A(g), sizeof *n->inputs * (size_t)n->capinputs);
   for (int i = 0; i < ninputs; i++) {
     n->inputs[i] = inputs[i];
     add_use(g, inputs[i], n, i);
   }
   n->ninputs = ninputs;
   n->noutputs = noutputs;
-  n->outputs = t2n_arena_alloc(A(g), sizeof *n->outputs * (size_t)(noutputs + 1));
+  n->outputs = t2n_arena_bump(A(g), sizeof *n->outputs * (size_t)(noutputs + 1));
   n->parent = NULL;
   return n;
 }

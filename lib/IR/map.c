@@ -76,7 +76,7 @@ void *t2n_map_get(const t2n_map *m, const char *k, size_t n) {
 static void rehash(t2n_map *m, size_t cap) {
   t2n_mslot *old = m->slots;
   size_t oc = m->cap;
-  m->slots = t2n_arena_alloc(m->arena, cap * sizeof *m->slots);
+  m->slots = t2n_arena_bump(m->arena, cap * sizeof *m->slots);
   m->cap = cap;
   m->n = 0;
   for (size_t i = 0; i < oc; i++) {

@@ -8,10 +8,10 @@
 
 t2n_module *t2n_module_new(void) {
   t2n_arena *a = t2n_arena_new();
-  t2n_module *m = t2n_arena_alloc(a, sizeof *m);
+  t2n_module *m = t2n_arena_bump(a, sizeof *m);
   m->arena = a;
-  m->strings = t2n_arena_alloc(a, sizeof *m->strings);
-  m->types = t2n_arena_alloc(a, sizeof *m->types);
+  m->strings = t2n_arena_bump(a, sizeof *m->strings);
+  m->types = t2n_arena_bump(a, sizeof *m->types);
   t2n_map_init(&m->strings->map, a);
   t2n_map_init(&m->types->map, a);
   m->version = 1;

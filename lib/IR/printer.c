@@ -47,6 +47,24 @@ static void put_short(sb *b, const char *s) {
   }
 }
 
+/* A string of known length, copied in at most two word moves when short. */
+static void put_len(sb *b, const char *s, size_t n) {
+  reserve(b, n);
+  char *d = b->p + b->n;
+  if (n >= 8 && n <= 16) {
+    memcpy(d, s, 8);
+    memcpy(d + n - 8, s + n - 8, 8);
+  } else if (n >= 4 && n < 8) {
+    memcpy(d, s, 4);
+    memcpy(d + n - 4, s + n - 4, 4);
+  } else if (n < 4) {
+    for (size_t i = 0; i < n; i++) d[i] = s[i];
+  } else {
+    memcpy(d, s, n);
+  }
+  b->n += n;
+}
+
 static void putint(sb *b, long v) {
   char tmp[24];
   int k = (int)sizeof tmp;
@@ -79,15 +97,15 @@ static void refs(sb *out, t2n_value *const *v, int n) {
   for (int i = 0; i < n; i++) {
     if (i) put(out, ", ");
     putch(out, '%');
-    put_short(out, v[i]->name);
+    put_len(out, v[i]->name, v[i]->namelen);
   }
 }
 
 static void typed(sb *out, const t2n_value *v) {
   putch(out, '%');
-  put_short(out, v->name);
-  put(out, " : ");
-  put_short(out, v->type->text);
+  put_len(out, v->name, v->namelen);
+  putn(out, " : ", 3);
+  put_len(out, v->type->text, v->type->textlen);
 }
 
 typedef struct groups { const t2n_node **v; int n, cap; } groups;

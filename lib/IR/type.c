@@ -147,9 +147,10 @@ static const t2n_type *intern_local(t2n_module *m, const char *text, size_t len,
   int inserted;
   size_t i = t2n_map_slot(&m->types->map, text, len, &inserted);
   if (!inserted) return m->types->map.slots[i].val;
-  t2n_type *t = t2n_arena_alloc(m->arena, sizeof *t);
+  t2n_type *t = t2n_arena_bump(m->arena, sizeof *t);
   *t = *proto;
   t->text = m->types->map.slots[i].key;
+  t->textlen = (unsigned)len;
   m->types->map.slots[i].val = t;
   /* A leaf type's name is its spelling (the caller passes the same pointer):
    * share the key instead of interning it again. */
@@ -172,7 +173,7 @@ static const t2n_type *wrap(t2n_module *m, const t2n_type *e, t2n_type_kind k) {
   p.rank = -1;
   p.requires_grad = -1;
   p.nelems = 1;
-  const t2n_type **el = t2n_arena_alloc(m->arena, sizeof *el);
+  const t2n_type **el = t2n_arena_bump(m->arena, sizeof *el);
   el[0] = e;
   p.elems = el;
   char *text = t2n_type_spell(m, &p);
@@ -303,8 +304,8 @@ const t2n_type *t2n_type_tensor(t2n_module *m, t2n_dtype dt, int rank,
   p.requires_grad = rank >= 0 ? 0 : -1;
   p.device = rank >= 0 ? (device ? device : "cpu") : NULL;
   if (rank >= 0) {
-    int64_t *sz = t2n_arena_alloc(m->arena, sizeof(int64_t) * (size_t)(rank + 1));
-    int64_t *st = t2n_arena_alloc(m->arena, sizeof(int64_t) * (size_t)(rank + 1));
+    int64_t *sz = t2n_arena_bump(m->arena, sizeof(int64_t) * (size_t)(rank + 1));
+    int64_t *st = t2n_arena_bump(m->arena, sizeof(int64_t) * (size_t)(rank + 1));
     int64_t acc = 1, known = 1;
     for (int i = rank - 1; i >= 0; i--) {
       sz[i] = sizes[i];
@@ -325,7 +326,7 @@ const t2n_type *t2n_type_list_of(t2n_module *m, const t2n_type *elem) {
   p.rank = -1;
   p.requires_grad = -1;
   p.nelems = 1;
-  const t2n_type **e = t2n_arena_alloc(m->arena, sizeof *e);
+  const t2n_type **e = t2n_arena_bump(m->arena, sizeof *e);
   e[0] = elem;
   p.elems = e;
   return intern_proto(m, &p);
@@ -338,7 +339,7 @@ const t2n_type *t2n_type_tuple_of(t2n_module *m, int n, const t2n_type **elems) 
   p.rank = -1;
   p.requires_grad = -1;
   p.nelems = n;
-  const t2n_type **e = t2n_arena_alloc(m->arena, sizeof *e * (size_t)(n + 1));
+  const t2n_type **e = t2n_arena_bump(m->arena, sizeof *e * (size_t)(n + 1));
   memcpy(e, elems, sizeof *e * (size_t)n);
   p.elems = e;
   return intern_proto(m, &p);
