@@ -91,8 +91,13 @@ t2n_value *t2n_block_add_param_n(t2n_block *b, const char *name, size_t len, con
   if (!v) return NULL;
   v->param_of = b;
   v->index = b->nparams;
-  b->params = t2n_arena_grow(A(b->graph), b->params, sizeof *b->params * (size_t)b->nparams,
-                             sizeof *b->params * (size_t)(b->nparams + 1));
+  /* Capacity is implicit: the next power of two (at least 4) above nparams. */
+  int n = b->nparams;
+  if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+    int cap = n ? 2 * n : 4;
+    b->params = t2n_arena_grow(A(b->graph), b->params, sizeof *b->params * (size_t)n,
+                               sizeof *b->params * (size_t)cap);
+  }
   b->params[b->nparams++] = v;
   return v;
 }
@@ -107,6 +112,10 @@ void t2n_block_erase_param(t2n_block *b, int index) {
 }
 
 static void add_use(t2n_graph *g, t2n_value *v, t2n_node *n, int i) {
+  if (!v->capuses) {
+    v->uses = t2n_arena_bump(A(g), 4 * sizeof *v->uses);
+    v->capuses = 4;
+  }
   GROW(A(g), v->uses, v->nuses, v->capuses);
   v->uses[v->nuses].user = n;
   v->uses[v->nuses].index = i;

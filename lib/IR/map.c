@@ -96,7 +96,10 @@ size_t t2n_map_slot(t2n_map *m, const char *k, size_t n, int *inserted) {
   *inserted = !found;
   if (!found) {
     t2n_mslot *s = &m->slots[i];
-    s->key = t2n_arena_strndup(m->arena, k, n);
+    char *key = t2n_arena_bump(m->arena, n + 1);
+    memcpy(key, k, n);
+    key[n] = 0;
+    s->key = key;
     s->len = (uint32_t)n;
     s->hash = h;
     s->val = NULL;
