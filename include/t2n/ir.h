@@ -46,7 +46,8 @@ typedef enum {
   T2N_TY_CLASS,    /* __torch__.a.b.C and other qualified names */
 } t2n_type_kind;
 
-/* Scalar type ids, in torch's ScalarType order. The table lives in type.c. */
+/* Scalar type ids: torch's ScalarType numbers and the names its IR prints
+ * (c10/core/ScalarType.h, torch 2.11). The table lives in type.c. */
 #define T2N_DTYPES(X)                                                          \
   X(UINT8, "Byte", 0) X(INT8, "Char", 1) X(INT16, "Short", 2)                  \
   X(INT32, "Int", 3) X(INT64, "Long", 4) X(FLOAT16, "Half", 5)                 \
@@ -54,7 +55,19 @@ typedef enum {
   X(COMPLEX32, "ComplexHalf", 8) X(COMPLEX64, "ComplexFloat", 9)               \
   X(COMPLEX128, "ComplexDouble", 10) X(BOOL, "Bool", 11)                       \
   X(QINT8, "QInt8", 12) X(QUINT8, "QUInt8", 13) X(QINT32, "QInt32", 14)        \
-  X(BFLOAT16, "BFloat16", 15)
+  X(BFLOAT16, "BFloat16", 15) X(QUINT4X2, "QUInt4x2", 16)                      \
+  X(QUINT2X4, "QUInt2x4", 17) X(BITS1X8, "Bits1x8", 18)                        \
+  X(BITS2X4, "Bits2x4", 19) X(BITS4X2, "Bits4x2", 20) X(BITS8, "Bits8", 21)    \
+  X(BITS16, "Bits16", 22) X(FLOAT8_E5M2, "Float8_e5m2", 23)                    \
+  X(FLOAT8_E4M3FN, "Float8_e4m3fn", 24) X(FLOAT8_E5M2FNUZ, "Float8_e5m2fnuz", 25) \
+  X(FLOAT8_E4M3FNUZ, "Float8_e4m3fnuz", 26) X(UINT16, "UInt16", 27)            \
+  X(UINT32, "UInt32", 28) X(UINT64, "UInt64", 29) X(UINT1, "UInt1", 30)        \
+  X(UINT2, "UInt2", 31) X(UINT3, "UInt3", 32) X(UINT4, "UInt4", 33)            \
+  X(UINT5, "UInt5", 34) X(UINT6, "UInt6", 35) X(UINT7, "UInt7", 36)            \
+  X(INT1, "Int1", 37) X(INT2, "Int2", 38) X(INT3, "Int3", 39)                  \
+  X(INT4, "Int4", 40) X(INT5, "Int5", 41) X(INT6, "Int6", 42)                  \
+  X(INT7, "Int7", 43) X(FLOAT8_E8M0FNU, "Float8_e8m0fnu", 44)                  \
+  X(FLOAT4_E2M1FN_X2, "Float4_e2m1fn_x2", 45)
 typedef enum {
   T2N_DT_UNKNOWN = -1,
 #define X(id, name, num) T2N_DT_##id = num,

@@ -487,6 +487,12 @@ static int tensor_args(t2n_pstate *ps, t2n_type *p, t2n_targlist *args, const t2
 const t2n_type *b_type_call(t2n_pstate *ps, const char *name, t2n_targlist *args,
                             const t2n_loc *loc) {
   t2n_dtype dt = t2n_dtype_from_name(name);
+  size_t nl = strlen(name);
+  if (dt < 0 && nl > 6 && strcmp(name + nl - 6, "Tensor") == 0) { /* FloatTensor(...) */
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.*s", (int)(nl - 6), name);
+    dt = t2n_dtype_from_name(tmp);
+  }
   if (dt >= 0 || strcmp(name, "Tensor") == 0) {
     t2n_type p = proto(T2N_TY_TENSOR, "Tensor");
     p.dtype = dt;
@@ -608,6 +614,14 @@ int b_dump_cont(t2n_pstate *ps, int section, const char *line, const t2n_loc *lo
   t2n_field *f = section == 0 ? (o->nparams ? &o->params[o->nparams - 1] : NULL)
                               : (o->nfields ? &o->fields[o->nfields - 1] : NULL);
   if (!f) {
+    /* Nothing to continue: an entry whose name starts with spaces. */
+    const char *eq = strstr(line, " = ");
+    if (strspn(line, " ") >= ps->dattr_indent && eq && eq >= line + ps->dattr_indent) {
+      const char *name = line + ps->dattr_indent;
+      b_dump_field(ps, section, t2n_arena_strndup(ps->mod->arena, name, (size_t)(eq - name)),
+                   eq + 3);
+      return 1;
+    }
     t2n_parse_error(ps, loc, "expected 'name = value' in a module dump section");
     return 0;
   }

@@ -29,6 +29,7 @@ typedef struct t2n_pstate {
   char *raw;
   size_t rawlen, rawcap;
   int depth;
+  size_t dattr_indent;          /* column of a dump section's entries */
   t2n_loc rawloc;
   /* parser context */
   t2n_graph *graph;             /* graph being read */

@@ -26,10 +26,16 @@ t2n_dtype t2n_dtype_from_name(const char *name) {
 
 size_t t2n_dtype_size(t2n_dtype dt) {
   switch (dt) {
-  case T2N_DT_UINT8: case T2N_DT_INT8: case T2N_DT_BOOL: case T2N_DT_QINT8: case T2N_DT_QUINT8: return 1;
-  case T2N_DT_INT16: case T2N_DT_FLOAT16: case T2N_DT_BFLOAT16: return 2;
-  case T2N_DT_INT32: case T2N_DT_FLOAT32: case T2N_DT_QINT32: case T2N_DT_COMPLEX32: return 4;
-  case T2N_DT_INT64: case T2N_DT_FLOAT64: case T2N_DT_COMPLEX64: return 8;
+  case T2N_DT_UINT8: case T2N_DT_INT8: case T2N_DT_BOOL: case T2N_DT_QINT8: case T2N_DT_QUINT8:
+  case T2N_DT_QUINT4X2: case T2N_DT_QUINT2X4: case T2N_DT_BITS1X8: case T2N_DT_BITS2X4:
+  case T2N_DT_BITS4X2: case T2N_DT_BITS8: case T2N_DT_FLOAT8_E5M2: case T2N_DT_FLOAT8_E4M3FN:
+  case T2N_DT_FLOAT8_E5M2FNUZ: case T2N_DT_FLOAT8_E4M3FNUZ: case T2N_DT_FLOAT8_E8M0FNU:
+  case T2N_DT_FLOAT4_E2M1FN_X2: return 1;
+  case T2N_DT_INT16: case T2N_DT_FLOAT16: case T2N_DT_BFLOAT16: case T2N_DT_BITS16:
+  case T2N_DT_UINT16: return 2;
+  case T2N_DT_INT32: case T2N_DT_FLOAT32: case T2N_DT_QINT32: case T2N_DT_COMPLEX32:
+  case T2N_DT_UINT32: return 4;
+  case T2N_DT_INT64: case T2N_DT_FLOAT64: case T2N_DT_COMPLEX64: case T2N_DT_UINT64: return 8;
   case T2N_DT_COMPLEX128: return 16;
   default: return 0;
   }
