@@ -337,6 +337,26 @@ void b_block_end(t2n_pstate *ps) {
   ps->last_node = b->owner;
 }
 
+/* Values printed without types (torch's type verbosity set to none) get the
+ * untyped type, spelled "" and printed as nothing. */
+const t2n_type *b_untyped(t2n_pstate *ps) {
+  (void)ps;
+  return t2n_type_builtin("", 0);
+}
+
+/* "(%a, %b):" after graph or blockN: parameters without types. */
+int b_untyped_params(t2n_pstate *ps, const t2n_loc *loc) {
+  const char *p = ps->buf + loc->start + 1, *e = ps->buf + loc->end - 1;
+  while (p < e) {
+    const char *q = p + 1;
+    while (q < e && *q != ',') q++;
+    t2n_loc def = {(size_t)(p - ps->buf), (size_t)(q - ps->buf)};
+    if (!b_param(ps, &def, b_untyped(ps))) return 0;
+    p = q + 2;
+  }
+  return 1;
+}
+
 /* "()" reads as an empty value list; where a value list cannot stand, only
  * the empty one is accepted. */
 int b_no_args(t2n_pstate *ps, const t2n_loc *loc) {
@@ -446,10 +466,23 @@ const t2n_type *b_type_angle(t2n_pstate *ps, const char *name, const char *inner
   return intern_at(ps, loc, &p);
 }
 
+/* A symbolic dimension, SS(-2), as torch prints shapes with symbolic sizes:
+ * read as an unknown size (the spelling keeps the text). */
+static int is_symbolic_dim(const t2n_targ *a) {
+  if (a->kind != TARG_TYPE) return 0;
+  const t2n_type *t = a->type;
+  return t->kind == T2N_TY_GENERIC && t->name && strcmp(t->name, "SS") == 0;
+}
+
 static int tensor_args(t2n_pstate *ps, t2n_type *p, t2n_targlist *args, const t2n_loc *loc) {
   int ndims = 0;
-  for (int i = 0; args && i < args->n; i++)
+  for (int i = 0; args && i < args->n; i++) {
+    if (is_symbolic_dim(&args->v[i])) {
+      args->v[i].kind = TARG_DIM;
+      args->v[i].dim = -1;
+    }
     if (args->v[i].kind == TARG_DIM) ndims++;
+  }
   int64_t *sizes = alloc(ps, sizeof(int64_t) * (size_t)(ndims + 1));
   int k = 0;
   p->rank = ndims;
@@ -500,6 +533,14 @@ const t2n_type *b_type_call(t2n_pstate *ps, const char *name, t2n_targlist *args
     return intern_at(ps, loc, &p);
   }
   int nf = 0, nt = 0, n = args ? args->n : 0;
+  if (strcmp(name, "SS") == 0) { /* a symbolic size inside a tensor type */
+    if (!(n == 1 && args->v[0].kind == TARG_DIM)) {
+      t2n_parse_error(ps, loc, "SS takes one integer");
+      return NULL;
+    }
+    t2n_type p = proto(T2N_TY_GENERIC, name);
+    return intern_at(ps, loc, &p);
+  }
   for (int i = 0; i < n; i++) {
     if (args->v[i].kind == TARG_FIELD) nf++;
     else if (args->v[i].kind == TARG_TYPE) nt++;
@@ -517,6 +558,7 @@ const t2n_type *b_type_call(t2n_pstate *ps, const char *name, t2n_targlist *args
     k = T2N_TY_DICT;
   } else if (strcmp(name, "Union") == 0) {
     k = T2N_TY_UNION;
+
   } else if (strcmp(name, "NamedTuple") != 0 && strcmp(name, "Await") != 0 && !strchr(name, '.')) {
     t2n_parse_error(ps, loc, "unknown type '%s'", name);
     return NULL;

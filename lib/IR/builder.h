@@ -24,6 +24,8 @@ int b_node_begin(t2n_pstate *ps, const char *scope, const char *comment);
 int b_block_begin(t2n_pstate *ps, const t2n_loc *loc);
 void b_block_end(t2n_pstate *ps);
 int b_no_args(t2n_pstate *ps, const t2n_loc *loc);
+const t2n_type *b_untyped(t2n_pstate *ps);
+int b_untyped_params(t2n_pstate *ps, const t2n_loc *args);
 
 const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, size_t n, size_t off);
 const t2n_type *b_type_text(t2n_pstate *ps, const char *s, size_t n, size_t off);

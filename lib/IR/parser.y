@@ -117,7 +117,7 @@ input
 graph: ghead nodes RETURN vals     { $$ = b_graph_end(ps); } ;
 ghead
   : GRAPHP                         { CHECK(b_graph_begin(ps) && b_params(ps, &@1)); }
-  | GRAPH ARGS ':'                 { CHECK(b_graph_begin(ps) && b_no_args(ps, &@2)); }
+  | GRAPH ARGS ':'                 { CHECK(b_graph_begin(ps) && b_untyped_params(ps, &@2)); }
   | GRAPH '('                      { CHECK(b_graph_begin(ps)); }
     params_opt ')' ':'
   ;
@@ -136,6 +136,7 @@ param
   : VALDEFT                        { CHECK(b_param(ps, &@1, NULL)); }
   | VALDEF type                    { CHECK(b_param(ps, &@1, $2)); }
   | VALREF ':' type                { CHECK(b_param(ps, &@1, $3)); }
+  | VALREF                         { CHECK(b_param(ps, &@1, b_untyped(ps))); }
   ;
 
 nodes
@@ -165,9 +166,11 @@ outs
   : VALDEFT                        { CHECK(b_out(ps, &@1, NULL)); }
   | VALDEF type                    { CHECK(b_out(ps, &@1, $2)); }
   | VALREF ':' type                { CHECK(b_out(ps, &@1, $3)); }
+  | VALREF                         { CHECK(b_out(ps, &@1, b_untyped(ps))); }
   | outs ',' VALDEFT               { CHECK(b_out(ps, &@3, NULL)); }
   | outs ',' VALDEF type           { CHECK(b_out(ps, &@3, $4)); }
   | outs ',' VALREF ':' type       { CHECK(b_out(ps, &@3, $5)); }
+  | outs ',' VALREF                { CHECK(b_out(ps, &@3, b_untyped(ps))); }
   ;
 
 nodehead
@@ -193,7 +196,7 @@ block: bhead nodes ARROW vals      { b_block_end(ps); } ;
 bhead
   : BLOCKE                         { CHECK(b_block_begin(ps, &@1)); }
   | BLOCKP                         { CHECK(b_block_begin(ps, &@1) && b_params(ps, &@1)); }
-  | BLOCK ARGS ':'                 { CHECK(b_block_begin(ps, &@1) && b_no_args(ps, &@2)); }
+  | BLOCK ARGS ':'                 { CHECK(b_block_begin(ps, &@1) && b_untyped_params(ps, &@2)); }
   | BLOCK '('                      { CHECK(b_block_begin(ps, &@1)); }
     params_opt ')' ':'
   ;

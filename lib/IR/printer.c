@@ -104,6 +104,7 @@ static void refs(sb *out, t2n_value *const *v, int n) {
 static void typed(sb *out, const t2n_value *v) {
   putch(out, '%');
   put_len(out, v->name, v->namelen);
+  if (!v->type->textlen) return; /* untyped */
   putn(out, " : ", 3);
   put_len(out, v->type->text, v->type->textlen);
 }

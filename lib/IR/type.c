@@ -200,6 +200,10 @@ static void add_builtin(const char *s, size_t n) {
 static void build_builtins(void) {
   builtins = t2n_module_new();
   leaf_names(add_builtin);
+  /* The type of values printed without one: spelled as nothing. */
+  t2n_type p;
+  t2n_type_classify("", 0, &p);
+  intern_local(builtins, "", 0, &p);
 }
 
 const t2n_type *t2n_type_builtin(const char *text, size_t len) {
