@@ -283,6 +283,7 @@ struct t2n_module {
   t2n_class **classes; int nclasses;
   t2n_function **functions; int nfunctions;
   int no_final_newline;      /* the input did not end in '\n' */
+  size_t parsed_len;         /* bytes of text this module was parsed from */
   const char *source;        /* input text, for diagnostics; may be NULL */
   size_t source_len;
   const char *source_name;

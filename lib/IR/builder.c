@@ -154,6 +154,14 @@ int b_with(t2n_pstate *ps, const t2n_loc *loc, t2n_graph *g) {
   return 0;
 }
 
+/* The first c in [p, e), or NULL: for the short runs inside one token, where
+ * a loop beats a call to memchr. */
+static const char *find_char(const char *p, const char *e, char c) {
+  for (; p < e; p++)
+    if (*p == c) return p;
+  return NULL;
+}
+
 static void *scratch_grow(void *p, int *cap, size_t elem) {
   *cap = *cap ? *cap * 2 : 16;
   p = realloc(p, elem * (size_t)*cap);
@@ -167,7 +175,7 @@ static void *scratch_grow(void *p, int *cap, size_t elem) {
 static int split_def(t2n_pstate *ps, const t2n_loc *loc, const char **name, size_t *len,
                      const t2n_type **ty) {
   const char *p = ps->buf + loc->start + 1, *e = ps->buf + loc->end;
-  const char *sp = memchr(p, ' ', (size_t)(e - p));
+  const char *sp = find_char(p, e, ' ');
   *name = p;
   *len = (size_t)((sp ? sp : e) - p);
   if (sp) *ty = b_type_text(ps, sp + 3, (size_t)(e - sp - 3), (size_t)(sp + 3 - ps->buf));
@@ -189,7 +197,7 @@ int b_param(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
  * "block0(%a : T, %b : U):"; each parameter is "%name : Type" up to the next
  * ',' or ')', which neither names nor plain types contain. */
 int b_params(t2n_pstate *ps, const t2n_loc *loc) {
-  const char *p = memchr(ps->buf + loc->start, '(', loc->end - loc->start) + 1;
+  const char *p = find_char(ps->buf + loc->start, ps->buf + loc->end, '(') + 1;
   const char *e = ps->buf + loc->end - 2;
   while (p < e) {
     const char *q = p;
@@ -276,10 +284,10 @@ void b_head_py(t2n_pstate *ps, const t2n_loc *loc, const char *pyop, t2n_attrlis
  * has read: split at the fixed separators and handled like the pieces. */
 int b_nodeline(t2n_pstate *ps, const t2n_loc *loc, t2n_attrlist *attrs, int with_attrs) {
   const char *s = ps->buf + loc->start, *e = ps->buf + loc->end;
-  const char *ty = (const char *)memchr(s, ' ', (size_t)(e - s)) + 3;
-  const char *eq = memchr(ty, '=', (size_t)(e - ty));
+  const char *ty = find_char(s, e, ' ') + 3;
+  const char *eq = find_char(ty, e, '=');
   const char *kind = eq + 2;
-  const char *paren = with_attrs ? e : memchr(kind, '(', (size_t)(e - kind));
+  const char *paren = with_attrs ? e : find_char(kind, e, '(');
   t2n_loc def = {loc->start, (size_t)(eq - 1 - ps->buf)};
   t2n_loc k = {(size_t)(kind - ps->buf), (size_t)(paren - ps->buf)};
   if (!b_out(ps, &def, NULL)) return 0;

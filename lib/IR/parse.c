@@ -12,7 +12,8 @@
 #include "t2n/text.h"
 
 int t2n_yyparse(void *scanner, t2n_pstate *ps);
-void t2n_lexer_reset(yyscan_t scanner, t2n_pstate *ps);
+void t2n_lexer_reset(yyscan_t scanner, t2n_pstate *ps, YY_BUFFER_STATE *bs, char *base,
+                     size_t size);
 
 /* What one parse leaves for the next on the same thread: the scanner, the
  * copy of the input it scans, and the parser's scratch lists. Parsing many
@@ -20,6 +21,7 @@ void t2n_lexer_reset(yyscan_t scanner, t2n_pstate *ps);
  * re-reads text) then costs no allocations beyond the module's own. */
 typedef struct reuse {
   yyscan_t scanner;
+  YY_BUFFER_STATE buffer;
   char *copy;
   size_t copycap;
   struct t2n_out *outs;
@@ -61,7 +63,6 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
   }
   reuse *r = &kept;
   if (!r->scanner) t2n_yylex_init_extra(&ps, &r->scanner);
-  else t2n_lexer_reset(r->scanner, &ps);
   /* flex scans in place a buffer that ends in two NULs; one memcpy is much
    * cheaper than yy_scan_bytes's byte-by-byte copy. */
   if (r->copycap < len + 2) {
@@ -75,9 +76,8 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
   ps.outs = r->outs, ps.capouts = r->capouts;
   ps.args = r->args, ps.capargs = r->capargs;
   ps.raw = r->raw, ps.rawcap = r->rawcap;
-  YY_BUFFER_STATE bs = t2n_yy_scan_buffer(r->copy, len + 2, r->scanner);
+  t2n_lexer_reset(r->scanner, &ps, &r->buffer, r->copy, len + 2);
   int rc = t2n_yyparse(r->scanner, &ps);
-  t2n_yy_delete_buffer(bs, r->scanner);
   r->outs = ps.outs, r->capouts = ps.capouts;
   r->args = ps.args, r->capargs = ps.capargs;
   r->raw = ps.raw, r->rawcap = ps.rawcap;
@@ -92,6 +92,7 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
     return NULL;
   }
   if (len && buf[len - 1] != '\n') ps.mod->no_final_newline = 1;
+  ps.mod->parsed_len = len;
   return ps.mod;
 }
 

@@ -7,7 +7,7 @@
 #include "t2n/ir.h"
 
 typedef struct t2n_loc {
-  size_t start, end; /* byte offsets into the input; see t2n_pos */
+  uint32_t start, end; /* byte offsets into the input (< 2 GiB); see t2n_pos */
 } t2n_loc;
 
 typedef struct t2n_pstate {

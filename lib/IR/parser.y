@@ -20,6 +20,10 @@ typedef struct t2n_targlist { t2n_targ *v; int n, cap; } t2n_targlist;
 typedef struct t2n_tylist { const t2n_type **v; const char **names; int n, cap; } t2n_tylist;
 typedef struct t2n_intlist { int64_t *v; int n, cap; } t2n_intlist;
 typedef struct t2n_attrlist { t2n_attr *v; int n, cap; } t2n_attrlist;
+/* Dump and object entry lines, slot declarations: passed by pointer so that
+ * every semantic value stays pointer-sized. */
+typedef struct t2n_fieldtok { const char *name, *raw; } t2n_fieldtok;
+typedef struct t2n_slottok { int kind; const char *name; } t2n_slottok;
 }
 
 %code provides {
@@ -67,8 +71,8 @@ static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const c
   t2n_attrlist *attrs;
   t2n_node *node;
   t2n_graph *graph;
-  struct { const char *name; const char *raw; } field;
-  struct { int kind; const char *name; } slot;
+  t2n_fieldtok *field;
+  t2n_slottok *slot;
 }
 
 %token VALREF "value name" KIND "operator kind" VALDEF "value definition"
@@ -274,12 +278,12 @@ dump_module
   ;
 dump_fields_p
   : %empty
-  | dump_fields_p FIELD            { b_dump_field(ps, 0, $2.name, $2.raw); }
+  | dump_fields_p FIELD            { b_dump_field(ps, 0, $2->name, $2->raw); }
   | dump_fields_p CONT             { CHECK(b_dump_cont(ps, 0, $2, &@2)); }
   ;
 dump_fields_a
   : %empty
-  | dump_fields_a FIELD            { b_dump_field(ps, 1, $2.name, $2.raw); }
+  | dump_fields_a FIELD            { b_dump_field(ps, 1, $2->name, $2->raw); }
   | dump_fields_a CONT             { CHECK(b_dump_cont(ps, 1, $2, &@2)); }
   ;
 dump_methods: %empty | dump_methods dump_method ;
@@ -297,7 +301,7 @@ class
   : CLASS IDENT '{'                { CHECK(b_class_begin(ps, $2, &@2)); }
     slots class_methods '}'
   ;
-slots: %empty | slots SLOT type    { b_class_slot(ps, $2.kind, $2.name, $3); } ;
+slots: %empty | slots SLOT type    { b_class_slot(ps, $2->kind, $2->name, $3); } ;
 class_methods: %empty | class_methods METHOD IDENT '{' graph withs '}' { b_class_method(ps, $3, $5); } ;
 functions: %empty | functions FUNCTION IDENT '{' graph withs '}' { CHECK(b_function(ps, $3, &@3, $5)); } ;
 root_object
@@ -306,8 +310,8 @@ root_object
   ;
 obj_fields
   : %empty
-  | obj_fields FIELD               { b_obj_field(ps, $2.name, $2.raw); }
-  | obj_fields OBJ_OPEN            { b_obj_open(ps, $2.name, $2.raw); }
+  | obj_fields FIELD               { b_obj_field(ps, $2->name, $2->raw); }
+  | obj_fields OBJ_OPEN            { b_obj_open(ps, $2->name, $2->raw); }
     obj_fields '}'                 { b_obj_close(ps); }
   ;
 

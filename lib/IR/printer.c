@@ -326,6 +326,13 @@ void t2n_print_module(FILE *f, const t2n_module *m) {
 
 char *t2n_module_to_string(const t2n_module *m, size_t *len) {
   sb b = {0};
+  /* Printing what was parsed gives back about as many bytes: one right-sized
+   * allocation instead of a large default one. */
+  if (m->parsed_len) {
+    b.cap = m->parsed_len + 64;
+    b.p = malloc(b.cap);
+    if (!b.p) abort();
+  }
   module_to(&b, m);
   reserve(&b, 0);
   if (m->no_final_newline && b.n && b.p[b.n - 1] == '\n') b.n--;
