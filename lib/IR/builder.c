@@ -18,12 +18,15 @@
     (arr)[(n)++] = (x);                                                            \
   } while (0)
 
-/* Appends to an array whose length is its capacity (module structure lists,
- * short and built once). */
+/* Appends to an array that has a length but no capacity field (module
+ * structure lists): the capacity is implicit, the next power of two (at
+ * least 4) above the length, so appending stays linear even when other
+ * allocations come between (a dump section of thousands of entries). */
 #define APPEND1(ps, arr, n, x)                                                     \
   do {                                                                             \
-    (arr) = t2n_arena_grow((ps)->mod->arena, (arr), sizeof *(arr) * (size_t)(n),   \
-                           sizeof *(arr) * (size_t)((n) + 1));                     \
+    if ((n) == 0 || ((n) >= 4 && ((n) & ((n) - 1)) == 0))                          \
+      (arr) = t2n_arena_grow((ps)->mod->arena, (arr), sizeof *(arr) * (size_t)(n), \
+                             sizeof *(arr) * (size_t)((n) ? 2 * (n) : 4));         \
     (arr)[(n)++] = (x);                                                            \
   } while (0)
 
