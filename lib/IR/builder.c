@@ -165,6 +165,14 @@ static const char *find_char(const char *p, const char *e, char c) {
   return NULL;
 }
 
+/* The " : " between a value's name and its type. Names hold no ':' other
+ * than in "::", but may hold spaces. */
+static const char *find_colon_sep(const char *p, const char *e) {
+  for (; e - p >= 3; p++)
+    if (p[0] == ' ' && p[1] == ':' && p[2] == ' ') return p;
+  return NULL;
+}
+
 static void *scratch_grow(void *p, int *cap, size_t elem) {
   *cap = *cap ? *cap * 2 : 16;
   p = realloc(p, elem * (size_t)*cap);
@@ -178,7 +186,7 @@ static void *scratch_grow(void *p, int *cap, size_t elem) {
 static int split_def(t2n_pstate *ps, const t2n_loc *loc, const char **name, size_t *len,
                      const t2n_type **ty) {
   const char *p = ps->buf + loc->start + 1, *e = ps->buf + loc->end;
-  const char *sp = find_char(p, e, ' ');
+  const char *sp = find_colon_sep(p, e);
   *name = p;
   *len = (size_t)((sp ? sp : e) - p);
   if (sp) *ty = b_type_text(ps, sp + 3, (size_t)(e - sp - 3), (size_t)(sp + 3 - ps->buf));
@@ -287,7 +295,7 @@ void b_head_py(t2n_pstate *ps, const t2n_loc *loc, const char *pyop, t2n_attrlis
  * has read: split at the fixed separators and handled like the pieces. */
 int b_nodeline(t2n_pstate *ps, const t2n_loc *loc, t2n_attrlist *attrs, int with_attrs) {
   const char *s = ps->buf + loc->start, *e = ps->buf + loc->end;
-  const char *ty = find_char(s, e, ' ') + 3;
+  const char *ty = find_colon_sep(s, e) + 3;
   const char *eq = find_char(ty, e, '=');
   const char *kind = eq + 2;
   const char *paren = with_attrs ? e : find_char(kind, e, '(');
