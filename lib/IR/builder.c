@@ -79,12 +79,19 @@ void t2n_pos(t2n_pstate *ps, size_t off, int *line, int *col) {
 static int count_newlines(const char *p, const char *e) {
   const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full;
   int n = 0;
-  for (; e - p >= 8; p += 8) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    w ^= ones * '\n'; /* a newline becomes a zero byte */
-    uint64_t t = ((w & low7) + low7) | w; /* high bit clear exactly in zero bytes */
-    n += (int)((((~t & ~low7) >> 7) * ones) >> 56); /* sum of the flags */
+  while (e - p >= 8) {
+    /* Per-byte counts (0/1 flags summed in each byte) for up to 255 words,
+     * then the eight bytes are added up in 16-bit lanes. */
+    uint64_t acc = 0;
+    for (int k = 0; k < 255 && e - p >= 8; k++, p += 8) {
+      uint64_t w;
+      memcpy(&w, p, 8);
+      w ^= ones * '\n'; /* a newline becomes a zero byte */
+      uint64_t t = ((w & low7) + low7) | w; /* high bit clear exactly in zero bytes */
+      acc += (~t & ~low7) >> 7;
+    }
+    acc = (acc & 0x00ff00ff00ff00ffull) + ((acc >> 8) & 0x00ff00ff00ff00ffull); /* 16-bit lanes */
+    n += (int)((acc * 0x0001000100010001ull) >> 48);
   }
   for (; p < e; p++) n += *p == '\n';
   return n;
