@@ -199,6 +199,10 @@ struct Builder {
       if (name == "Future" && ty->nelems == 1) return c10::FutureType::create(elem(0));
       if (name == "RRef" && ty->nelems == 1) return c10::RRefType::create(elem(0));
       if (name == "Await" && ty->nelems == 1) return c10::AwaitType::create(elem(0));
+      if (name == "Enum" && ty->nelems == 1) { /* Enum<__torch__.M.Color>: the module's enum type */
+        const t2n_type *e = ty->elems[0];
+        return named_type(e->name ? e->name : e->text);
+      }
       if (name == "NamedTuple") {
         std::vector<TypePtr> el;
         std::vector<std::string> names;
