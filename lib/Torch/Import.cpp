@@ -236,7 +236,14 @@ struct Exporter {
     return true;
   }
 
+  /* A C++ custom class (packed quantized weights, ...) is opaque: its class is
+   * not written and its objects print as "<QUALNAME object>". */
+  static bool is_custom_class(const c10::ClassTypePtr &ct) {
+    return ct->name() && ct->name()->qualifiedName().rfind("__torch__.torch.classes.", 0) == 0;
+  }
+
   void add_class(const c10::ClassTypePtr &ct, const ObjPtr &inst) {
+    if (is_custom_class(ct)) return;
     std::string q = ct->name()->qualifiedName();
     if (!class_seen.insert(q).second) return;
     classes.push_back({q, ct, inst});
@@ -249,7 +256,9 @@ struct Exporter {
     for (const Slot &s : slots) collect_values(obj->getAttr(s.name));
   }
   void collect_values(const IValue &v) {
-    if (v.isObject()) collect_objects(v.toObject());
+    if (v.isObject()) {
+      if (!is_custom_class(v.toObjectRef().type())) collect_objects(v.toObject());
+    }
     else if (v.isList()) for (const IValue &e : v.toListRef()) collect_values(e);
     else if (v.isTuple()) for (const IValue &e : v.toTupleRef().elements()) collect_values(e);
     else if (v.isGenericDict())
@@ -406,7 +415,7 @@ struct Exporter {
     for (const Slot &s : slots) {
       IValue v = obj->getAttr(s.name);
       std::string p = join(path, s.name);
-      if (v.isObject()) {
+      if (v.isObject() && !is_custom_class(v.toObjectRef().type())) {
         out += pad + "  " + s.name + " = object " +
                v.toObjectRef().type()->name()->qualifiedName() + " {\n";
         print_fields(v.toObject(), p, level + 1, out);
