@@ -172,16 +172,23 @@ static t2n_module *builtins;
 static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
 
 static void leaf_names(void (*f)(const char *s, size_t n));
-static const t2n_type *wrap(t2n_module *m, const t2n_type *e, t2n_type_kind k) {
+
+/* The structure of T[] or T? (kind T2N_TY_LIST or T2N_TY_OPTIONAL). */
+static t2n_type wrapper_proto(t2n_module *m, t2n_type_kind k, const t2n_type *elem) {
   t2n_type p = {0};
   p.kind = k;
   p.dtype = T2N_DT_UNKNOWN;
   p.rank = -1;
   p.requires_grad = -1;
   p.nelems = 1;
-  const t2n_type **el = t2n_arena_bump(m->arena, sizeof *el);
-  el[0] = e;
-  p.elems = el;
+  const t2n_type **e = t2n_arena_bump(m->arena, sizeof *e);
+  e[0] = elem;
+  p.elems = e;
+  return p;
+}
+
+static const t2n_type *wrap(t2n_module *m, const t2n_type *e, t2n_type_kind k) {
+  t2n_type p = wrapper_proto(m, k, e);
   char *text = t2n_type_spell(m, &p);
   return intern_local(m, text, strlen(text), &p);
 }
@@ -330,15 +337,7 @@ const t2n_type *t2n_type_tensor(t2n_module *m, t2n_dtype dt, int rank,
 }
 
 const t2n_type *t2n_type_list_of(t2n_module *m, const t2n_type *elem) {
-  t2n_type p = {0};
-  p.kind = T2N_TY_LIST;
-  p.dtype = T2N_DT_UNKNOWN;
-  p.rank = -1;
-  p.requires_grad = -1;
-  p.nelems = 1;
-  const t2n_type **e = t2n_arena_bump(m->arena, sizeof *e);
-  e[0] = elem;
-  p.elems = e;
+  t2n_type p = wrapper_proto(m, T2N_TY_LIST, elem);
   return intern_proto(m, &p);
 }
 
