@@ -267,17 +267,29 @@ static const char *slot_word(t2n_slot_kind k) {
   return k == T2N_SLOT_PARAM ? "param" : k == T2N_SLOT_BUFFER ? "buffer" : "attr";
 }
 
-static void print_object(sb *out, const t2n_object *o, int I) {
+/* A slot or field name: bare when every byte is printable and none is a
+ * space, '"', '\\' or ':'; else a quoted string (docs/ir-format.md). */
+static void put_name(sb *out, t2n_module *m, const char *name) {
+  int bare = *name != 0;
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+    if (*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '\\' || *p == ':') bare = 0;
+  put(out, bare ? name : t2n_fmt_string(m, name, strlen(name)));
+}
+
+static void print_object(sb *out, t2n_module *m, const t2n_object *o, int I) {
   for (int i = 0; i < o->nfields; i++) {
     const t2n_field *f = &o->fields[i];
     ind(out, I);
+    put_name(out, m, f->name);
     if (f->obj) {
-      sbprintf(out, "%s = object %s {\n", f->name, f->obj->qualname);
-      print_object(out, f->obj, I + 2);
+      sbprintf(out, " = object %s {\n", f->obj->qualname);
+      print_object(out, m, f->obj, I + 2);
       ind(out, I);
       put(out, "}\n");
     } else {
-      sbprintf(out, "%s = %s\n", f->name, f->raw);
+      put(out, " = ");
+      put(out, f->raw);
+      putch(out, '\n');
     }
   }
 }
@@ -290,7 +302,11 @@ static void print_t2n(sb *out, t2n_module *m) {
     const t2n_class *c = m->classes[i];
     sbprintf(out, "class %s {\n", c->name);
     for (int k = 0; k < c->nslots; k++)
-      sbprintf(out, "  %s %s : %s\n", slot_word(c->slots[k].kind), c->slots[k].name, c->slots[k].type->text);
+    {
+      sbprintf(out, "  %s ", slot_word(c->slots[k].kind));
+      put_name(out, m, c->slots[k].name);
+      sbprintf(out, " : %s\n", c->slots[k].type->text);
+    }
     for (int k = 0; k < c->nmethods; k++) {
       sbprintf(out, "  method %s {\n", c->methods[k].name);
       graph_at(out, c->methods[k].graph, 4);
@@ -305,7 +321,7 @@ static void print_t2n(sb *out, t2n_module *m) {
   }
   if (m->root) {
     sbprintf(out, "object %s {\n", m->root->qualname);
-    print_object(out, m->root, 2);
+    print_object(out, m, m->root, 2);
     put(out, "}\n");
   }
 }

@@ -105,6 +105,18 @@ using namespace t2n_torch_impl;
 
 namespace {
 
+// A slot or field name as t2n module text writes it (utils/t2n-dump's name_text):
+// bare when every byte is printable and none is a space, '"', '\\' or ':'.
+std::string name_text(const std::string &name) {
+  bool bare = !name.empty();
+  for (unsigned char c : name)
+    if (c <= 0x20 || c == 0x7f || c == '"' || c == '\\' || c == ':') bare = false;
+  if (bare) return name;
+  std::ostringstream ss;
+  c10::printQuotedString(ss, name);
+  return ss.str();
+}
+
 // Python's "".join(pad + l for l in text.splitlines(True)).
 void indent_lines(std::string &out, const std::string &text, int n) {
   std::string pad(n, ' ');
@@ -416,12 +428,12 @@ struct Exporter {
       IValue v = obj->getAttr(s.name);
       std::string p = join(path, s.name);
       if (v.isObject() && !is_custom_class(v.toObjectRef().type())) {
-        out += pad + "  " + s.name + " = object " +
+        out += pad + "  " + name_text(s.name) + " = object " +
                v.toObjectRef().type()->name()->qualifiedName() + " {\n";
         print_fields(v.toObject(), p, level + 1, out);
         out += pad + "  }\n";
       } else {
-        out += pad + "  " + s.name + " = " + value_text(v, p) + "\n";
+        out += pad + "  " + name_text(s.name) + " = " + value_text(v, p) + "\n";
       }
     }
   }
@@ -442,7 +454,7 @@ struct Exporter {
       bool ok = ce.inst ? object_slots(ce.inst, &slots) : class_slots_from_init(ce.cls, &slots);
       if (!ok) throw std::runtime_error("cannot find the slot names of class " + ce.q);
       for (const Slot &s : slots)
-        out += std::string("  ") + s.kind + " " + s.name + " : " + s.type->str() + "\n";
+        out += std::string("  ") + s.kind + " " + name_text(s.name) + " : " + s.type->str() + "\n";
       for (torch::jit::Function *f : ce.cls->methods()) {
         out += "  method " + f->name() + " {\n";
         indent_lines(out, graph_text(torch::jit::toGraphFunction(*f).graph()), 4);
