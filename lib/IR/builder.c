@@ -32,48 +32,6 @@
 
 static void *alloc(t2n_pstate *ps, size_t n) { return t2n_arena_bump(ps->mod->arena, n); }
 
-/* Nodes ask for their line in input order, so the common case walks forward
- * from the previous answer; errors and anything out of order search the
- * table of newline offsets. */
-void t2n_pos(t2n_pstate *ps, size_t off, int *line, int *col) {
-  if (off >= ps->pos_off && ps->pos_line) {
-    const char *p = ps->buf + ps->pos_off, *e = ps->buf + off;
-    int l = ps->pos_line;
-    size_t start = ps->pos_start;
-    while ((p = memchr(p, '\n', (size_t)(e - p)))) {
-      l++;
-      start = (size_t)(++p - ps->buf);
-    }
-    ps->pos_off = off;
-    ps->pos_line = l;
-    ps->pos_start = start;
-    *line = l;
-    *col = (int)(off - start) + 1;
-    return;
-  }
-  if (!ps->nl_built) {
-    size_t cap = 0;
-    for (const char *p = ps->buf, *e = ps->buf + ps->len; (p = memchr(p, '\n', (size_t)(e - p))); p++) {
-      if (ps->nnl == cap) {
-        cap = cap ? cap * 2 : 1024;
-        ps->nl = realloc(ps->nl, cap * sizeof *ps->nl);
-        if (!ps->nl) abort();
-      }
-      ps->nl[ps->nnl++] = (size_t)(p - ps->buf);
-    }
-    ps->nl_built = 1;
-  }
-  size_t lo = 0, hi = ps->nnl; /* number of newlines before off */
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (ps->nl[mid] < off) lo = mid + 1;
-    else hi = mid;
-  }
-  size_t start = lo ? ps->nl[lo - 1] + 1 : 0;
-  *line = (int)lo + 1;
-  *col = (int)(off - start) + 1;
-}
-
 /* Newlines in [p, e), eight bytes at a time: a node's line is the count
  * since the previous node's, which is cheaper than a memchr call per line. */
 static int count_newlines(const char *p, const char *e) {
@@ -95,6 +53,15 @@ static int count_newlines(const char *p, const char *e) {
   }
   for (; p < e; p++) n += *p == '\n';
   return n;
+}
+
+/* Line and column of a byte offset, for the one error a parse reports. */
+void t2n_pos(t2n_pstate *ps, size_t off, int *line, int *col) {
+  if (off > ps->len) off = ps->len;
+  size_t start = off;
+  while (start > 0 && ps->buf[start - 1] != '\n') start--;
+  *line = 1 + count_newlines(ps->buf, ps->buf + start);
+  *col = (int)(off - start) + 1;
 }
 
 void t2n_parse_error(t2n_pstate *ps, const t2n_loc *loc, const char *fmt, ...) {

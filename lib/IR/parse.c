@@ -41,7 +41,6 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
   ps.file = file;
   ps.buf = buf;
   ps.len = len;
-  ps.pos_line = 1;
   ps.line = 1;
   if (len >= (size_t)INT32_MAX) {
     t2n_srcloc l = {file, NULL, 0, 0, 0};
@@ -82,7 +81,6 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
   r->args = ps.args, r->capargs = ps.capargs;
   r->raw = ps.raw, r->rawcap = ps.rawcap;
   free(ps.cont);
-  free(ps.nl);
   if (rc || ps.failed) {
     if (!ps.failed) {
       t2n_srcloc l = {file, NULL, 0, 0, 0};

@@ -18,11 +18,6 @@ typedef struct t2n_pstate {
   size_t len;
   /* scanner position */
   size_t off;
-  size_t *nl;                   /* offsets of the newlines, built on demand */
-  size_t nnl;
-  int nl_built;
-  size_t pos_off, pos_start;    /* last position asked for, and its line start */
-  int pos_line;                 /* its line (0: none yet) */
   size_t line_off;              /* the last node's offset, and its line */
   int line;
   /* scanner scratch for raw attribute values */

@@ -250,8 +250,6 @@ static int is_scalar_name(const char *s, size_t n) {
   return 0;
 }
 
-int t2n_is_scalar_type_name(const char *s) { return is_scalar_name(s, strlen(s)); }
-
 static void leaf_names(void (*f)(const char *s, size_t n)) {
   for (size_t i = 0; i < sizeof scalar_names / sizeof scalar_names[0]; i++)
     f(scalar_names[i].s, scalar_names[i].n);
