@@ -222,16 +222,23 @@ int b_ref(t2n_pstate *ps, const t2n_loc *loc) {
 }
 
 /* An ARGS token: "(%a, %b, %c)". Value names never hold ',', ')' or spaces. */
-int b_args(t2n_pstate *ps, const t2n_loc *loc) {
-  ps->nargs = 0;
-  const char *p = ps->buf + loc->start + 1, *e = ps->buf + loc->end - 1;
+/* Calls fn on each "%name" of an ARGS token, "(%a, %b)"; stops at a failure. */
+static int each_in_list(t2n_pstate *ps, const t2n_loc *list,
+                        int (*fn)(t2n_pstate *ps, const t2n_loc *name)) {
+  const char *p = ps->buf + list->start + 1, *e = ps->buf + list->end - 1;
   while (p < e) {
     const char *q = p + 1;
     while (q < e && *q != ',') q++;
-    if (!push_ref(ps, p + 1, (size_t)(q - p - 1), (size_t)(p - ps->buf))) return 0;
+    t2n_loc name = {(size_t)(p - ps->buf), (size_t)(q - ps->buf)};
+    if (!fn(ps, &name)) return 0;
     p = q + 2;
   }
   return 1;
+}
+
+int b_args(t2n_pstate *ps, const t2n_loc *loc) {
+  ps->nargs = 0;
+  return each_in_list(ps, loc, b_ref);
 }
 
 t2n_attrlist *b_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *name, const char *raw) {
@@ -338,17 +345,11 @@ const t2n_type *b_untyped(t2n_pstate *ps) {
 }
 
 /* "(%a, %b):" after graph or blockN: parameters without types. */
-int b_untyped_params(t2n_pstate *ps, const t2n_loc *loc) {
-  const char *p = ps->buf + loc->start + 1, *e = ps->buf + loc->end - 1;
-  while (p < e) {
-    const char *q = p + 1;
-    while (q < e && *q != ',') q++;
-    t2n_loc def = {(size_t)(p - ps->buf), (size_t)(q - ps->buf)};
-    if (!b_param(ps, &def, b_untyped(ps))) return 0;
-    p = q + 2;
-  }
-  return 1;
+static int untyped_param(t2n_pstate *ps, const t2n_loc *name) {
+  return b_param(ps, name, b_untyped(ps));
 }
+
+int b_untyped_params(t2n_pstate *ps, const t2n_loc *loc) { return each_in_list(ps, loc, untyped_param); }
 
 /* "()" reads as an empty value list; where a value list cannot stand, only
  * the empty one is accepted. */

@@ -48,10 +48,6 @@ static int sweep(t2n_pass_ctx *ctx, t2n_block *b, int remarks) {
 }
 
 int t2n_pass_fold_constant_ifs(t2n_pass_ctx *ctx) {
-  /* Sweep quietly until nothing changes, then once more to report what
-   * stayed, so each remark is given once. */
-  while (sweep(ctx, ctx->graph->top, 0) > 0) {
-  }
-  sweep(ctx, ctx->graph->top, 1);
+  t2n_fold_to_fixpoint(ctx, sweep);
   return 0;
 }

@@ -80,3 +80,9 @@ void t2n_fold_sweep(t2n_pass_ctx *ctx, t2n_block *b, void (*fold)(t2n_pass_ctx *
     fold(ctx, n);
   }
 }
+
+void t2n_fold_to_fixpoint(t2n_pass_ctx *ctx, int (*sweep)(t2n_pass_ctx *ctx, t2n_block *b, int remarks)) {
+  while (sweep(ctx, ctx->graph->top, 0) > 0) {
+  }
+  sweep(ctx, ctx->graph->top, 1);
+}

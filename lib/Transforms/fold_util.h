@@ -11,6 +11,10 @@
  * already stepped past it). The shared walk of the one-node folds. */
 void t2n_fold_sweep(t2n_pass_ctx *ctx, t2n_block *b, void (*fold)(t2n_pass_ctx *ctx, t2n_node *n));
 
+/* Runs sweep(ctx, top, 0) until it changes nothing, then sweep(ctx, top, 1)
+ * once, so that the remarks about what stayed are each given once. */
+void t2n_fold_to_fixpoint(t2n_pass_ctx *ctx, int (*sweep)(t2n_pass_ctx *ctx, t2n_block *b, int remarks));
+
 /* Inlines block `block_index` (0: then, 1: else) of the prim::If `if_node`:
  * its nodes move before the If, every use of the If's i-th output takes the
  * block's i-th returned value, and the If (with the other block) is erased.

@@ -116,10 +116,7 @@ static int sweep(t2n_pass_ctx *ctx, t2n_block *b, int remarks) {
 }
 
 int t2n_pass_strip_assertion_ifs(t2n_pass_ctx *ctx) {
-  /* One sweep strips everything (the walk revisits moved nodes); the
-   * remarks come from a final sweep so each is given once. */
-  while (sweep(ctx, ctx->graph->top, 0) > 0) {
-  }
-  sweep(ctx, ctx->graph->top, 1);
+  /* One sweep strips everything (the walk revisits moved nodes). */
+  t2n_fold_to_fixpoint(ctx, sweep);
   return 0;
 }

@@ -6,18 +6,7 @@
 
 /* Reads a shape argument (int list, possibly with unknown elements). */
 int t2n_sh_read_shape(const rc *c, int i, int64_t *out, int max) {
-  const t2n_ival *x = IN(c, i);
-  if (x->kind == T2N_IV_INT) {
-    out[0] = x->i;
-    return 1;
-  }
-  if (x->kind != T2N_IV_LIST || x->n > max) return -1;
-  for (int k = 0; k < x->n; k++) {
-    if (x->elems[k].kind == T2N_IV_INT) out[k] = x->elems[k].i;
-    else if (x->elems[k].kind == T2N_IV_UNKNOWN) out[k] = INT64_MIN; /* unknown */
-    else return -1;
-  }
-  return x->n;
+  return read_ints(c, i, out, max, 1);
 }
 
 /* at::detail::computeStride: strides of a view of (sz, st) as nsz, or 0. */

@@ -220,8 +220,10 @@ static inline int cbool(const rc *c, int i, int *v) {
   return 1;
 }
 
-/* A complete int list (or a single int, counted once); returns its length or -1. */
-static inline int cints(const rc *c, int i, int64_t *out, int max) {
+/* An int list (or a single int, counted once) into out; returns its length,
+ * or -1 when it is not one. With `unknown`, an unknown element reads as
+ * INT64_MIN; without, it makes the list not one. */
+static inline int read_ints(const rc *c, int i, int64_t *out, int max, int unknown) {
   const t2n_ival *x = IN(c, i);
   if (x->kind == T2N_IV_INT) {
     out[0] = x->i;
@@ -229,10 +231,16 @@ static inline int cints(const rc *c, int i, int64_t *out, int max) {
   }
   if (x->kind != T2N_IV_LIST || x->n > max) return -1;
   for (int k = 0; k < x->n; k++) {
-    if (x->elems[k].kind != T2N_IV_INT) return -1;
-    out[k] = x->elems[k].i;
+    if (x->elems[k].kind == T2N_IV_INT) out[k] = x->elems[k].i;
+    else if (unknown && x->elems[k].kind == T2N_IV_UNKNOWN) out[k] = INT64_MIN;
+    else return -1;
   }
   return x->n;
+}
+
+/* A complete int list (or a single int, counted once); returns its length or -1. */
+static inline int cints(const rc *c, int i, int64_t *out, int max) {
+  return read_ints(c, i, out, max, 0);
 }
 
 static inline const t2n_ival *ctensor(const rc *c, int i) {
