@@ -85,6 +85,7 @@ static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const c
 %token <str> IDENT "identifier" INT "integer" STRING "string"
 %token <str> ATTR_NAME "attribute name" ATTR_VALUE "attribute value"
 %token <str> BADCHAR "invalid character" UNTERMINATED "unterminated text"
+%token <str> BADNAME "malformed quoted name"
 %token <str> CONT "attribute continuation line"
 %token <field> FIELD "attribute line" OBJ_OPEN "object field"
 %token <slot> SLOT "slot declaration"
