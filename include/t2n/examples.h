@@ -21,23 +21,7 @@ const t2n_example *t2n_example_for(const t2n_pass_options *o, const char *value_
 /* dtype from a short name (f32, i64, bool, ...) or a torch/safetensors name. */
 t2n_dtype t2n_dtype_from_short(const char *s);
 
-/* A safetensors file, read whole (lib/Analysis/safetensors.c). */
-typedef struct t2n_st_tensor {
-  const char *name;
-  t2n_dtype dtype;
-  int rank;
-  int64_t sizes[8];
-  const unsigned char *data;
-  size_t nbytes;
-} t2n_st_tensor;
-typedef struct t2n_safetensors {
-  unsigned char *file;
-  size_t size;
-  t2n_st_tensor *tensors;
-  int ntensors;
-} t2n_safetensors;
-int t2n_safetensors_read(const char *path, t2n_safetensors *st, t2n_diag *d);
-const t2n_st_tensor *t2n_safetensors_find(const t2n_safetensors *st, const char *name);
-void t2n_safetensors_free(t2n_safetensors *st);
+/* The safetensors reader is include/t2n/safetensors.h. */
+#include "t2n/safetensors.h"
 
 #endif
