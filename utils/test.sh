@@ -5,7 +5,8 @@
 # Two builds are tested: build/ (with the libtorch backend when the venv's
 # torch is found) and build-asan/ (without the backend, under AddressSanitizer
 # and UBSan), so the suite proves both that the backend works and that
-# everything else works without it. T2N_ASAN=0 skips the second.
+# everything else works without it. T2N_ASAN=0 skips the second. Then each
+# libFuzzer target runs for a minute (utils/fuzz; T2N_FUZZ_TIME=0 skips).
 # Ends with a line "N passed, N failed". Extra arguments go to lit.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +41,23 @@ lit_args=("$@")
 run_suite "$top/build"
 if [ "${T2N_ASAN:-1}" != 0 ]; then
   ASAN_OPTIONS=detect_leaks=1 run_suite "$top/build-asan" -DT2N_WITH_TORCH=OFF -DT2N_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+fi
+# libFuzzer: each target for T2N_FUZZ_TIME seconds (default 60; 0 skips),
+# seeded from the suite; a finding fails the run (utils/fuzz says where the
+# input is kept).
+if [ "${T2N_FUZZ_TIME:-60}" != 0 ]; then
+  flog=$(mktemp)
+  "$top/utils/fuzz" --time "${T2N_FUZZ_TIME:-60}" >"$flog" 2>&1
+  fstatus=$?
+  cat "$flog"
+  ok=$(grep -c '^fuzz-.*no finding$' "$flog")
+  bad=$(grep -c '^fuzz-.*FINDING' "$flog")
+  # A build failure or a missing clang counts as one failure.
+  [ "$fstatus" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+  passed=$((passed + ok))
+  failed=$((failed + bad))
+  [ "$bad" -eq 0 ] || rc=1
+  rm -f "$flog"
 fi
 echo "$passed passed, $failed failed"
 exit $rc

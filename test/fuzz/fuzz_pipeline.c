@@ -1,0 +1,66 @@
+/* libFuzzer target: the whole pipeline. Parse, verify, run -harden, verify
+ * again, print, parse the printed text, print it again and compare. A pass
+ * may refuse an input with an error, but it must never crash, leave IR the
+ * verifier rejects, or print text that does not read back. */
+#include <stdint.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "t2n/pass.h"
+#include "t2n/text.h"
+
+/* The -harden pipeline's passes, in order ("a|b" takes a, as t2n-opt does
+ * without --no-freeze). */
+static int run_harden(t2n_module *m, t2n_graph *g, t2n_diag *d) {
+  const t2n_pipeline_info *p = t2n_pipeline_lookup("harden");
+  FUZZ_CHECK(p != NULL, "no -harden pipeline");
+  t2n_pass_options opts;
+  memset(&opts, 0, sizeof opts);
+  opts.freeze = 1;
+  char flag[128];
+  for (const char *s = p->passes; *s;) {
+    size_t n = strcspn(s, ",|");
+    snprintf(flag, sizeof flag, "%.*s", (int)n, s);
+    s += n;
+    if (*s == '|') s += strcspn(s, ",");
+    if (*s == ',') s++;
+    const t2n_pass_info *info = t2n_pass_lookup(flag);
+    FUZZ_CHECK(info != NULL, "-harden names an unknown pass");
+    t2n_pass_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.mod = m;
+    ctx.graph = g;
+    ctx.diag = d;
+    ctx.opts = &opts;
+    ctx.pass_name = info->flag;
+    int errors0 = d->nerrors;
+    if (info->run(&ctx) || d->nerrors > errors0) return 1;
+    FUZZ_CHECK(t2n_verify_module(m, d) == 0, "a pass left invalid IR");
+  }
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  t2n_diag d;
+  fuzz_diag(&d);
+  t2n_module *m = t2n_parse((const char *)data, size, "<fuzz>", &d);
+  if (!m) return 0;
+  t2n_graph *g = t2n_module_target_graph(m, NULL, &d);
+  if (!g || t2n_verify_module(m, &d) != 0 || run_harden(m, g, &d) != 0) {
+    t2n_module_free(m);
+    return 0;
+  }
+  size_t n1;
+  char *p1 = t2n_module_to_string(m, &n1);
+  t2n_module_free(m);
+  FUZZ_CHECK(p1 != NULL, "hardened module does not print");
+  t2n_module *m2 = t2n_parse(p1, n1, "<printed>", &d);
+  FUZZ_CHECK(m2 != NULL, "printed hardened text does not parse back");
+  size_t n2;
+  char *p2 = t2n_module_to_string(m2, &n2);
+  t2n_module_free(m2);
+  FUZZ_CHECK(p2 && n1 == n2 && memcmp(p1, p2, n1) == 0, "printing the hardened module is not stable");
+  free(p1);
+  free(p2);
+  return 0;
+}
