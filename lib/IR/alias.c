@@ -141,8 +141,6 @@ static t2n_alias *summary(t2n_alias *a, const t2n_node *n, int *first_arg) {
   return c;
 }
 
-static int cfind(t2n_alias *c, const t2n_value *v) { return set_of(c, v); }
-
 static void unknown_unions(t2n_alias *a, const t2n_node *n) {
   for (int i = 0; i < n->ninputs; i++) to_wild(a, n->inputs[i]);
   for (int i = 0; i < n->noutputs; i++) to_wild(a, n->outputs[i]);
@@ -157,14 +155,14 @@ static void call_unions(t2n_alias *a, const t2n_node *n) {
   }
   t2n_block *top = c->g->top;
   for (int j = 0; j < top->nparams; j++) {
-    int pj = cfind(c, top->params[j]);
+    int pj = set_of(c, top->params[j]);
     if (pj < 0) continue;
     /* A parameter the callee stores in a container, or whose attributes it
      * hands out, escapes. */
     if (pj == 0) to_wild(a, n->inputs[f + j]);
   }
   for (int k = 0; k < n->noutputs; k++) {
-    int rk = cfind(c, top->ret->inputs[k]);
+    int rk = set_of(c, top->ret->inputs[k]);
     if (rk < 0) continue;
     if (rk == 0 || c->sets[rk].attr_of >= 0) {
       to_wild(a, n->outputs[k]);
@@ -172,7 +170,7 @@ static void call_unions(t2n_alias *a, const t2n_node *n) {
         for (int j = 0; j < top->nparams; j++) to_wild(a, n->inputs[f + j]);
     }
     for (int j = 0; j < top->nparams; j++)
-      if (cfind(c, top->params[j]) == rk) join(a, n->outputs[k], n->inputs[f + j]);
+      if (set_of(c, top->params[j]) == rk) join(a, n->outputs[k], n->inputs[f + j]);
   }
 }
 
@@ -338,15 +336,10 @@ static t2n_alias *analyse(t2n_graph *g, int depth, const t2n_graph **stack, int 
 
 t2n_alias *t2n_alias_new(t2n_graph *g) { return analyse(g, 0, NULL, 0); }
 
-static int free_callee(t2n_alias *c) {
-  t2n_alias_free(c);
-  return 0;
-}
-
 void t2n_alias_free(t2n_alias *a) {
   if (!a) return;
   for (size_t i = 0; i < a->callees.cap; i++)
-    if (a->callees.slots && a->callees.slots[i].key) free_callee(a->callees.slots[i].val);
+    if (a->callees.slots && a->callees.slots[i].key) t2n_alias_free(a->callees.slots[i].val);
   free(a->sets);
   t2n_arena_free(a->arena);
   free(a);
@@ -398,12 +391,155 @@ int t2n_alias_may_alias(const t2n_alias *ca, const t2n_value *x, const t2n_value
   return sx >= 0 && sx == sy;
 }
 
+/* ---- the one-shot query ----
+ * Most questions are about a list or tensor that only meets plain ops, Ifs,
+ * Loops and casts: its aliases are found by following its uses and its
+ * definition, without analysing the whole graph (which the folds would
+ * otherwise do once per candidate). When the search reaches a container, an
+ * attribute, a call or an unknown op it gives up, and the whole-graph
+ * analysis answers; both give the same answer where the search finishes. */
+#define LOCAL_MAX 2048 /* aliases followed before giving up */
+#define LOCAL_HASH 4096 /* a power of two above LOCAL_MAX */
+
+typedef struct local {
+  const t2n_value **v;    /* the aliases found, in order */
+  const t2n_value **seen; /* the same as a hash set */
+  int n, gave_up;
+  unsigned flags;
+  const t2n_node *writer;
+} local;
+
+static void local_add(local *l, const t2n_value *v) {
+  if (!v || !t2n_type_is_mutable(v->type) || l->gave_up) return;
+  size_t h = ((uintptr_t)v >> 4) * 2654435761u & (LOCAL_HASH - 1);
+  for (; l->seen[h]; h = (h + 1) & (LOCAL_HASH - 1))
+    if (l->seen[h] == v) return;
+  if (l->n == LOCAL_MAX) {
+    l->gave_up = 1;
+    return;
+  }
+  l->seen[h] = v;
+  l->v[l->n++] = v;
+}
+
+/* Adds the aliases that the table's rK=aI rows give between n's outputs
+ * and inputs: out >= 0 asks for the inputs output `out` aliases, in >= 0
+ * for the outputs aliasing input `in`. */
+static void local_table(local *l, const t2n_node *n, int out, int in) {
+  const t2n_op_sig *all;
+  int cnt, mode = t2n_op_sigs(n, &all, &cnt);
+  if (!mode || (t2n_op_effects(n) & T2N_EFF_CALL)) {
+    l->gave_up = 1;
+    return;
+  }
+  for (const t2n_op_sig *s = all; s < all + cnt; s++) {
+    if (mode == 1 && !t2n_op_sig_fits(s, n)) continue;
+    if (s->alias_any) l->gave_up = 1;
+    for (int t = 0; t < s->naliases; t++) {
+      const t2n_op_alias *al = &s->aliases[t];
+      if (out >= 0 && al->kind == T2N_AL_FROM_CONTAINER && (al->out == out || al->out < 0)) l->gave_up = 1;
+      if (in >= 0 && al->kind == T2N_AL_ESCAPES && (al->in == in || al->in < 0)) l->gave_up = 1;
+      if (al->kind != T2N_AL_SAME) continue;
+      if (out >= 0 && (al->out == out || al->out < 0))
+        for (int i = 0; i < n->ninputs; i++)
+          if (al->in < 0 || al->in == i) local_add(l, n->inputs[i]);
+      if (in >= 0 && (al->in == in || al->in < 0))
+        for (int k = 0; k < n->noutputs; k++)
+          if (al->out < 0 || al->out == k) local_add(l, n->outputs[k]);
+    }
+  }
+}
+
+static void local_def(local *l, const t2n_value *u) {
+  if (u->param_of) {
+    const t2n_node *o = u->param_of->owner;
+    if (!o) return; /* a graph input */
+    if (o->op != T2N_OP_prim_Loop || o->nblocks != 1) {
+      l->gave_up = 1;
+      return;
+    }
+    int i = u->index; /* 0 is the iteration count, an int */
+    if (i + 1 < o->ninputs) local_add(l, o->inputs[i + 1]);
+    if (i >= 1 && i - 1 < o->noutputs) local_add(l, o->outputs[i - 1]);
+    if (i < o->blocks[0]->ret->ninputs) local_add(l, o->blocks[0]->ret->inputs[i]);
+    return;
+  }
+  const t2n_node *d = u->def;
+  if (!d) return;
+  int k = u->index;
+  if (d->op == T2N_OP_prim_If) {
+    for (int b = 0; b < d->nblocks; b++)
+      if (k < d->blocks[b]->ret->ninputs) local_add(l, d->blocks[b]->ret->inputs[k]);
+  } else if (d->op == T2N_OP_prim_Loop) {
+    if (k + 2 < d->ninputs) local_add(l, d->inputs[k + 2]);
+    if (d->nblocks && k + 1 < d->blocks[0]->nparams) local_add(l, d->blocks[0]->params[k + 1]);
+    if (d->nblocks && k + 1 < d->blocks[0]->ret->ninputs) local_add(l, d->blocks[0]->ret->inputs[k + 1]);
+  } else if (d->op == T2N_OP_prim_GetAttr || d->op == T2N_OP_UNKNOWN) {
+    l->gave_up = 1;
+  } else {
+    local_table(l, d, k, -1);
+  }
+}
+
+static void local_use(local *l, const t2n_node *n, int i) {
+  if (n->op == T2N_OP_prim_Return) {
+    const t2n_node *o = n->parent ? n->parent->owner : NULL;
+    if (!o) return; /* a graph output */
+    if (o->op == T2N_OP_prim_If && i < o->noutputs) local_add(l, o->outputs[i]);
+    else if (o->op == T2N_OP_prim_Loop && o->nblocks == 1) {
+      if (i >= 1 && i - 1 < o->noutputs) local_add(l, o->outputs[i - 1]);
+      if (i < o->blocks[0]->nparams) local_add(l, o->blocks[0]->params[i]);
+    } else
+      l->gave_up = 1;
+    return;
+  }
+  if (n->op == T2N_OP_prim_If) return; /* the condition */
+  if (n->op == T2N_OP_prim_Loop) {
+    if (i >= 2 && i - 2 < n->noutputs) local_add(l, n->outputs[i - 2]);
+    if (i >= 1 && n->nblocks && i - 1 < n->blocks[0]->nparams) local_add(l, n->blocks[0]->params[i - 1]);
+    return;
+  }
+  if (n->op == T2N_OP_UNKNOWN || n->op == T2N_OP_prim_GetAttr || n->op == T2N_OP_prim_SetAttr) {
+    l->gave_up = 1;
+    return;
+  }
+  unsigned cls = t2n_op_mutates_input(n, i);
+  if (cls & T2N_MUT_ELEMS) l->gave_up = 1; /* the elements are in the wildcard set */
+  if (cls & ~T2N_MUT_ELEMS && !l->writer) {
+    int resize = (cls & (T2N_MUT_LIST | T2N_MUT_DICT | T2N_MUT_ANY)) || t2n_op_reshapes(n);
+    int deep = (cls & T2N_MUT_ANY) != 0;
+    if (!(l->flags & T2N_ALIAS_SHAPE) || resize || ((l->flags & T2N_ALIAS_DEEP) && deep)) l->writer = n;
+  }
+  local_table(l, n, -1, i);
+}
+
+/* 1 with *w when the search finished, 0 when it gave up. */
+static int local_writer(const t2n_value *v, unsigned flags, const t2n_node **w) {
+  if ((flags & T2N_ALIAS_DEEP) && holds_mutable(v->type)) return 0;
+  local l = {calloc(LOCAL_MAX, sizeof *l.v), calloc(LOCAL_HASH, sizeof *l.seen), 0, 0, flags, NULL};
+  if (!l.v || !l.seen) T2N_UNREACHABLE("out of memory");
+  local_add(&l, v);
+  for (int k = 0; k < l.n && !l.gave_up; k++) {
+    const t2n_value *u = l.v[k];
+    local_def(&l, u);
+    for (int j = 0; j < u->nuses && !l.gave_up; j++) local_use(&l, u->uses[j].user, u->uses[j].index);
+  }
+  free(l.v);
+  free(l.seen);
+  if (l.gave_up) return 0;
+  *w = l.writer;
+  return 1;
+}
+
 const t2n_node *t2n_value_writer(const t2n_value *v, unsigned flags) {
+  const t2n_node *w;
+  if (!t2n_type_is_mutable(v->type)) return NULL;
+  if (local_writer(v, flags, &w)) return w;
   t2n_block *b = v->def ? v->def->parent : v->param_of;
   while (b && b->owner) b = b->owner->parent;
   if (!b || !b->graph) return NULL;
   t2n_alias *a = t2n_alias_new(b->graph);
-  const t2n_node *w = t2n_alias_writer(a, v, flags);
+  w = t2n_alias_writer(a, v, flags);
   t2n_alias_free(a);
   return w;
 }

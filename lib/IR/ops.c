@@ -1,7 +1,9 @@
 /* The op table (include/t2n/ops.def) in memory, and the per-node queries of
  * include/t2n/ops.h. The table is read once, on first use: the `writes` and
  * `aliases` strings of every row are parsed into small arrays, and a hash
- * of the kind names gives t2n_op_lookup, which node creation calls. */
+ * of the kind names gives t2n_op_lookup, which node creation calls. The
+ * first use is not guarded against threads: the library is single-threaded
+ * (a multi-threaded caller makes one node first). */
 #include "ops_internal.h"
 
 #include <stdlib.h>
