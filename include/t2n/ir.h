@@ -150,6 +150,8 @@ struct t2n_value {
 
 struct t2n_node {
   const char *kind;        /* interned: "aten::add", "prim::If", python op name */
+  int op;                  /* its id in the op table (include/t2n/ops.h), set with
+                              kind; T2N_OP_UNKNOWN (0) when the table lacks it */
   t2n_node *prev, *next;
   t2n_block *parent;
   t2n_value **inputs;
@@ -211,7 +213,8 @@ void t2n_node_unlink(t2n_node *n);        /* detach; uses stay */
 void t2n_node_erase(t2n_node *n);
 void t2n_value_replace_all_uses(t2n_value *from, t2n_value *to);
 int t2n_node_is(const t2n_node *n, const char *kind);
-/* True when n (or a node in its blocks) has an effect beyond its outputs. */
+/* True when n (or a node in its blocks) has an effect beyond its outputs:
+ * t2n_op_has_effects of include/t2n/ops.h, which reads the op table. */
 int t2n_node_has_side_effects(const t2n_node *n);
 const char *t2n_graph_fresh_name(t2n_graph *g, const char *base);
 t2n_value *t2n_graph_lookup(t2n_graph *g, const char *name);

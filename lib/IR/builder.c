@@ -5,7 +5,7 @@
 
 #include "builder.h"
 #include "internal.h"
-
+#include "t2n/ops.h"
 
 #define PUSH(ps, arr, n, cap, x)                                                   \
   do {                                                                             \
@@ -123,7 +123,7 @@ int b_with(t2n_pstate *ps, const t2n_loc *loc, t2n_graph *g) {
     t2n_node *n = find_unmatched(ps->done[i]->top, kind);
     if (n) {
       n->subgraph = g;
-      n->kind = t2n_intern_n(ps->mod, kind, (size_t)(us - kind));
+      t2n_node_set_kind(n, t2n_intern_n(ps->mod, kind, (size_t)(us - kind)));
       return 1;
     }
   }

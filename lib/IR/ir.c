@@ -1,6 +1,7 @@
 /* Graph mutation: values with use lists, nodes in per-block lists, block
  * returns modelled as a prim::Return node so that every use has a user. */
 #include "internal.h"
+#include "t2n/ops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,7 @@ t2n_node *t2n_node_create(t2n_graph *g, const char *interned_kind, int ninputs,
                           t2n_value *const *inputs, int noutputs) {
   t2n_node *n = t2n_arena_bump(A(g), sizeof *n);
   n->kind = interned_kind;
+  n->op = t2n_op_lookup(interned_kind);
   /* Remember the graph for detached nodes through a temporary parent-less
    * block pointer: inputs need the arena, which the graph gives. */
   n->capinputs = ninputs > 4 ? ninputs : 4;
@@ -334,31 +336,7 @@ void t2n_value_replace_all_uses(t2n_value *from, t2n_value *to) {
 
 int t2n_node_is(const t2n_node *n, const char *kind) { return strcmp(n->kind, kind) == 0; }
 
-/* Node kinds whose effect is not captured by their outputs. Any kind with a
- * trailing underscore (in-place aten op) also counts. */
-static const char *const effectful[] = {
-    "prim::SetAttr", "prim::RaiseException", "prim::Print", "prim::CallMethod",
-    "prim::CallFunction", "prim::Return", "aten::warn", "prim::AddStatValue",
-    "prim::TimePoint", "prim::Enter", "prim::Exit", "prim::rpc_async",
-    "aten::append", "aten::insert", "aten::extend", "aten::pop", "aten::remove",
-    "aten::clear", "aten::_set_item", "aten::__setitem__", "aten::copy_", "prim::Loop",
-    "aten::manual_seed", "prim::fork", "aten::wait", NULL};
-
-int t2n_node_has_side_effects(const t2n_node *n) {
-  const char *k = n->kind;
-  if (k[0] == '^') return 1; /* python ops: unknown */
-  for (int i = 0; effectful[i]; i++)
-    if (strcmp(k, effectful[i]) == 0) return 1;
-  size_t l = strlen(k);
-  if (strncmp(k, "aten::", 6) == 0 && l > 7 && k[l - 1] == '_' && k[l - 2] != '_') return 1;
-  /* Random ops advance torch's generator, but an unused random tensor in an
-   * inference graph changes nothing the graph returns: dce may drop it. */
-  if (strstr(k, "::rand") || strstr(k, "::dropout") || strstr(k, "::bernoulli")) return 0;
-  for (int b = 0; b < n->nblocks; b++)
-    for (t2n_node *c = n->blocks[b]->first; c; c = c->next)
-      if (t2n_node_has_side_effects(c)) return 1;
-  return 0;
-}
+int t2n_node_has_side_effects(const t2n_node *n) { return t2n_op_has_effects(n); }
 
 t2n_value *t2n_graph_input(t2n_graph *g, int i) { return g->top->params[i]; }
 int t2n_graph_ninputs(const t2n_graph *g) { return g->top->nparams; }

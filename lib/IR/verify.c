@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "t2n/ops.h"
 #include "t2n/pass.h"
 
 typedef struct vctx {
@@ -61,7 +62,10 @@ static void check_block(vctx *c, t2n_block *b);
 static void check_node(vctx *c, t2n_node *n) {
   check_inputs(c, n);
   char buf[64];
-  if (t2n_node_is(n, "prim::If")) {
+  /* Passes test op ids, not kind strings: a kind changed without
+   * t2n_node_set_kind would make them read another op's facts. */
+  if (n->op != t2n_op_lookup(n->kind)) err(c, n, "%s carries the op id of %s", n->kind, t2n_op_name(n->op) ? t2n_op_name(n->op) : "an unknown op");
+  if (n->op == T2N_OP_prim_If) {
     if (n->ninputs != 1) err(c, n, "prim::If takes one condition%s%s", NULL, NULL);
     if (n->nblocks != 2) err(c, n, "prim::If needs two blocks%s%s", NULL, NULL);
     for (int k = 0; k < n->nblocks; k++) {
@@ -76,7 +80,7 @@ static void check_node(vctx *c, t2n_node *n) {
             err(c, n, "prim::If output '%%%s' has type %s, which a branch does not return", n->outputs[i]->name, n->outputs[i]->type->text);
       }
     }
-  } else if (t2n_node_is(n, "prim::Loop")) {
+  } else if (n->op == T2N_OP_prim_Loop) {
     int carried = n->ninputs - 2;
     if (carried < 0) err(c, n, "prim::Loop takes a trip count and a condition%s%s", NULL, NULL);
     else if (n->nblocks != 1) err(c, n, "prim::Loop needs one block%s%s", NULL, NULL);

@@ -1,13 +1,16 @@
 /* -dce
  *
  * Matches: a node, at any depth, none of whose outputs has a use and that
- * has no side effect (t2n_node_has_side_effects in lib/IR/ir.c). Side
- * effects are: attribute writes (prim::SetAttr), raises, prints and
- * warnings, calls (prim::CallMethod / CallFunction: the callee may do any of
- * these), list mutations (aten::append, _set_item, ...), in-place aten ops
- * (a name ending in one '_': add_, copy_), prim::Loop, Python ops, and a
- * prim::If with any of these in a block. Random ops (rand*, dropout,
- * bernoulli) count as pure: these are inference graphs.
+ * has no effect (t2n_op_has_effects of include/t2n/ops.h, read from the op
+ * table include/t2n/ops.def). Effects are: attribute writes
+ * (prim::SetAttr), raises, prints and warnings, calls (prim::CallMethod /
+ * CallFunction: the callee may do any of these), any write of an input in
+ * place (list and dict mutations such as aten::append, aten::Delete,
+ * aten::reverse; in-place tensor ops such as add_, copy_; out= variants),
+ * ops the table does not know and Python ops, and a prim::If or prim::Loop
+ * with any of these in a block (an unused Loop without them goes). Random
+ * ops (rand*, dropout, bernoulli) count as pure: these are inference
+ * graphs.
  *
  * Rewrites: the node is erased. Each block is swept from its last node
  * backwards, nested blocks before their owner, so the definitions feeding an

@@ -1,12 +1,15 @@
 /* Helpers shared by the folding passes: inlining one block of a prim::If,
  * replacing a node by values, and the list-mutation check that folds of list
- * contents rely on. See fold_util.h. */
+ * contents rely on (the mutation analysis of include/t2n/ops.h). See
+ * fold_util.h. */
 #include "fold_util.h"
 
 #include <stddef.h>
 
+#include "t2n/ops.h"
+
 int t2n_fold_if(t2n_node *if_node, int block_index) {
-  if (!if_node || !if_node->parent || !t2n_node_is(if_node, "prim::If") || if_node->nblocks != 2 ||
+  if (!if_node || !if_node->parent || if_node->op != T2N_OP_prim_If || if_node->nblocks != 2 ||
       block_index < 0 || block_index > 1)
     return -1;
   for (int k = 0; k < 2; k++)
@@ -29,47 +32,19 @@ void t2n_replace_node(t2n_node *n, t2n_value *const *repl) {
   t2n_node_erase(n);
 }
 
-/* Users that read a list without changing it or keeping an alias to it.
- * Anything with side effects is caught separately. */
-static int aliasing_user(const t2n_node *u) {
-  static const char *const kinds[] = {
-      "prim::ListConstruct", "prim::TupleConstruct", "prim::DictConstruct", "prim::Loop",
-      "prim::SetAttr", "aten::append", "aten::extend", "aten::insert", "aten::__setitem__",
-      "aten::_set_item", "aten::add_", "aten::mul_", "prim::CallMethod", "prim::CallFunction",
-      "aten::sort", "aten::reverse", "prim::fork", NULL};
-  for (int i = 0; kinds[i]; i++)
-    if (t2n_node_is(u, kinds[i])) return 1;
-  return 0;
-}
-
 int t2n_list_is_unmutated(const t2n_value *v, const char **why) {
-  for (int k = 0; k < v->nuses; k++) {
-    const t2n_node *u = v->uses[k].user;
-    if (t2n_node_is(u, "prim::Return")) {
-      /* Returned from the graph: fine (the caller gets its own copy of the
-       * facts). Returned from a nested block: it becomes an If/Loop output,
-       * an alias that could be mutated later. */
-      if (u->parent && u->parent->owner) {
-        if (why) *why = u->parent->owner->kind;
-        return 0;
-      }
-      continue;
-    }
-    if (t2n_node_is(u, "prim::unchecked_cast") && u->noutputs == 1) {
-      /* A type refinement: the same list under another name. */
-      if (!t2n_list_is_unmutated(u->outputs[0], why)) return 0;
-      continue;
-    }
-    if (t2n_node_has_side_effects(u) || aliasing_user(u)) {
-      if (why) *why = u->kind;
-      return 0;
-    }
-  }
-  return 1;
+  /* Writes that change what the list holds (appends, stores, deletes,
+   * sorts, calls that may do these), to it or to any alias of it: the
+   * values its blocks return as If/Loop outputs, casts, other containers it
+   * is stored in. Writes to the tensors it holds do not change which
+   * tensors they are. */
+  const t2n_node *w = t2n_value_writer(v, T2N_ALIAS_SHAPE);
+  if (w && why) *why = w->kind;
+  return !w;
 }
 
 t2n_value *t2n_skip_casts(t2n_value *v) {
-  while (v->def && t2n_node_is(v->def, "prim::unchecked_cast") && v->def->ninputs == 1) v = v->def->inputs[0];
+  while (v->def && v->def->op == T2N_OP_prim_unchecked_cast && v->def->ninputs == 1) v = v->def->inputs[0];
   return v;
 }
 

@@ -30,13 +30,12 @@ int t2n_fold_if(t2n_node *if_node, int block_index);
 void t2n_replace_node(t2n_node *n, t2n_value *const *repl);
 
 /* True when the list value `v` (typically a prim::ListConstruct output) can be
- * read as having the elements it was built with wherever it is used: no user
- * can mutate it or let it escape into an alias that could be mutated. A use
- * that has side effects (aten::append, aten::_set_item, in-place ops, calls,
- * python ops), that stores it in a container, passes it into a prim::Loop, or
- * returns it from a block (aliasing it to an If/Loop output) makes it unsafe;
- * the uses of a prim::unchecked_cast of it count as its own.
- * On failure *why (when given) names the offending user. */
+ * read as having the elements it was built with wherever it is used: no node
+ * of the graph writes it or an alias of it (t2n_value_writer of
+ * include/t2n/ops.h with T2N_ALIAS_SHAPE: list mutations from the op table,
+ * unknown ops and calls, through If/Loop outputs, loop-carried values, casts
+ * and containers it is stored in). On failure *why (when given) names the
+ * writing node's kind. */
 int t2n_list_is_unmutated(const t2n_value *v, const char **why);
 
 /* Follows prim::unchecked_cast (a type refinement such as T? to T, the

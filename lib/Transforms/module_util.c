@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "t2n/ops.h"
+
 /* ---- class names ---- */
 
 const char *t2n_mu_demangle(t2n_module *m, const char *q) {
@@ -516,29 +518,7 @@ int t2n_mu_inline_rounds(t2n_pass_ctx *ctx, t2n_mu_inline_pred pred, void *arg, 
   return total;
 }
 
-const t2n_node *t2n_mu_mutating_user(const t2n_value *v) {
-  static const char *const readers[] = {"prim::RaiseException", "prim::Print", "aten::warn",
-                                        "aten::format", "prim::Return", "prim::SetAttr", NULL};
-  const t2n_type *t = v->type;
-  if (t && t->kind == T2N_TY_SCALAR) return NULL; /* ints, strings, devices...: immutable */
-  for (int k = 0; k < v->nuses; k++) {
-    const t2n_node *u = v->uses[k].user;
-    if (t2n_node_is(u, "prim::unchecked_cast") && u->noutputs == 1) {
-      const t2n_node *r = t2n_mu_mutating_user(u->outputs[0]);
-      if (r) return r;
-      continue;
-    }
-    int reader = 0;
-    for (int i = 0; readers[i]; i++) reader |= t2n_node_is(u, readers[i]);
-    if (reader || !t2n_node_has_side_effects(u)) continue;
-    /* An effectful aten op (add_, append, copy_, _set_item) changes its
-     * first operand only; anything else (calls, python ops, loops) could
-     * change any of its inputs. */
-    if (strncmp(u->kind, "aten::", 6) == 0 && v->uses[k].index != 0) continue;
-    return u;
-  }
-  return NULL;
-}
+const t2n_node *t2n_mu_mutating_user(const t2n_value *v) { return t2n_value_writer(v, T2N_ALIAS_DEEP); }
 
 /* ---- misc ---- */
 

@@ -94,13 +94,11 @@ typedef int (*t2n_mu_inline_pred)(t2n_pass_ctx *ctx, t2n_node *call, const t2n_m
  * of calls inlined. */
 int t2n_mu_inline_rounds(t2n_pass_ctx *ctx, t2n_mu_inline_pred pred, void *arg, int max_rounds);
 
-/* A direct user of v (looking through prim::unchecked_cast) that may
- * mutate it in place: an effectful aten op taking v as its first operand
- * (add_, append, copy_), or another node with side effects that takes v
- * (calls, python ops, prim::Loop), reads excepted (prim::RaiseException,
- * prim::Print, aten::warn, aten::format, returns, SetAttr of v elsewhere).
- * Scalars (int, float, bool, str, None, Device) are immutable: NULL. NULL
- * when there is none. Aliases made by views are not followed. */
+/* A node that may change v, an alias of it or what it holds in place
+ * (t2n_value_writer of include/t2n/ops.h with T2N_ALIAS_DEEP: in-place
+ * tensor ops, list and dict mutations, unknown ops and calls, through views,
+ * casts, If/Loop outputs and containers). Scalars (int, float, bool, str,
+ * None, Device) are immutable: NULL. NULL when there is none. */
 const t2n_node *t2n_mu_mutating_user(const t2n_value *v);
 
 /* ---- misc ---- */

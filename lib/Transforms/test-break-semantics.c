@@ -7,13 +7,14 @@
  * and expects t2n-opt to name it. Never part of a pipeline. */
 #include <string.h>
 
+#include "t2n/ops.h"
 #include "t2n/pass.h"
 
 static int flip(t2n_node *n, void *ctx) {
   t2n_pass_ctx *c = ctx;
   const char *to = t2n_node_is(n, "aten::add") ? "aten::sub" : t2n_node_is(n, "aten::mul") ? "aten::div" : NULL;
   if (!to || n->noutputs != 1 || !t2n_type_is_tensor(n->outputs[0]->type)) return 0;
-  n->kind = t2n_intern(c->mod, to);
+  t2n_node_set_kind(n, t2n_intern(c->mod, to));
   c->rewrites++;
   return 1;
 }

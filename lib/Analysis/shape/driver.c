@@ -1,7 +1,8 @@
-/* Native shape inference, the driver: t2n_shape_infer runs the pre-scans
- * (attribute names some prim::SetAttr writes; lists and tensors changed in
- * place, through aliases and calls), seeds the graph inputs from the example
- * inputs, and walks the graph (propagate.c). Also the fact queries of
+/* Native shape inference, the driver: t2n_shape_infer runs the pre-scan
+ * (attribute names some prim::SetAttr writes; which lists and tensors are
+ * changed in place is asked of the mutation analysis of include/t2n/ops.h),
+ * seeds the graph inputs from the example inputs, and walks the graph
+ * (propagate.c). Also the fact queries of
  * include/t2n/shape.h and t2n_shape_explain, which follows an unknown value
  * back to the root cause. */
 #include <stdio.h>
@@ -10,113 +11,40 @@
 #include "shape_internal.h"
 #include "t2n/examples.h"
 
-int t2n_sh_is_mutated(const t2n_shape_facts *f, const t2n_value *v) {
-  for (int i = 0; i < f->nmut; i++)
-    if (f->mut[i] == v) return 1;
-  return 0;
+/* The graph a value belongs to (the outermost block's). */
+static t2n_graph *graph_of(const t2n_value *v) {
+  t2n_block *b = v->def ? v->def->parent : v->param_of;
+  while (b && b->owner) b = b->owner->parent;
+  return b ? b->graph : NULL;
+}
+
+/* Shapes of tensors and contents of lists are facts only for values no node
+ * changes in place through any alias (the mutation analysis of
+ * include/t2n/ops.h): tensors by the ops that can change a shape
+ * (unsqueeze_, resize_), lists and dicts by any mutation or unknown call.
+ * One analysis per graph (callee graphs have their own), made when first
+ * asked. */
+int t2n_sh_is_mutated(const t2n_shape_facts *cf, const t2n_value *v) {
+  t2n_shape_facts *f = (t2n_shape_facts *)cf; /* the analyses are a cache */
+  t2n_graph *g = graph_of(v);
+  if (!g) return 0;
+  t2n_alias *a = NULL;
+  for (int i = 0; i < f->nalias && !a; i++)
+    if (f->alias[i].g == g) a = f->alias[i].a;
+  if (!a) {
+    if (f->nalias == f->capalias) {
+      f->capalias = f->capalias ? 2 * f->capalias : 8;
+      f->alias = realloc(f->alias, sizeof *f->alias * (size_t)f->capalias);
+      if (!f->alias) abort();
+    }
+    a = t2n_alias_new(g);
+    f->alias[f->nalias].g = g;
+    f->alias[f->nalias++].a = a;
+  }
+  return t2n_alias_writer(a, v, T2N_ALIAS_SHAPE) != NULL;
 }
 
 /* ---- pre-scans ---- */
-static const char *const list_mutators[] = {
-    "aten::append", "aten::insert", "aten::extend", "aten::pop", "aten::remove", "aten::clear",
-    "aten::_set_item", "aten::__setitem__", "aten::reverse", "aten::sort", "aten::__delitem__",
-    "aten::add_", NULL};
-
-static const char *const shape_mutators[] = {
-    "aten::unsqueeze_", "aten::squeeze_", "aten::transpose_", "aten::t_", "aten::resize_",
-    "aten::resize_as_", "aten::as_strided_", "aten::set_", "aten::swapdims_", "aten::swapaxes_", NULL};
-
-static int kind_in(const char *k, const char *const *list) {
-  for (int i = 0; list[i]; i++)
-    if (strcmp(k, list[i]) == 0) return 1;
-  return 0;
-}
-
-static void mark(t2n_shape_facts *f, const t2n_value *v) {
-  if (t2n_sh_is_mutated(f, v)) return;
-  if (f->nmut == f->capmut) {
-    f->capmut = f->capmut ? f->capmut * 2 : 32;
-    f->mut = realloc(f->mut, sizeof *f->mut * (size_t)f->capmut);
-    if (!f->mut) abort();
-  }
-  f->mut[f->nmut++] = v;
-  /* aliases: block outputs <-> the If/Loop outputs, loop params, in-place results */
-  const t2n_node *d = v->def;
-  if (d && (t2n_node_is(d, "prim::If") || t2n_node_is(d, "prim::Loop"))) {
-    for (int b = 0; b < d->nblocks; b++) {
-      int idx = t2n_node_is(d, "prim::Loop") ? v->index + 1 : v->index;
-      if (idx < d->blocks[b]->ret->ninputs) mark(f, d->blocks[b]->ret->inputs[idx]);
-    }
-    if (t2n_node_is(d, "prim::Loop") && v->index + 2 < d->ninputs) mark(f, d->inputs[v->index + 2]);
-  }
-  if (d && t2n_sh_is_inplace_kind(d->kind) && d->ninputs) mark(f, d->inputs[0]);
-  if (v->param_of && v->param_of->owner && t2n_node_is(v->param_of->owner, "prim::Loop") && v->index > 0) {
-    const t2n_node *lp = v->param_of->owner;
-    if (v->index + 1 < lp->ninputs) mark(f, lp->inputs[v->index + 1]);
-    if (v->index - 1 < lp->noutputs) mark(f, lp->outputs[v->index - 1]);
-  }
-  for (int u = 0; u < v->nuses; u++) {
-    const t2n_node *user = v->uses[u].user;
-    if (t2n_node_is(user, "prim::Return") && user->parent && user->parent->owner) {
-      const t2n_node *own = user->parent->owner;
-      int idx = v->uses[u].index - (t2n_node_is(own, "prim::Loop") ? 1 : 0);
-      if (idx >= 0 && idx < own->noutputs) mark(f, own->outputs[idx]);
-    }
-    if (t2n_sh_is_inplace_kind(user->kind) && v->uses[u].index == 0 && user->noutputs) mark(f, user->outputs[0]);
-  }
-}
-
-static int scan_node(t2n_node *n, void *ctx) {
-  t2n_shape_facts *f = ctx;
-  if (n->ninputs && (kind_in(n->kind, shape_mutators))) mark(f, n->inputs[0]);
-  if (kind_in(n->kind, list_mutators))
-    for (int i = 0; i < n->ninputs; i++)
-      if (n->inputs[i]->type && n->inputs[i]->type->kind == T2N_TY_LIST) mark(f, n->inputs[i]);
-  return 0;
-}
-
-/* The graph a call node reaches, resolved from the IR alone (the
- * receiver's class type for prim::CallMethod); NULL when unknown. */
-static t2n_graph *static_callee(t2n_module *m, const t2n_node *n, int *first) {
-  if (t2n_node_is(n, "prim::CallFunction")) {
-    const t2n_node *c = n->ninputs ? n->inputs[0]->def : NULL;
-    const t2n_attr *a = c && t2n_node_is(c, "prim::Constant") ? t2n_node_attr(c, "name") : NULL;
-    t2n_function *fn = a && a->kind == T2N_ATTR_STRING ? t2n_module_function_by_short_name(m, a->s) : NULL;
-    *first = 1;
-    return fn ? fn->graph : NULL;
-  }
-  const t2n_attr *a = t2n_node_attr(n, "name");
-  const t2n_type *rt = n->ninputs ? n->inputs[0]->type : NULL;
-  if (!a || a->kind != T2N_ATTR_STRING || !rt || rt->kind != T2N_TY_CLASS) return NULL;
-  t2n_class *cl = t2n_module_class(m, rt->name);
-  const t2n_method *mm = cl ? t2n_class_method(cl, a->s) : NULL;
-  *first = 0;
-  return mm ? mm->graph : NULL;
-}
-
-/* A list passed to a call is mutated when the callee mutates that parameter
- * (or the callee is not known). */
-typedef struct call_scan {
-  t2n_shape_facts *f;
-  int added;
-} call_scan;
-
-static int scan_call(t2n_node *n, void *p) {
-  call_scan *cs = p;
-  if (!t2n_node_is(n, "prim::CallFunction") && !t2n_node_is(n, "prim::CallMethod")) return 0;
-  int first = 0;
-  t2n_graph *g = static_callee(cs->f->m, n, &first);
-  for (int i = first; i < n->ninputs; i++) {
-    const t2n_value *a = n->inputs[i];
-    if (!a->type || a->type->kind != T2N_TY_LIST || t2n_sh_is_mutated(cs->f, a)) continue;
-    int k = i - first;
-    if (g && k < g->top->nparams && !t2n_sh_is_mutated(cs->f, g->top->params[k])) continue;
-    mark(cs->f, a);
-    cs->added++;
-  }
-  return 0;
-}
-
 static void collect_written(t2n_shape_facts *f) {
   t2n_graph **gs;
   int ng = t2n_module_graphs(f->m, &gs);
@@ -129,7 +57,7 @@ static void collect_written(t2n_shape_facts *f) {
         n = stack[--sp];
         continue;
       }
-      if (t2n_node_is(n, "prim::SetAttr")) {
+      if (n->op == T2N_OP_prim_SetAttr) {
         const t2n_attr *a = t2n_node_attr(n, "name");
         if (a && a->kind == T2N_ATTR_STRING) {
           int seen = 0;
@@ -230,20 +158,6 @@ t2n_shape_facts *t2n_shape_infer(t2n_module *m, t2n_graph *g, const t2n_pass_opt
   f->opts = opts;
   f->a = t2n_arena_new();
   collect_written(f);
-  t2n_graph **gs;
-  int ng = t2n_module_graphs(m, &gs);
-  int seen_target = 0;
-  for (int i = 0; i < ng; i++) {
-    t2n_walk(gs[i]->top, scan_node, f);
-    if (gs[i] == g) seen_target = 1;
-  }
-  if (!seen_target) t2n_walk(g->top, scan_node, f);
-  for (int round = 0; round < 8; round++) { /* through nested calls */
-    call_scan cs = {f, 0};
-    for (int i = 0; i < ng; i++) t2n_walk(gs[i]->top, scan_call, &cs);
-    if (!seen_target) t2n_walk(g->top, scan_call, &cs);
-    if (!cs.added) break;
-  }
   seed_inputs(f);
   t2n_sh_infer_block(f, g->top);
   return f;
@@ -254,7 +168,8 @@ void t2n_shape_facts_free(t2n_shape_facts *f) {
   t2n_arena_free(f->a);
   free(f->tab);
   free(f->written);
-  free(f->mut);
+  for (int i = 0; i < f->nalias; i++) t2n_alias_free(f->alias[i].a);
+  free(f->alias);
   free(f);
 }
 

@@ -271,9 +271,11 @@ static void infer_call(t2n_shape_facts *f, t2n_node *n) {
   }
 }
 
-int t2n_sh_is_inplace_kind(const char *k) {
-  size_t l = strlen(k);
-  return strncmp(k, "aten::", 6) == 0 && l > 7 && k[l - 1] == '_' && k[l - 2] != '_';
+/* An in-place op that returns the tensor it writes (the op table's
+ * rK=aI with a write of input 0: add_, copy_, unsqueeze_). */
+static int returns_written_self(const t2n_node *n) {
+  return n->noutputs == 1 && n->ninputs >= 1 && t2n_op_output_aliases(n, 0) == 0 &&
+         (t2n_op_mutates_input(n, 0) & T2N_MUT_TENSOR);
 }
 
 static void infer_node(t2n_shape_facts *f, t2n_node *n) {
@@ -302,7 +304,7 @@ static void infer_node(t2n_shape_facts *f, t2n_node *n) {
   if (r) {
     c.aux = r->aux;
     r->fn(&c);
-  } else if (t2n_sh_is_inplace_kind(n->kind) && n->noutputs == 1 && n->ninputs >= 1) {
+  } else if (returns_written_self(n)) {
     t2n_sh_r_identity(&c); /* in-place ops return self */
   } else if (n->noutputs) {
     why(&c, T2N_WHY_NO_RULE, t2n_sh_fmtstr(f, "shape inference has no rule for %s", n->kind));

@@ -38,6 +38,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "t2n/ops.h"
 #include "t2n/shape.h"
 
 /* ---- the fact map: value -> fact, filled by propagate.c ---- */
@@ -61,8 +62,8 @@ struct t2n_shape_facts {
   size_t cap, n;
   const char **written;   /* attribute names some prim::SetAttr writes */
   int nwritten;
-  const t2n_value **mut;  /* values whose object is mutated in place (shape of tensors, lists) */
-  int nmut, capmut;
+  struct { t2n_graph *g; t2n_alias *a; } *alias; /* mutation analyses, one per graph asked about */
+  int nalias, capalias;
   int depth;              /* call nesting */
 };
 
@@ -458,7 +459,6 @@ void t2n_sh_store(t2n_shape_facts *f, const t2n_value *v, const t2n_ival *iv, co
                   const char *why, t2n_why whyk);
 int t2n_sh_ival_incomplete(const t2n_ival *v);
 int t2n_sh_cond_truth(const t2n_shape_facts *f, const t2n_value *v);
-int t2n_sh_is_inplace_kind(const char *k);
 int t2n_sh_is_mutated(const t2n_shape_facts *f, const t2n_value *v);
 
 #endif
