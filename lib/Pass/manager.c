@@ -202,21 +202,26 @@ int t2n_pm_run(t2n_pass_manager *pm, t2n_module *m) {
   }
   int names = pm->cfg.any_example_names ? T2N_EXAMPLES_ANY_NAME : (needs & T2N_NEEDS_STATE_NAMES) != 0;
   if (!t2n_examples_apply(&pm->popts, g, names, d)) return 1;
+  /* A tensor input with neither an example nor a complete type, where a
+   * pass reads the examples: a warning (an error when torch must run the
+   * graph). Said once, for the first such pass. Inputs added later by
+   * -lift-state default to the module's values. */
+  for (int i = 0; i < pm->nentries; i++) {
+    const t2n_pass_info *p = resolve(pm, &pm->entries[i]);
+    if (!(p->needs & T2N_NEEDS_EXAMPLES)) continue;
+    char who[128];
+    snprintf(who, sizeof who, "-%s", p->flag);
+    if (t2n_examples_missing(&pm->popts, g, who, pm->cfg.verify_semantics, d) && pm->cfg.verify_semantics) return 1;
+    break;
+  }
   pm_sem sem;
   memset(&sem, 0, sizeof sem);
   if (!t2n_pm_semantics_begin(pm, m, g, &sem)) {
     t2n_pm_semantics_end(&sem);
     return 1;
   }
-  int warned_examples = 0;
   for (int i = 0; i < pm->nentries; i++) {
     const t2n_pass_info *p = resolve(pm, &pm->entries[i]);
-    if ((p->needs & T2N_NEEDS_EXAMPLES) && !warned_examples) {
-      char who[128];
-      snprintf(who, sizeof who, "-%s", p->flag);
-      warned_examples = 1;
-      if (t2n_examples_missing(&pm->popts, g, who, pm->cfg.verify_semantics, d) && pm->cfg.verify_semantics) break;
-    }
     d->remarks = remarks_wanted(pm, p);
     pm->popts.get_torch = (p->needs & T2N_NEEDS_TORCH) ? t2n_pm_torch_get : NULL;
     pm->popts.torch_arg = pm;
