@@ -20,6 +20,7 @@ typedef struct t2n_diag {
   FILE *out;             /* stderr by default */
   int nerrors;
   int remarks;           /* print remarks (--pass-remarks) */
+  const char *prog;      /* prefix of messages without a location ("t2n-opt"); "t2n" by default */
 } t2n_diag;
 
 void t2n_diag_init(t2n_diag *d);
@@ -27,6 +28,15 @@ void t2n_report(t2n_diag *d, t2n_severity sev, const t2n_srcloc *loc,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void t2n_vreport(t2n_diag *d, t2n_severity sev, const t2n_srcloc *loc,
                  const char *fmt, va_list ap);
+
+/* The column (1-based) of `word` on line `line` of buf, else of the line's
+ * first non-blank character; 0 when the line is not there. Nodes record
+ * their line; this points the caret at the op on it. */
+int t2n_srcloc_column(const char *buf, size_t len, int line, const char *word);
+
+/* A plain message of the tool ("t2n-opt: dce 0.1 ms ..."), with the same
+ * prefix as its errors. */
+void t2n_say(t2n_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define T2N_UNREACHABLE(msg) t2n_fatal_internal(__FILE__, __LINE__, msg)
 _Noreturn void t2n_fatal_internal(const char *file, int line, const char *msg);

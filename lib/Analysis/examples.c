@@ -1,4 +1,5 @@
 /* Parsing of example-input options. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,8 +53,10 @@ int t2n_example_parse_shape(t2n_pass_options *o, const char *spec, t2n_diag *d) 
   if (p == end || (end - p == 2 && strncmp(p, "[]", 2) == 0)) return 1; /* scalar tensor */
   while (p < end) {
     char *q;
-    long long v = strtoll(p, &q, 10);
-    if (q == p || v < 0 || e->rank == 8 || (q < end && *q != 'x')) {
+    long long v = *p >= '0' && *p <= '9' ? strtoll(p, &q, 10) : (q = (char *)p, -1);
+    /* A dimension is digits; "1x" (nothing after the last x) and "0x-1" are
+     * malformed. */
+    if (q == p || v < 0 || q > end || e->rank == 8 || (q < end && (*q != 'x' || q + 1 == end))) {
       t2n_report(d, T2N_ERROR, NULL, "bad dimensions in --input-shape '%s' (use e.g. 2x1x128)", spec);
       return 0;
     }
@@ -66,7 +69,7 @@ int t2n_example_parse_shape(t2n_pass_options *o, const char *spec, t2n_diag *d) 
 int t2n_example_parse_value(t2n_pass_options *o, const char *spec, t2n_diag *d) {
   const char *eq = strchr(spec, '=');
   if (!eq || eq == spec || !eq[1]) {
-    t2n_report(d, T2N_ERROR, NULL, "--input-value expects NAME=NUMBER, not '%s'", spec);
+    t2n_report(d, T2N_ERROR, NULL, "--input-value expects NAME=VALUE (a number, True, False or None), not '%s'", spec);
     return 0;
   }
   t2n_example *e = add(o, spec, (size_t)(eq - spec));
@@ -79,10 +82,10 @@ int t2n_example_parse_value(t2n_pass_options *o, const char *spec, t2n_diag *d) 
     return 1;
   }
   if (strcmp(eq + 1, "None") == 0) { e->is_none = 1; return 1; }
-  if (strcmp(eq + 1, "True") == 0 || strcmp(eq + 1, "true") == 0) { e->ival = 1; return 1; }
-  if (strcmp(eq + 1, "False") == 0 || strcmp(eq + 1, "false") == 0) { e->ival = 0; return 1; }
+  if (strcmp(eq + 1, "True") == 0 || strcmp(eq + 1, "true") == 0) { e->ival = 1; e->scalar_is_bool = 1; return 1; }
+  if (strcmp(eq + 1, "False") == 0 || strcmp(eq + 1, "false") == 0) { e->ival = 0; e->scalar_is_bool = 1; return 1; }
   double fv = strtod(eq + 1, &q);
-  if (*q != 0) {
+  if (*q != 0 || q == eq + 1) {
     t2n_report(d, T2N_ERROR, NULL, "--input-value '%s' is not a number", spec);
     return 0;
   }
@@ -113,14 +116,185 @@ int t2n_example_load_safetensors(t2n_pass_options *o, const char *path, t2n_diag
   return 1;
 }
 
-void t2n_examples_free(t2n_pass_options *o) {
-  for (int i = 0; i < o->nexamples; i++) free((void *)o->examples[i].name);
+/* The parsed examples only; the specs stay (each module of a
+ * --split-input-file run parses them again). */
+static void clear_examples(t2n_pass_options *o) {
+  for (int i = 0; i < o->nexamples; i++) {
+    free((void *)o->examples[i].name);
+    free((void *)o->examples[i].origin);
+  }
   free(o->examples);
   for (int i = 0; i < o->nexample_files; i++) {
     t2n_safetensors_free(o->example_files[i]);
     free(o->example_files[i]);
   }
   free(o->example_files);
+  o->examples = NULL;
+  o->nexamples = 0;
+  o->example_files = NULL;
+  o->nexample_files = 0;
+}
+
+void t2n_examples_free(t2n_pass_options *o) {
+  clear_examples(o);
+  free(o->specs);
+  o->specs = NULL;
+  o->nspecs = 0;
+  o->specs_parsed = 0;
+}
+
+void t2n_example_add_spec(t2n_pass_options *o, t2n_example_spec_kind kind, const char *text) {
+  o->specs = realloc(o->specs, sizeof *o->specs * (size_t)(o->nspecs + 1));
+  if (!o->specs) abort();
+  o->specs[o->nspecs].kind = kind;
+  o->specs[o->nspecs].text = text;
+  o->nspecs++;
+}
+
+/* ---- checking the examples against the graph ---- */
+
+static int name_matches(const char *ex, const char *vname) {
+  if (strcmp(ex, vname) == 0) return 1;
+  size_t n = strlen(ex);
+  const char *rest = vname + n;
+  return strncmp(ex, vname, n) == 0 && rest[0] == '.' && rest[1] && strspn(rest + 1, "0123456789") == strlen(rest + 1);
+}
+
+/* "%x.1 : Tensor, %sr : int" (malloc'ed). */
+static char *list_inputs(t2n_graph *g) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f) abort();
+  int n = t2n_graph_ninputs(g);
+  for (int i = 0; i < n; i++) {
+    const t2n_value *v = t2n_graph_input(g, i);
+    fprintf(f, "%s%%%s : %s", i ? ", " : "", v->name, v->type ? v->type->text : "?");
+  }
+  if (!n) fputs("none", f);
+  fclose(f);
+  return buf;
+}
+
+static void note_inputs(t2n_graph *g, t2n_diag *d) {
+  char *l = list_inputs(g);
+  t2n_report(d, T2N_NOTE, NULL, "the graph's inputs are: %s", l);
+  free(l);
+}
+
+static int is_scalar(const t2n_type *t, const char *name) {
+  return t && t->kind == T2N_TY_SCALAR && t->name && strcmp(t->name, name) == 0;
+}
+
+/* Why example `e` cannot stand for an input of type `ty`, or NULL. */
+static const char *mismatch(const t2n_example *e, const t2n_type *ty) {
+  if (!ty) return NULL;
+  int optional = 0;
+  if (ty->kind == T2N_TY_OPTIONAL && ty->nelems == 1) {
+    optional = 1;
+    ty = ty->elems[0];
+  }
+  if (e->is_none) return optional || is_scalar(ty, "NoneType") ? NULL : "None for an input that is not Optional";
+  if (e->is_tensor) return ty->kind == T2N_TY_TENSOR ? NULL : "a tensor for an input that is not a Tensor";
+  if (ty->kind == T2N_TY_TENSOR) return "a scalar value for a Tensor input (give its shape with --input-shape)";
+  if (is_scalar(ty, "int")) {
+    if (e->scalar_is_bool) return "a bool for an int input";
+    if (e->scalar_is_float) return "a float for an int input";
+  }
+  if (is_scalar(ty, "float") && e->scalar_is_bool) return "a bool for a float input";
+  if (is_scalar(ty, "bool") && !e->scalar_is_bool) return "a number for a bool input (use True or False)";
+  return NULL;
+}
+
+int t2n_examples_check(const t2n_pass_options *o, t2n_graph *g, int allow_state_names, t2n_diag *d) {
+  int errors = 0, n = t2n_graph_ninputs(g);
+  for (int i = 0; i < o->nexamples; i++) {
+    const t2n_example *e = &o->examples[i];
+    const char *origin = e->origin ? e->origin : e->name;
+    int found = -1;
+    for (int k = 0; k < n && found < 0; k++)
+      if (name_matches(e->name, t2n_graph_input(g, k)->name)) found = k;
+    if (found < 0) {
+      /* -lift-state makes inputs named after the state ("self.h") later. */
+      if (allow_state_names == T2N_EXAMPLES_ANY_NAME) continue;
+      if (allow_state_names && strncmp(e->name, "self.", 5) == 0) continue;
+      t2n_report(d, T2N_ERROR, NULL, "%s: the graph has no input named '%s'", origin, e->name);
+      errors++;
+      continue;
+    }
+    for (int j = 0; j < i; j++)
+      if (name_matches(o->examples[j].name, t2n_graph_input(g, found)->name)) {
+        t2n_report(d, T2N_ERROR, NULL, "%s: input %%%s already has an example (%s)", origin,
+                   t2n_graph_input(g, found)->name, o->examples[j].origin ? o->examples[j].origin : o->examples[j].name);
+        errors++;
+        break;
+      }
+    const t2n_value *v = t2n_graph_input(g, found);
+    const char *why = mismatch(e, v->type);
+    if (why) {
+      t2n_report(d, T2N_ERROR, NULL, "%s: %s (%%%s : %s)", origin, why, v->name, v->type->text);
+      errors++;
+    }
+  }
+  if (errors) note_inputs(g, d);
+  return errors == 0;
+}
+
+int t2n_examples_apply(t2n_pass_options *o, t2n_graph *g, int allow_state_names, t2n_diag *d) {
+  /* Parsed once: with --split-input-file the later inputs keep the defaults
+   * -lift-state registered for earlier ones (see lift-state.c). */
+  if (o->specs_parsed) return t2n_examples_check(o, g, allow_state_names, d);
+  o->specs_parsed = 1;
+  clear_examples(o);
+  int errors0 = d->nerrors;
+  for (int i = 0; i < o->nspecs; i++) {
+    const t2n_example_spec *s = &o->specs[i];
+    int first = o->nexamples;
+    const char *opt = s->kind == T2N_EXAMPLE_SHAPE ? "--input-shape" : s->kind == T2N_EXAMPLE_VALUE ? "--input-value" : "--example-inputs";
+    int ok = s->kind == T2N_EXAMPLE_SHAPE   ? t2n_example_parse_shape(o, s->text, d)
+             : s->kind == T2N_EXAMPLE_VALUE ? t2n_example_parse_value(o, s->text, d)
+                                            : t2n_example_load_safetensors(o, s->text, d);
+    if (!ok) continue;
+    for (int k = first; k < o->nexamples; k++) {
+      t2n_example *e = &o->examples[k];
+      char *origin = NULL;
+      size_t olen = 0;
+      FILE *f = open_memstream(&origin, &olen);
+      if (!f) abort();
+      if (s->kind == T2N_EXAMPLE_FILE) fprintf(f, "%s %s: tensor '%s'", opt, s->text, e->name);
+      else fprintf(f, "%s %s", opt, s->text);
+      fclose(f);
+      e->origin = origin;
+    }
+  }
+  if (d->nerrors > errors0) {
+    note_inputs(g, d);
+    return 0;
+  }
+  return t2n_examples_check(o, g, allow_state_names, d);
+}
+
+static int complete_tensor_type(const t2n_type *t) {
+  if (!t || t->kind != T2N_TY_TENSOR || t->rank < 0 || t->dtype == T2N_DT_UNKNOWN) return 0;
+  for (int i = 0; i < t->rank; i++)
+    if (t->sizes[i] < 0) return 0;
+  return 1;
+}
+
+int t2n_examples_missing(const t2n_pass_options *o, t2n_graph *g, const char *who, int as_error, t2n_diag *d) {
+  int missing = 0, n = t2n_graph_ninputs(g);
+  for (int k = 0; k < n; k++) {
+    const t2n_value *v = t2n_graph_input(g, k);
+    if (!v->type || v->type->kind != T2N_TY_TENSOR || complete_tensor_type(v->type)) continue;
+    if (t2n_example_for(o, v->name)) continue;
+    const char *dot = strrchr(v->name, '.');
+    int base = dot && dot[1] && strspn(dot + 1, "0123456789") == strlen(dot + 1) ? (int)(dot - v->name) : (int)strlen(v->name);
+    t2n_report(d, as_error ? T2N_ERROR : T2N_WARNING, NULL,
+               "no example for the tensor input %%%s : %s, which %s needs (give --input-shape %.*s=DIMS or "
+               "--example-inputs)", v->name, v->type->text, who, base, v->name);
+    missing++;
+  }
+  return missing;
 }
 
 const t2n_example *t2n_example_for(const t2n_pass_options *o, const char *name) {

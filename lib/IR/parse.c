@@ -1,6 +1,7 @@
 /* Entry points of the parser: set up one scanner and one parser state per
  * input, run bison's parser, and hand back the module or NULL. */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +99,12 @@ int t2n_read_file(const char *path, char **out, size_t *len, t2n_diag *d) {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
   if (!f) {
     t2n_report(d, T2N_ERROR, NULL, "cannot open '%s': %s", path, strerror(errno));
+    return 0;
+  }
+  struct stat st;
+  if (f != stdin && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    t2n_report(d, T2N_ERROR, NULL, "cannot read '%s': is a directory", path);
     return 0;
   }
   size_t cap = 1 << 16, n = 0;

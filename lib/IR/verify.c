@@ -17,7 +17,10 @@ typedef struct vctx {
 } vctx;
 
 static void err(vctx *c, const t2n_node *n, const char *fmt, const char *a, const char *b) {
-  t2n_srcloc l = {c->g->mod->source_name, c->g->mod->source, c->g->mod->source_len, n ? n->line : 0, 0};
+  const t2n_module *m = c->g->mod;
+  int line = n ? n->line : 0;
+  t2n_srcloc l = {m->source_name, m->source, m->source_len, line,
+                  t2n_srcloc_column(m->source, m->source_len, line, n ? n->kind : NULL)};
   char msg[512];
   snprintf(msg, sizeof msg, fmt, a ? a : "", b ? b : "");
   t2n_report(c->d, T2N_ERROR, l.file ? &l : NULL, "%s%s%s", c->what ? c->what : "", c->what ? ": " : "", msg);

@@ -12,6 +12,19 @@ void t2n_diag_init(t2n_diag *d) {
   d->out = stderr;
   d->nerrors = 0;
   d->remarks = 0;
+  d->prog = "t2n";
+}
+
+static const char *prog(const t2n_diag *d) { return d && d->prog ? d->prog : "t2n"; }
+
+void t2n_say(t2n_diag *d, const char *fmt, ...) {
+  FILE *out = d && d->out ? d->out : stderr;
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(out, "%s: ", prog(d));
+  vfprintf(out, fmt, ap);
+  fputc('\n', out);
+  va_end(ap);
 }
 
 static const char *sev_name(t2n_severity s) {
@@ -39,6 +52,22 @@ static void quote_line(FILE *out, const t2n_srcloc *loc) {
   fputs("^\n", out);
 }
 
+int t2n_srcloc_column(const char *buf, size_t len, int line, const char *word) {
+  if (!buf || line <= 0) return 0;
+  const char *p = buf, *end = buf + len;
+  for (int l = 1; l < line && p < end; p++)
+    if (*p == '\n') l++;
+  if (p >= end) return 0;
+  const char *e = memchr(p, '\n', (size_t)(end - p));
+  if (!e) e = end;
+  size_t wl = word ? strlen(word) : 0;
+  for (const char *q = p; wl && q + wl <= e; q++)
+    if (memcmp(q, word, wl) == 0) return (int)(q - p) + 1;
+  for (const char *q = p; q < e; q++)
+    if (*q != ' ' && *q != '\t') return (int)(q - p) + 1;
+  return 0;
+}
+
 void t2n_vreport(t2n_diag *d, t2n_severity sev, const t2n_srcloc *loc,
                  const char *fmt, va_list ap) {
   FILE *out = d && d->out ? d->out : stderr;
@@ -51,7 +80,7 @@ void t2n_vreport(t2n_diag *d, t2n_severity sev, const t2n_srcloc *loc,
     }
     fputc(' ', out);
   } else {
-    fputs("t2n: ", out);
+    fprintf(out, "%s: ", prog(d));
   }
   fprintf(out, "%s: ", sev_name(sev));
   vfprintf(out, fmt, ap);

@@ -44,9 +44,9 @@ typedef struct torch_state {
 /* Asks the libtorch backend for the condition; 1 and *val on success, else
  * 0 with ts->why saying why. Errors from the backend become the reason. */
 static int torch_condition(t2n_pass_ctx *ctx, torch_state *ts, const t2n_value *cond, int *val) {
-  t2n_torch *t = ctx->opts ? ctx->opts->torch : NULL;
+  t2n_torch *t = t2n_pass_torch(ctx); /* loads libtorch on first use */
   if (!t) {
-    snprintf(ts->why, sizeof ts->why, "the libtorch backend has no model loaded");
+    snprintf(ts->why, sizeof ts->why, "the libtorch backend is not available");
     return 0;
   }
   char *msg = NULL;

@@ -275,6 +275,6 @@ int t2n_pass_freeze(t2n_pass_ctx *ctx) {
   for (int i = 0; i < f.ngetattrs; i++)
     if (f.getattrs[i]->parent) freeze_read(&f, f.getattrs[i]);
   free(f.written.v), free(f.tainted.v), free(f.keys.v), free(f.vals), free(f.remarked.v), free(f.getattrs);
-  ctx->froze = 1;
+  ctx->stats[T2N_STAT_FROZEN] = 1;
   return 0;
 }

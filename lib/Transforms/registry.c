@@ -5,14 +5,30 @@
 #include "t2n/pass.h"
 
 static const t2n_pass_info table[] = {
-#define T2N_PASS(flag, fn, summary) {flag, fn, summary},
+#define T2N_PASS(flag, fn, needs, summary) {flag, fn, needs, summary},
 #include "t2n/passes.def"
 };
 
-static const t2n_pipeline_info pipelines[] = {
-#define T2N_PIPELINE(flag, passes, summary) {flag, passes, summary},
+static const t2n_stat_info stats[] = {
+#define T2N_STAT(pass, id, key, summary) {pass, key, summary},
 #include "t2n/passes.def"
     {NULL, NULL, NULL}};
+
+static const t2n_pipeline_option_info pipeline_options[] = {
+#define T2N_OPTION(id, name, summary) {name, summary},
+#include "t2n/passes.def"
+    {NULL, NULL}};
+
+/* Each pipeline's steps are a file-scope compound literal (static storage),
+ * ended by an empty step. */
+#define T2N_STEP(pass) {pass, NULL, 0}
+#define T2N_ALT(pass, alt, option) {pass, alt, T2N_POPT_##option}
+static const t2n_pipeline_info pipelines[] = {
+#define T2N_PIPELINE(flag, summary, ...) {flag, summary, (const t2n_pipeline_step[]){__VA_ARGS__, {NULL, NULL, 0}}},
+#include "t2n/passes.def"
+    {NULL, NULL, NULL}};
+#undef T2N_STEP
+#undef T2N_ALT
 
 const t2n_pipeline_info *t2n_pipeline_table(int *n) {
   *n = (int)(sizeof pipelines / sizeof pipelines[0]) - 1;
@@ -23,6 +39,16 @@ const t2n_pipeline_info *t2n_pipeline_lookup(const char *flag) {
   for (const t2n_pipeline_info *p = pipelines; p->flag; p++)
     if (strcmp(p->flag, flag) == 0) return p;
   return NULL;
+}
+
+const t2n_stat_info *t2n_stat_table(int *n) {
+  *n = (int)(sizeof stats / sizeof stats[0]) - 1;
+  return stats;
+}
+
+const t2n_pipeline_option_info *t2n_pipeline_option_table(int *n) {
+  *n = (int)(sizeof pipeline_options / sizeof pipeline_options[0]) - 1;
+  return pipeline_options;
 }
 
 const t2n_pass_info *t2n_pass_table(int *n) {
@@ -36,10 +62,17 @@ const t2n_pass_info *t2n_pass_lookup(const char *flag) {
   return NULL;
 }
 
+void *t2n_pass_torch(const t2n_pass_ctx *ctx) {
+  const t2n_pass_options *o = ctx->opts;
+  return o && o->get_torch ? o->get_torch(o->torch_arg) : NULL;
+}
+
 void t2n_remark(t2n_pass_ctx *ctx, const t2n_node *n, const char *fmt, ...) {
   if (!ctx->diag || !ctx->diag->remarks) return;
   t2n_module *m = ctx->mod;
-  t2n_srcloc l = {m->source_name ? m->source_name : "<input>", m->source, m->source_len, n ? n->line : 0, 0};
+  int line = n ? n->line : 0;
+  t2n_srcloc l = {m->source_name ? m->source_name : "<input>", m->source, m->source_len, line,
+                  t2n_srcloc_column(m->source, m->source_len, line, n ? n->kind : NULL)};
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);

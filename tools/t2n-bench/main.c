@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "t2n/options.h"
 #include "t2n/text.h"
 
 static double now(void) {
@@ -20,18 +21,30 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static const char usage[] = "usage: t2n-bench [--repeat N] FILE...\n";
+
 int main(int argc, char **argv) {
   int repeat = 1, first = 1;
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    fputs(usage, stdout);
+    fputs("\nParses and prints each FILE N times in memory and reports the throughput.\n", stdout);
+    return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+    t2n_print_version(stdout, "t2n-bench");
+    return 0;
+  }
   if (argc > 2 && strcmp(argv[1], "--repeat") == 0) {
     repeat = atoi(argv[2]);
     first = 3;
   }
   if (first >= argc || repeat < 1) {
-    fputs("usage: t2n-bench [--repeat N] FILE...\n", stderr);
+    fputs(usage, stderr);
     return 1;
   }
   t2n_diag d;
   t2n_diag_init(&d);
+  d.prog = "t2n-bench";
   int n = argc - first, bad = 0;
   char **bufs = calloc((size_t)n, sizeof *bufs);
   size_t *lens = calloc((size_t)n, sizeof *lens), total = 0;

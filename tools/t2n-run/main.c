@@ -8,39 +8,30 @@
 
 #include "t2n/diag.h"
 #include "t2n/examples.h"
+#include "t2n/options.h"
+#include "t2n/output.h"
 #include "t2n/pass.h"
 #include "t2n/text.h"
 #ifdef T2N_HAVE_TORCH
 #include "t2n/torch.h"
 #endif
 
-static const char usage[] =
-    "usage: t2n-run INPUT [OPTIONS] [-o OUTPUTS.safetensors]\n"
-    "\n"
-    "Runs a graph through torch's interpreter (the libtorch backend) on example\n"
-    "inputs and prints its outputs, or writes them as safetensors with -o.\n"
-    "INPUT is a TorchScript archive (.jit, .pt, .pth), t2n module text, a module\n"
-    "dump or graph text. For module text the weights file it names is read; method\n"
-    "graphs that take the module object (self) need the archive (--jit).\n"
-    "\n"
-    "Options:\n"
-    "  -o FILE                             write the outputs to FILE (safetensors)\n"
-    "  --method NAME                       method of the root module to run (default forward)\n"
-    "  --submodule PATH                    with a .jit: use this submodule (a.b.c) as the root\n"
-    "  --jit FILE                          archive providing the module object for text input\n"
-    "  --weights FILE                      safetensors weights (default: the text's weights line)\n"
-    "  --input-shape NAME=1x576[:f32]      example tensor input, filled with seeded random values\n"
-    "  --input-value NAME=VALUE            example scalar input (int or float)\n"
-    "  --example-inputs FILE.safetensors   example inputs by name\n"
-    "  --seed N                            seed for random example tensors (default 0)\n"
-    "  --dump OUT.t2n                      with a .jit: only import it, writing OUT.t2n and\n"
-    "                                      OUT.safetensors exactly as utils/t2n-dump -o does\n"
-    "  --compare-torch                     also run the archive's own method and check that the\n"
-    "                                      outputs agree (exit 1 if not)\n"
-    "  --reference FILE.jit                like --compare-torch for text input, run without the\n"
-    "                                      archive: compare with FILE.jit's own method\n"
-    "  --atol X                            tolerance of --compare-torch (default 1e-6)\n"
-    "  --help\n";
+static void usage(FILE *out) {
+  fputs("usage: t2n-run INPUT [OPTIONS] [-o OUTPUTS.safetensors]\n"
+        "\n"
+        "Runs a graph through torch's interpreter (the libtorch backend) on example\n"
+        "inputs and prints its outputs, or writes them as safetensors with -o.\n"
+        "INPUT is a TorchScript archive (.jit, .pt, .pth), t2n module text, a module\n"
+        "dump or graph text. For module text the weights file it names is read; method\n"
+        "graphs that take the module object (self) need the archive (--jit).\n"
+        "\n"
+        "Options:\n", out);
+  t2n_options_help(out, T2N_TOOL_RUN);
+}
+
+#ifdef T2N_HAVE_TORCH
+#include "t2n/torch.h"
+#endif
 
 #ifdef T2N_HAVE_TORCH
 static int ends_with(const char *s, const char *suf) {
@@ -94,24 +85,24 @@ static int dump_archive(const char *input, const char *submodule, const char *ou
   char *text = NULL;
   size_t len = 0;
   make_parent_dirs(out);
+  t2n_output wo;
+  int wopen = 0;
   t2n_torch *t = t2n_torch_open(input, submodule, d);
   if (!t) goto out;
   text = t2n_torch_export_text(t, wname, &len, d);
   if (!text) goto out;
-  if (t2n_torch_write_weights(t, wpath, d)) goto out;
-  FILE *f = fopen(out, "wb");
-  if (!f) {
-    t2n_report(d, T2N_ERROR, NULL, "cannot write %s", out);
-    goto out;
-  }
-  int bad = fwrite(text, 1, len, f) != len;
-  bad |= fclose(f) != 0;
-  if (bad) {
-    t2n_report(d, T2N_ERROR, NULL, "cannot write %s", out);
-    goto out;
-  }
+  /* The weights first, the text last: text naming weights that were not
+   * written is never left behind. */
+  if (!t2n_output_open(&wo, wpath, d)) goto out;
+  wopen = 1;
+  t2n_output_close_file(&wo);
+  if (t2n_torch_write_weights(t, wo.path, d)) goto out;
+  wopen = 0;
+  if (!t2n_output_commit(&wo, d)) goto out;
+  if (!t2n_write_file(out, text, len, d)) goto out;
   rc = 0;
 out:
+  if (wopen) t2n_output_abort(&wo);
   free(text);
   free(wpath);
   t2n_torch_free(t);
@@ -122,6 +113,7 @@ out:
 int main(int argc, char **argv) {
   t2n_diag diag;
   t2n_diag_init(&diag);
+  diag.prog = "t2n-run";
   t2n_diag *d = &diag;
   const char *input = NULL, *out = NULL, *method = NULL, *submodule = NULL, *jit = NULL,
              *weights = NULL, *dump = NULL, *reference = NULL;
@@ -130,54 +122,57 @@ int main(int argc, char **argv) {
   double atol = 1e-6;
   t2n_pass_options po;
   memset(&po, 0, sizeof po);
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *val = NULL;
-#define OPT(name)                                                                   \
-  ((strcmp(a, name) == 0 && i + 1 < argc && (val = argv[++i])) ||                   \
-   (strncmp(a, name "=", strlen(name) + 1) == 0 && (val = a + strlen(name) + 1)))
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      fputs(usage, stdout);
-      return 0;
-    } else if (OPT("-o")) {
-      out = val;
-    } else if (OPT("--method")) {
-      method = val;
-    } else if (OPT("--submodule")) {
-      submodule = val;
-    } else if (OPT("--jit")) {
-      jit = val;
-    } else if (OPT("--reference")) {
-      reference = val;
-    } else if (OPT("--dump")) {
-      dump = val;
-    } else if (OPT("--weights")) {
-      weights = val;
-    } else if (OPT("--input-shape")) {
-      if (!t2n_example_parse_shape(&po, val, d)) return 1;
-    } else if (OPT("--input-value")) {
-      if (!t2n_example_parse_value(&po, val, d)) return 1;
-    } else if (OPT("--example-inputs")) {
-      if (!t2n_example_load_safetensors(&po, val, d)) return 1;
-    } else if (OPT("--seed")) {
-      seed = strtoull(val, NULL, 10);
-    } else if (OPT("--atol")) {
-      atol = strtod(val, NULL);
-    } else if (strcmp(a, "--compare-torch") == 0) {
-      compare = 1;
-    } else if (a[0] == '-' && a[1]) {
-      t2n_report(d, T2N_ERROR, NULL, "unknown option '%s' (see --help)", a);
+  t2n_args args;
+  t2n_args_init(&args, argc, argv, T2N_TOOL_RUN);
+  for (;;) {
+    const char *val;
+    t2n_option_id id = t2n_args_next(&args, &val, d);
+    if (id == T2N_O_END) break;
+    if (t2n_option_examples(id, val, &po)) continue;
+    char *end = NULL;
+    switch (id) {
+    case T2N_O_HELP: usage(stdout); t2n_examples_free(&po); return 0;
+    case T2N_O_VERSION: t2n_print_version(stdout, "t2n-run"); t2n_examples_free(&po); return 0;
+    case T2N_O_OUTPUT: out = val; break;
+    case T2N_O_METHOD: method = val; break;
+    case T2N_O_SUBMODULE: submodule = val; break;
+    case T2N_O_JIT: jit = val; break;
+    case T2N_O_REFERENCE: reference = val; break;
+    case T2N_O_DUMP: dump = val; break;
+    case T2N_O_WEIGHTS: weights = val; break;
+    case T2N_O_SEED:
+      seed = strtoull(val, &end, 10);
+      if (!*val || *end) {
+        t2n_report(d, T2N_ERROR, NULL, "--seed expects a non-negative integer, not '%s'", val);
+        t2n_examples_free(&po);
+        return 1;
+      }
+      break;
+    case T2N_O_ATOL:
+      atol = strtod(val, &end);
+      if (!*val || *end || !(atol >= 0)) {
+        t2n_report(d, T2N_ERROR, NULL, "--atol expects a non-negative number, not '%s'", val);
+        t2n_examples_free(&po);
+        return 1;
+      }
+      break;
+    case T2N_O_COMPARE_TORCH: compare = 1; break;
+    case T2N_O_POSITIONAL:
+      if (input) {
+        t2n_report(d, T2N_ERROR, NULL, "more than one input ('%s' and '%s')", input, val);
+        t2n_examples_free(&po);
+        return 1;
+      }
+      input = val;
+      break;
+    default:
+      t2n_examples_free(&po);
       return 1;
-    } else if (input) {
-      t2n_report(d, T2N_ERROR, NULL, "more than one input ('%s' and '%s')", input, a);
-      return 1;
-    } else {
-      input = a;
     }
-#undef OPT
   }
   if (!input) {
     t2n_report(d, T2N_ERROR, NULL, "no input file (see --help)");
+    t2n_examples_free(&po);
     return 1;
   }
 #ifndef T2N_HAVE_TORCH
@@ -228,6 +223,7 @@ int main(int argc, char **argv) {
   }
   t2n_graph *g = t2n_module_target_graph(m, method, d);
   if (!g) goto done;
+  if (!t2n_examples_apply(&po, g, 0, d)) goto done;
   in = t2n_torch_make_inputs(t, g, po.examples, po.nexamples, seed, d);
   if (!in) goto done;
   res = t2n_torch_run(t, m, g, in, d);
@@ -245,10 +241,19 @@ int main(int argc, char **argv) {
       t2n_report(d, T2N_ERROR, NULL, "the graph's outputs differ from torch's own method: %s", why);
       goto done;
     }
-    fprintf(stderr, "t2n-run: outputs agree with torch (max abs diff %g)\n", md);
+    t2n_say(d, "outputs agree with torch (max abs diff %g)", md);
   }
   if (out) {
-    if (t2n_torch_values_write(res, out, d)) goto done;
+    /* Through a temporary beside the target (or directly to a device), so
+     * a failed write leaves an older file as it was. */
+    t2n_output o;
+    if (!t2n_output_open(&o, out, d)) goto done;
+    t2n_output_close_file(&o);
+    if (t2n_torch_values_write(res, o.is_stdout ? "/dev/stdout" : o.path, d)) {
+      t2n_output_abort(&o);
+      goto done;
+    }
+    if (!t2n_output_commit(&o, d)) goto done;
   } else {
     t2n_torch_values_print(stdout, res);
   }

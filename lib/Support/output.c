@@ -1,0 +1,257 @@
+/* Safe outputs: see include/t2n/output.h for the rules. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "t2n/output.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_LINKS 40 /* as the kernel's limit on nested symlinks */
+
+static char *dup_or_die(const char *s) {
+  char *p = strdup(s);
+  if (!p) abort();
+  return p;
+}
+
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return dup_or_die(".");
+  if (slash == path) return dup_or_die("/");
+  char *d = dup_or_die(path);
+  d[slash - path] = 0;
+  return d;
+}
+
+/* Follows symlinks to the file finally written (which may not exist yet: a
+ * dangling link names the file to create). *st gets its lstat, *exists 0 if
+ * there is none. NULL after reporting. */
+static char *resolve(const char *path, struct stat *st, int *exists, t2n_diag *d) {
+  char *cur = dup_or_die(path);
+  for (int hops = 0;; hops++) {
+    if (lstat(cur, st) != 0) {
+      if (errno == ENOENT) {
+        *exists = 0;
+        return cur;
+      }
+      t2n_report(d, T2N_ERROR, NULL, "cannot write '%s': %s", path, strerror(errno));
+      free(cur);
+      return NULL;
+    }
+    *exists = 1;
+    if (!S_ISLNK(st->st_mode)) return cur;
+    if (hops == MAX_LINKS) {
+      t2n_report(d, T2N_ERROR, NULL, "cannot write '%s': too many levels of symbolic links", path);
+      free(cur);
+      return NULL;
+    }
+    char link[PATH_MAX];
+    ssize_t n = readlink(cur, link, sizeof link - 1);
+    if (n < 0) {
+      t2n_report(d, T2N_ERROR, NULL, "cannot write '%s': %s", path, strerror(errno));
+      free(cur);
+      return NULL;
+    }
+    link[n] = 0;
+    char *next;
+    if (link[0] == '/') {
+      next = dup_or_die(link);
+    } else { /* relative to the link's own folder */
+      char *dir = dir_of(cur);
+      next = malloc(strlen(dir) + (size_t)n + 2);
+      if (!next) abort();
+      sprintf(next, "%s/%s", dir, link);
+      free(dir);
+    }
+    free(cur);
+    cur = next;
+  }
+}
+
+/* A temporary beside `target` from `mk` (mkstemp or mkdtemp style). */
+static char *temp_name(const char *target) {
+  size_t n = strlen(target);
+  char *t = malloc(n + sizeof ".tmp.XXXXXX");
+  if (!t) abort();
+  memcpy(t, target, n);
+  memcpy(t + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+  return t;
+}
+
+static mode_t umask_bits(void) {
+  mode_t u = umask(0);
+  umask(u);
+  return u;
+}
+static mode_t default_mode(void) { return 0666 & ~umask_bits(); }
+
+int t2n_output_open(t2n_output *o, const char *path, t2n_diag *d) {
+  memset(o, 0, sizeof *o);
+  if (!path || strcmp(path, "-") == 0) {
+    o->is_stdout = o->direct = 1;
+    o->f = stdout;
+    return 1;
+  }
+  struct stat st;
+  int exists;
+  o->target = resolve(path, &st, &exists, d);
+  if (!o->target) return 0;
+  if (exists && S_ISDIR(st.st_mode)) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot write '%s': is a directory", path);
+    free(o->target);
+    o->target = NULL;
+    return 0;
+  }
+  if (exists && !S_ISREG(st.st_mode)) {
+    /* A device, FIFO or socket: write in place; there is nothing to keep. */
+    o->direct = 1;
+    o->path = dup_or_die(o->target);
+    o->f = fopen(o->path, "wb");
+  } else {
+    o->path = temp_name(o->target);
+    int fd = mkstemp(o->path);
+    if (fd >= 0) {
+      /* mkstemp makes the file 0600: give it the mode the target would have. */
+      if (fchmod(fd, exists ? (st.st_mode & 07777) : default_mode()) != 0) { /* not fatal */ }
+      o->f = fdopen(fd, "wb");
+      if (!o->f) {
+        close(fd);
+        unlink(o->path);
+      }
+    }
+  }
+  if (!o->f) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot write '%s': %s", path, strerror(errno));
+    free(o->target);
+    free(o->path);
+    memset(o, 0, sizeof *o);
+    return 0;
+  }
+  return 1;
+}
+
+int t2n_output_close_file(t2n_output *o) {
+  if (!o->f) return 1;
+  int ok;
+  if (o->is_stdout) ok = fflush(o->f) == 0 && !ferror(o->f);
+  else ok = (fflush(o->f) == 0) & !ferror(o->f) & (fclose(o->f) == 0);
+  o->f = NULL;
+  return ok;
+}
+
+static void release(t2n_output *o) {
+  free(o->target);
+  free(o->path);
+  memset(o, 0, sizeof *o);
+}
+
+int t2n_output_commit(t2n_output *o, t2n_diag *d) {
+  int err = 0;
+  if (!t2n_output_close_file(o)) err = errno ? errno : EIO;
+  if (!err && !o->direct && rename(o->path, o->target) != 0) err = errno;
+  if (err) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot write '%s': %s", o->is_stdout ? "<stdout>" : o->target,
+               strerror(err));
+    if (!o->direct) unlink(o->path);
+    release(o);
+    return 0;
+  }
+  release(o);
+  return 1;
+}
+
+void t2n_output_abort(t2n_output *o) {
+  if (o->f && !o->is_stdout) fclose(o->f);
+  o->f = NULL;
+  if (o->path && !o->direct) unlink(o->path);
+  release(o);
+}
+
+int t2n_write_file(const char *path, const void *buf, size_t n, t2n_diag *d) {
+  t2n_output o;
+  if (!t2n_output_open(&o, path, d)) return 0;
+  errno = 0;
+  if (n && fwrite(buf, 1, n, o.f) != n) {
+    int e = errno ? errno : EIO;
+    t2n_report(d, T2N_ERROR, NULL, "cannot write '%s': %s", path && strcmp(path, "-") ? path : "<stdout>",
+               strerror(e));
+    t2n_output_abort(&o);
+    return 0;
+  }
+  return t2n_output_commit(&o, d);
+}
+
+/* ---- directories ---- */
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st; (void)ftw;
+  return flag == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+static void remove_tree(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+int t2n_output_dir_open(t2n_output_dir *o, const char *path, t2n_diag *d) {
+  memset(o, 0, sizeof *o);
+  struct stat st;
+  int exists;
+  o->target = resolve(path, &st, &exists, d);
+  if (!o->target) return 0;
+  if (exists && !S_ISDIR(st.st_mode)) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot write the directory '%s': a file of that name exists", path);
+    free(o->target);
+    o->target = NULL;
+    return 0;
+  }
+  o->path = temp_name(o->target);
+  if (!mkdtemp(o->path)) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot write the directory '%s': %s", path, strerror(errno));
+    free(o->target);
+    free(o->path);
+    memset(o, 0, sizeof *o);
+    return 0;
+  }
+  /* mkdtemp makes it 0700: give it the mode mkdir would. */
+  if (chmod(o->path, 0777 & ~umask_bits()) != 0) { /* not fatal */ }
+  return 1;
+}
+
+int t2n_output_dir_commit(t2n_output_dir *o, t2n_diag *d) {
+  char *old = NULL;
+  struct stat st;
+  if (lstat(o->target, &st) == 0) {
+    /* rename(2) cannot replace a non-empty directory: move the old one
+     * aside first, and remove it once the new one is in place. */
+    old = temp_name(o->target);
+    if (!mkdtemp(old) || rmdir(old) != 0 || rename(o->target, old) != 0) {
+      t2n_report(d, T2N_ERROR, NULL, "cannot replace the directory '%s': %s", o->target, strerror(errno));
+      free(old);
+      t2n_output_dir_abort(o);
+      return 0;
+    }
+  }
+  if (rename(o->path, o->target) != 0) {
+    int e = errno;
+    if (old && rename(old, o->target) != 0) { /* the old output stays under its temporary name */ }
+    t2n_report(d, T2N_ERROR, NULL, "cannot write the directory '%s': %s", o->target, strerror(e));
+    free(old);
+    t2n_output_dir_abort(o);
+    return 0;
+  }
+  if (old) remove_tree(old);
+  free(old);
+  free(o->target);
+  free(o->path);
+  memset(o, 0, sizeof *o);
+  return 1;
+}
+
+void t2n_output_dir_abort(t2n_output_dir *o) {
+  if (o->path) remove_tree(o->path);
+  free(o->target);
+  free(o->path);
+  memset(o, 0, sizeof *o);
+}
