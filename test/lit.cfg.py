@@ -7,7 +7,7 @@ import lit.formats
 config.name = "t2n"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".ir", ".test", ".txt", ".t2n"]
-config.excludes = ["Inputs", "models", "lit.cfg.py", "CMakeLists.txt"]
+config.excludes = ["Inputs", "models", "regressions", "lit.cfg.py", "CMakeLists.txt"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.t2n_obj_root, "test")
 

@@ -188,6 +188,13 @@ int t2n_pm_run(t2n_pass_manager *pm, t2n_module *m) {
   if (!pm->nentries) {
     /* The verifier runs even with no pass (docs/ir-format.md). */
     if (t2n_verify_module(m, d)) t2n_report(d, T2N_ERROR, NULL, "the input is not valid IR");
+    /* Example inputs given with no pass are still checked: a bad file or a
+     * misspelt name is an error whether or not a pass reads it. */
+    if (pm->popts.nspecs && d->nerrors == errors0) {
+      t2n_graph *g = t2n_module_target_graph(m, pm->popts.method, d);
+      int names = pm->cfg.any_example_names ? T2N_EXAMPLES_ANY_NAME : 0;
+      if (g) t2n_examples_apply(&pm->popts, g, names, d);
+    }
     pm->cur = NULL;
     return d->nerrors > errors0;
   }
