@@ -316,7 +316,7 @@ static t2n_alias *analyse(t2n_graph *g, int depth, const t2n_graph **stack, int 
   t2n_map_init(&a->ids, a->arena);
   t2n_map_init(&a->callees, a->arena);
   a->stack = t2n_arena_alloc(a->arena, sizeof *a->stack * (size_t)(nstack + 1));
-  memcpy(a->stack, stack, sizeof *stack * (size_t)nstack);
+  if (nstack) memcpy(a->stack, stack, sizeof *stack * (size_t)nstack);
   a->stack[nstack] = g;
   a->nstack = nstack + 1;
   new_set(a); /* 0: the wildcard set */
