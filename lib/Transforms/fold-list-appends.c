@@ -60,7 +60,7 @@ static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
     const t2n_node *u = list->uses[k].user;
     if (t2n_node_is(u, "aten::append") && list->uses[k].index == 0 && u->parent == b) continue;
     const t2n_node *a = ancestor_in(b, u);
-    if (!a || position(b, a) < last) why = u->kind;
+    if (!a || position(b, a) < last) why = a ? a->kind : u->kind;
   }
   if (why || !napp) {
     if (napp) t2n_remark(ctx, l, "list %%%s left as built: it is observed before its last append (%s)", list->name, why);
@@ -76,7 +76,9 @@ static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
   nl->scope = l->scope;
   for (i = 0; i < napp; i++) t2n_node_erase(apps[i]);
   t2n_value *r = nl->outputs[0];
+  const char *name = list->name;
   t2n_replace_node(l, &r);
+  t2n_graph_rename(ctx->graph, r, name); /* the list keeps its name (free again now) */
   free(apps);
   ctx->rewrites++;
 }
