@@ -10,6 +10,15 @@
  * other use of the list takes it; the appends and the old construct go. One
  * rewrite per folded list.
  *
+ * Also matches aten::list(l) (a copy) of a prim::ListConstruct that nothing
+ * mutates or aliases (t2n_list_is_unmutated): it becomes a new
+ * prim::ListConstruct of the same elements, a fresh list just as the copy
+ * was (instance_norm's size check copies input.size() this way); and
+ * aten::__getitem__(l, k) of such a construct, k a constant in range
+ * (negative from the end), becomes element k (an unrolled `for o in outs`
+ * reads outs[0], outs[1], ...). Constructs are merged before these folds
+ * look at them (one sweep in block order).
+ *
  * Restrictions: a list read (len, __getitem__, a call, an If or Loop using
  * it) between the construct and its last append, an append whose result is
  * used, or an append nested in a block, keeps the list as it is, with a
@@ -20,6 +29,7 @@
 #include <stdlib.h>
 
 #include "fold_util.h"
+#include "t2n/eval.h"
 #include "t2n/pass.h"
 
 static int position(const t2n_block *b, const t2n_node *a) {
@@ -35,7 +45,53 @@ static const t2n_node *ancestor_in(const t2n_block *b, const t2n_node *u) {
   return u;
 }
 
+/* list(l) of a construct nothing mutates: a new list of the same elements. */
+static void fold_copy(t2n_pass_ctx *ctx, t2n_node *n) {
+  t2n_value *l = n->inputs[0];
+  const char *why = NULL;
+  if (n->noutputs != 1 || !l->def || !t2n_node_is(l->def, "prim::ListConstruct")) return;
+  if (!t2n_list_is_unmutated(l, &why)) {
+    t2n_remark(ctx, n, "aten::list(%%%s) left alone: the list may be changed (%s)", l->name, why ? why : "?");
+    return;
+  }
+  t2n_node *nl = t2n_node_new(ctx->graph, "prim::ListConstruct", l->def->ninputs, l->def->inputs, 1);
+  t2n_node_insert_before(nl, n);
+  t2n_node_set_output(nl, 0, NULL, n->outputs[0]->type);
+  nl->line = n->line;
+  t2n_value *r = nl->outputs[0];
+  const char *name = n->outputs[0]->name;
+  t2n_replace_node(n, &r);
+  t2n_graph_rename(ctx->graph, r, name);
+  ctx->rewrites++;
+}
+
+/* l[k] of a construct nothing mutates, k a constant in range: element k. */
+static void fold_index(t2n_pass_ctx *ctx, t2n_node *n) {
+  t2n_value *l = n->inputs[0];
+  t2n_ival k;
+  const char *why = NULL;
+  if (n->noutputs != 1 || !l->def || !t2n_node_is(l->def, "prim::ListConstruct")) return;
+  if (!t2n_constant_value(ctx->mod, n->inputs[1], &k) || k.kind != T2N_IV_INT) return;
+  int64_t len = l->def->ninputs, i = k.i < 0 ? k.i + len : k.i;
+  if (i < 0 || i >= len) return; /* raises at run time: stays */
+  if (!t2n_list_is_unmutated(l, &why)) {
+    t2n_remark(ctx, n, "aten::__getitem__(%%%s) left alone: the list may be changed (%s)", l->name, why ? why : "?");
+    return;
+  }
+  t2n_value *e = l->def->inputs[i];
+  t2n_replace_node(n, &e);
+  ctx->rewrites++;
+}
+
 static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
+  if (t2n_node_is(l, "aten::__getitem__") && l->ninputs == 2) {
+    fold_index(ctx, l);
+    return;
+  }
+  if (t2n_node_is(l, "aten::list") && l->ninputs == 1) {
+    fold_copy(ctx, l);
+    return;
+  }
   if (!t2n_node_is(l, "prim::ListConstruct") || l->noutputs != 1) return;
   t2n_value *list = l->outputs[0];
   t2n_block *b = l->parent;
@@ -90,7 +146,9 @@ typedef struct nlist {
 
 static int collect(t2n_node *n, void *p) {
   nlist *l = p;
-  if (!t2n_node_is(n, "prim::ListConstruct")) return 0;
+  if (!t2n_node_is(n, "prim::ListConstruct") && !t2n_node_is(n, "aten::list") &&
+      !t2n_node_is(n, "aten::__getitem__"))
+    return 0;
   if (l->n == l->cap) {
     l->cap = l->cap ? l->cap * 2 : 32;
     l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap);

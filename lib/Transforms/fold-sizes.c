@@ -13,8 +13,10 @@
  * One rewrite per folded node. The rules are those of -replace-size-calls
  * (lib/Transforms/size_util.c):
  *   dim(x), numel(x): every dimension of x known;
- *   len(x): x a tensor with a known first dimension, or a list built by a
- *     prim::ListConstruct that is never mutated (its input count);
+ *   len(x): x a tensor with a known first dimension, a list built by a
+ *     prim::ListConstruct that is never mutated (its input count), or a
+ *     list whose length shape inference knows (split, chunk, unbind, list();
+ *     a list changed in place has no known length);
  *   size(x): every dimension known; size(x, d): d a known int in range
  *     (negative d from the end) and that dimension known;
  *   prim::dtype(x): the dtype of x known.
@@ -32,6 +34,7 @@
 
 #include "fold_util.h"
 #include "size_util.h"
+#include "t2n/eval.h"
 #include "t2n/pass.h"
 #include "t2n/shape.h"
 
@@ -61,7 +64,16 @@ static int fold_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
                n->inputs[0]->name);
     return 0;
   }
-  t2n_value *repl = t2n_size_query_fold(ctx, f, n);
+  t2n_value *repl = NULL;
+  t2n_ival len;
+  if (t2n_node_is(n, "aten::len") && !t2n_type_is_tensor(n->inputs[0]->type) &&
+      !(n->inputs[0]->def && t2n_node_is(n->inputs[0]->def, "prim::ListConstruct")) && t2n_eval(f, out, &len) &&
+      len.kind == T2N_IV_INT)
+    /* A list from split/chunk/unbind or list(): shape inference knows its
+     * length (a list changed in place has none). */
+    repl = t2n_insert_int(ctx->graph, n, len.i)->outputs[0];
+  else
+    repl = t2n_size_query_fold(ctx, f, n);
   if (!repl) return 0;
   t2n_replace_node(n, &repl);
   return 1;

@@ -6,10 +6,13 @@
  * lib/Transforms/alias_util.c), whose first operand x nothing else observes
  * being written.
  *
- * Rewrites: the node's kind becomes its pure form (relu_ -> relu, copy_ ->
+ * Rewrites: first, uses of x after the op (in its block, or nested in a later
+ * node of it; the block's return too) take the op's output instead, which is
+ * the same tensor (`h.relu_(); outs.append(h)` appends the relu's result).
+ * Then the node's kind becomes its pure form (relu_ -> relu, copy_ ->
  * aten::copy, __iand__ -> __and__), with the same inputs and output. Its
  * output, which was x itself, is now a new tensor holding the values the
- * in-place op wrote. One rewrite per node.
+ * in-place op wrote. One rewrite per node turned pure.
  *
  * Restrictions: the rewrite is exact only when no alias of x is read after
  * the op. Here x's base (the tensor x is a view or in-place result of, back
@@ -31,6 +34,7 @@
 #include <string.h>
 
 #include "alias_util.h"
+#include "t2n/eval.h"
 #include "t2n/pass.h"
 #include "t2n/shape.h"
 
@@ -119,9 +123,30 @@ static int same_tensor(const t2n_ival *a, const t2n_ival *b) {
   return 1;
 }
 
+/* The in-place op's result is its operand: a use of the operand after the
+ * op (in the op's block, or nested in a later node of it) may read the
+ * result instead, which changes nothing; `h.relu_(); f(h)` then reads the
+ * relu's result and h is no longer read after the write. */
+static int redirect_later_uses(t2n_node *n) {
+  t2n_value *x = n->inputs[0], *r = n->outputs[0];
+  int moved = 0;
+  for (int k = x->nuses - 1; k >= 0; k--) {
+    t2n_node *u = x->uses[k].user;
+    if (u == n) continue;
+    const t2n_node *a = ancestor_in(n->parent, u);
+    if (u == n->parent->ret || (a && comes_after(n, a))) {
+      t2n_node_set_input(u, x->uses[k].index, r);
+      moved = 1;
+    }
+  }
+  return moved;
+}
+
 int t2n_pass_functionalize_inplace(t2n_pass_ctx *ctx) {
   cands c = {NULL, 0, 0, ctx->mod};
   t2n_walk(ctx->graph->top, collect, &c);
+  for (int i = 0; i < c.n; i++)
+    if (!t2n_type_is_primitive(c.v[i].n->outputs[0]->type)) redirect_later_uses(c.v[i].n);
   char buf[512];
   int pending = 0;
   for (int i = 0; i < c.n; i++) {
