@@ -8,13 +8,16 @@
  *   aten::to whose result has the dtype, sizes and device of its input under
  *     the shape facts of the example inputs (run -infer-shapes' analysis);
  *   aten::contiguous, aten::clone;
- *   prim::device of a tensor whose device is known.
+ *   prim::device of a tensor whose device is known;
+ *   prim::unchecked_cast of a tensor-typed value to a tensor type (a
+ *     refinement of Tensor? left without effect once the If that made the
+ *     value optional is folded).
  *
  * Rewrites: every use of the result takes the input tensor, and the node
  * goes; prim::device becomes a Device constant (so a tensor used only for
  * its device goes with -dce). One rewrite per node.
  *
- * Restrictions: dropout in eval mode, detach, alias, cpu on the cpu and to
+ * Restrictions: the unchecked_cast fold is the identity at run time; dropout in eval mode, detach, alias, cpu on the cpu and to
  * without `copy` or a memory format return their input itself in torch, so
  * those folds are exact. contiguous, clone and a copying `to` return a copy:
  * they go only when neither the copy nor its input is ever written in place
@@ -45,7 +48,7 @@ typedef struct nlist {
 static const char *const kinds[] = {"aten::dropout", "aten::feature_dropout", "aten::alpha_dropout",
                                     "aten::feature_alpha_dropout", "aten::detach", "aten::alias",
                                     "aten::cpu", "aten::to", "aten::contiguous", "aten::clone",
-                                    "prim::device", NULL};
+                                    "prim::device", "prim::unchecked_cast", NULL};
 
 static int collect(t2n_node *n, void *p) {
   nlist *l = p;
@@ -156,6 +159,13 @@ static int strip_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
     return 1;
   }
   if (t2n_node_is(n, "aten::to")) return strip_to(ctx, f, n);
+  if (t2n_node_is(n, "prim::unchecked_cast")) {
+    /* A refinement (Tensor? to Tensor) of a value that is already a tensor,
+     * once the If that made it optional is folded. */
+    if (n->ninputs != 1 || !t2n_type_is_tensor(x->type) || !t2n_type_is_tensor(n->outputs[0]->type)) return 0;
+    t2n_replace_node(n, &x);
+    return 1;
+  }
   if (t2n_node_is(n, "prim::device")) {
     t2n_ival d;
     if (!t2n_eval(f, n->outputs[0], &d) || d.kind != T2N_IV_DEVICE) {
