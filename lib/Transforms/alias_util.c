@@ -222,7 +222,10 @@ static int scan_node(t2n_node *n, void *p) {
 
 int t2n_au_never_mutated(t2n_graph *g, t2n_value *v, const t2n_node **why) {
   t2n_value *base = t2n_au_base(v);
-  if (t2n_au_makes_fresh(base->def)) {
+  /* Graph inputs count as separate storage: an exported model's inputs
+   * never share memory with each other. */
+  int graph_input = !base->def && base->param_of && !base->param_of->owner;
+  if (graph_input || t2n_au_makes_fresh(base->def)) {
     t2n_value **vals;
     const t2n_node *esc, *mut;
     t2n_au_closure(base, NULL, &vals, &esc, &mut);

@@ -53,8 +53,9 @@ int t2n_au_closure(t2n_value *from, const t2n_node *stop, t2n_value ***out, cons
 
 /* True when no value that may share storage with v is written in place or
  * escapes anywhere in v's graph: the closure of v's base when the base is
- * fresh, a graph input, a constant or an attribute; otherwise the whole graph
- * must be free of mutations and escapes. *why (when given) names the node
+ * fresh or a graph input (inputs are taken not to share storage with each
+ * other); otherwise (a constant, an attribute, a list element, a block
+ * parameter) the whole graph must be free of mutations and escapes. *why (when given) names the node
  * that prevents it. */
 int t2n_au_never_mutated(t2n_graph *g, t2n_value *v, const t2n_node **why);
 
