@@ -13,6 +13,10 @@
 
 #include "t2n/eval.h"
 #include "t2n/pass.h"
+#if __has_include("t2n/ops.h")
+#include "t2n/ops.h" /* with the op table, a node's op id follows its kind */
+#define T2N_AU_HAVE_OPS 1
+#endif
 
 /* Ops whose output may share the storage of their first input: views, and
  * ops that return their input itself in some cases (contiguous, to, cpu,
@@ -125,6 +129,14 @@ const char *t2n_au_pure_form(t2n_module *m, const t2n_node *n) {
     return t2n_intern_n(m, n->kind, strlen(n->kind) - 1);
   }
   return NULL;
+}
+
+void t2n_au_set_kind(t2n_node *n, const char *kind) {
+#ifdef T2N_AU_HAVE_OPS
+  t2n_node_set_kind(n, kind);
+#else
+  n->kind = kind;
+#endif
 }
 
 int t2n_au_pure_keeps_operand_type(const char *pure) {

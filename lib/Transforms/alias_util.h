@@ -29,6 +29,10 @@ t2n_au_use t2n_au_classify(const t2n_node *u, int index);
  * "aten::copy" for "aten::copy_"), interned in m; NULL when n is not one. */
 const char *t2n_au_pure_form(t2n_module *m, const t2n_node *n);
 
+/* Renames n to another op of the same arguments (kind interned): sets the
+ * node's op id too once the op table (t2n/ops.h, t2n_node_set_kind) exists. */
+void t2n_au_set_kind(t2n_node *n, const char *kind);
+
 /* True when the pure form gives a tensor of its first operand's dtype and
  * sizes whatever the other operands are (aten::copy), so no shape facts are
  * needed to check it. */

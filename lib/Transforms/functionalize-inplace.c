@@ -172,7 +172,7 @@ int t2n_pass_functionalize_inplace(t2n_pass_ctx *ctx) {
       if (c.v[i].done) want[i] = *t2n_shape_get(f, c.v[i].n->inputs[0]);
     t2n_shape_facts_free(f);
     for (int i = 0; i < c.n; i++)
-      if (c.v[i].done) c.v[i].n->kind = c.v[i].pure;
+      if (c.v[i].done) t2n_au_set_kind(c.v[i].n, c.v[i].pure);
     /* A pure form whose result differs from what the in-place op wrote goes
      * back; that changes facts downstream, so check again until stable. */
     for (int changed = 1; changed;) {
@@ -188,7 +188,7 @@ int t2n_pass_functionalize_inplace(t2n_pass_ctx *ctx) {
         t2n_ival_format(got, b, sizeof b);
         t2n_remark(ctx, k->n, "%s left alone: %s would give %s where it writes %s (dtype and sizes must be known and equal)",
                    k->inplace, k->pure, b, a);
-        k->n->kind = k->inplace;
+        t2n_au_set_kind(k->n, k->inplace);
         k->done = 0;
         changed = 1;
       }
