@@ -70,6 +70,11 @@ static const char *const inplace_ops[][2] = {
 static const char *const extract_ops[] = {"prim::ListUnpack", "prim::TupleUnpack", "prim::TupleIndex",
                                           "prim::TupleSlice", "aten::__getitem__", "aten::list",
                                           "aten::values", "aten::items", "aten::pop", NULL};
+/* Ops whose result depends on the strides of their first input, not only
+ * on its values (aten::view fails on some strides, but gives the values
+ * aten::reshape gives wherever it works). */
+static const char *const stride_readers[] = {"aten::as_strided", "aten::stride", "aten::is_contiguous",
+                                             "prim::is_contiguous", "aten::data_ptr", NULL};
 /* ---- end of the op knowledge ---- */
 
 static int in_list(const char *const *l, const char *kind) {
@@ -130,6 +135,8 @@ const char *t2n_au_pure_form(t2n_module *m, const t2n_node *n) {
   }
   return NULL;
 }
+
+int t2n_au_reads_strides(const t2n_node *u) { return in_list(stride_readers, u->kind); }
 
 void t2n_au_set_kind(t2n_node *n, const char *kind) {
 #ifdef T2N_AU_HAVE_OPS

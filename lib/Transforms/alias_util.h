@@ -3,7 +3,7 @@
  * the alias class of a tensor (not part of the public API).
  *
  * The op knowledge (which ops are views, which are in place and what their
- * pure forms are) is in one place, alias_util.c's tables, marked so that the
+ * pure forms are, which read strides) is in one place, alias_util.c's tables, marked so that the
  * op-property table (include/t2n/ops.def) can take it over. */
 #ifndef T2N_TRANSFORMS_ALIAS_UTIL_H
 #define T2N_TRANSFORMS_ALIAS_UTIL_H
@@ -28,6 +28,10 @@ t2n_au_use t2n_au_classify(const t2n_node *u, int index);
  * gives the values the in-place op writes ("aten::relu" for "aten::relu_",
  * "aten::copy" for "aten::copy_"), interned in m; NULL when n is not one. */
 const char *t2n_au_pure_form(t2n_module *m, const t2n_node *n);
+
+/* True when u's result depends on the strides of its input (as_strided,
+ * stride, is_contiguous), not only on its values. */
+int t2n_au_reads_strides(const t2n_node *u);
 
 /* Renames n to another op of the same arguments (kind interned): sets the
  * node's op id too once the op table (t2n/ops.h, t2n_node_set_kind) exists. */

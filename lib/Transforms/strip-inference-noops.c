@@ -99,8 +99,7 @@ static int drop_copy(t2n_pass_ctx *ctx, t2n_node *n) {
   for (int i = 0; i < nv; i++)
     for (int k = 0; k < vals[i]->nuses; k++) {
       const t2n_node *u = vals[i]->uses[k].user;
-      if (t2n_node_is(u, "aten::as_strided") || t2n_node_is(u, "aten::stride") ||
-          t2n_node_is(u, "aten::is_contiguous")) {
+      if (t2n_au_reads_strides(u)) {
         t2n_remark(ctx, n, "%s left alone: %s reads the strides of the copy", n->kind, u->kind);
         free(vals);
         return 0;
