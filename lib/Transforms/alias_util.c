@@ -147,8 +147,11 @@ void t2n_au_set_kind(t2n_node *n, const char *kind) {
 }
 
 int t2n_au_pure_keeps_operand_type(const char *pure) {
-  /* copy(self, src) broadcasts and casts src into self's sizes and dtype. */
-  return strcmp(pure, "aten::copy") == 0;
+  /* copy(self, src) broadcasts and casts src into self's sizes and dtype;
+   * the others keep self's (an in-place op that ran broadcast into self). */
+  static const char *const keep[] = {"aten::copy", "aten::fill", "aten::zero", "aten::masked_fill",
+                                     "aten::index_put", NULL};
+  return in_list(keep, pure);
 }
 
 t2n_value *t2n_au_base(t2n_value *v) {

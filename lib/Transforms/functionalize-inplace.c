@@ -14,6 +14,13 @@
  * output, which was x itself, is now a new tensor holding the values the
  * in-place op wrote. One rewrite per node turned pure.
  *
+ * A write through slices and selects of a fresh tensor y (`y[:, :n] = x`,
+ * copy_ of a slice) whose result is unused, when the pure form keeps the
+ * view's dtype and sizes (copy, fill, zero, masked_fill, index_put) and no
+ * alias of y but y itself is read after it, becomes instead: the pure op on
+ * the view, then aten::slice_scatter / aten::select_scatter back up the view
+ * chain to a new y', which later uses of y take; the in-place node goes.
+ *
  * Restrictions: the rewrite is exact only when no alias of x is read after
  * the op. Here x's base (the tensor x is a view or in-place result of, back
  * through views such as slice/select/view/transpose) must be made in the same
@@ -115,6 +122,72 @@ static const char *alias_check(t2n_node *n, char *buf, size_t len) {
   return why;
 }
 
+/* The scatter form of a write through slices and selects of a fresh tensor
+ * y (`y[:, :n] = x` is copy_(slice(slice(y)), x)): the pure op on the view,
+ * then aten::slice_scatter / select_scatter back up the chain, give y' = y
+ * as the write leaves it; later uses of y take y'. Only for pure forms that
+ * keep the view's dtype and sizes (copy, fill, masked_fill, ...), when the
+ * op's result is unused and no alias of y other than y itself is read after
+ * the write. 1 when rewritten. */
+static int scatter_form(t2n_pass_ctx *ctx, t2n_node *n, const char *pure) {
+  enum { MAXCHAIN = 16 };
+  t2n_node *chain[MAXCHAIN];
+  int nc = 0;
+  if (!pure || !t2n_au_pure_keeps_operand_type(pure) || n->outputs[0]->nuses) return 0;
+  t2n_value *y = n->inputs[0];
+  while (y->def && nc < MAXCHAIN && y->def->parent == n->parent &&
+         ((t2n_node_is(y->def, "aten::slice") && y->def->ninputs == 5) ||
+          (t2n_node_is(y->def, "aten::select") && y->def->ninputs == 3)) &&
+         t2n_type_is_tensor(y->def->inputs[0]->type)) {
+    chain[nc++] = y->def;
+    y = y->def->inputs[0];
+  }
+  if (!nc || !t2n_au_makes_fresh(y->def) || y->def->parent != n->parent) return 0;
+  t2n_value **vals;
+  const t2n_node *esc = NULL;
+  int nv = t2n_au_closure(y, n, &vals, &esc, NULL), ok = !esc;
+  for (int i = 0; ok && i < nv; i++) {
+    /* y itself is redirected; a view made after the write is made from y
+     * (then from y') or from another alias, whose use this loop sees. */
+    const t2n_node *d = vals[i]->def ? ancestor_in(n->parent, vals[i]->def) : NULL;
+    if (vals[i] == y || (d && comes_after(n, d))) continue;
+    for (int k = 0; ok && k < vals[i]->nuses; k++) {
+      const t2n_node *u = vals[i]->uses[k].user;
+      const t2n_node *a = ancestor_in(n->parent, u);
+      if (u != n && (u == n->parent->ret || !a || comes_after(n, a))) ok = 0;
+    }
+  }
+  free(vals);
+  if (!ok) return 0;
+  t2n_graph *g = ctx->graph;
+  t2n_node *p = t2n_node_new(g, pure, n->ninputs, n->inputs, 1);
+  t2n_node_insert_before(p, n);
+  t2n_node_set_output(p, 0, NULL, n->inputs[0]->type);
+  p->line = n->line;
+  p->source = n->source;
+  t2n_value *cur = p->outputs[0];
+  for (int i = 0; i < nc; i++) {
+    t2n_node *v = chain[i];
+    int sl = t2n_node_is(v, "aten::slice");
+    t2n_node *sc = t2n_node_new(g, sl ? "aten::slice_scatter" : "aten::select_scatter", 0, NULL, 1);
+    t2n_node_add_input(sc, v->inputs[0]);
+    t2n_node_add_input(sc, cur);
+    for (int k = 1; k < v->ninputs; k++) t2n_node_add_input(sc, v->inputs[k]);
+    t2n_node_insert_before(sc, n);
+    t2n_node_set_output(sc, 0, NULL, v->inputs[0]->type);
+    sc->line = n->line;
+    sc->source = n->source;
+    cur = sc->outputs[0];
+  }
+  for (int k = y->nuses - 1; k >= 0; k--) {
+    t2n_node *u = y->uses[k].user;
+    const t2n_node *a = ancestor_in(n->parent, u);
+    if (u == n->parent->ret || (a && comes_after(n, a))) t2n_node_set_input(u, y->uses[k].index, cur);
+  }
+  t2n_node_erase(n);
+  return 1;
+}
+
 static int same_tensor(const t2n_ival *a, const t2n_ival *b) {
   if (!t2n_fact_tensor_complete(a) || !t2n_fact_tensor_complete(b)) return 0;
   if (a->dtype != b->dtype || a->rank != b->rank) return 0;
@@ -156,6 +229,10 @@ int t2n_pass_functionalize_inplace(t2n_pass_ctx *ctx) {
       continue;
     }
     const char *why = alias_check(k->n, buf, sizeof buf);
+    if (why && scatter_form(ctx, k->n, k->pure)) {
+      ctx->rewrites++;
+      continue;
+    }
     if (why) {
       t2n_remark(ctx, k->n, "%s left alone: %s", k->inplace, why);
       continue;
