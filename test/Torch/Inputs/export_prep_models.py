@@ -98,11 +98,25 @@ class Chunks(nn.Module):
         return h.view(h.size(0), -1)
 
 
+class SliceAssign(nn.Module):
+    """Writes into slices of a fresh tensor; in-place ops on a clone."""
+
+    def forward(self, x):
+        y = torch.zeros(x.size(0), x.size(1) * 2)
+        y[:, : x.size(1)] = x
+        y[:, x.size(1):] = x.sigmoid()
+        z = x.clone()
+        z.mul_(2.0)
+        z += 1
+        return y, F.relu(z, inplace=True)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
-    for name, m in [("resnetish", ResNetish()), ("norms", Norms()), ("listloop", ListLoop()), ("chunks", Chunks())]:
+    for name, m in [("resnetish", ResNetish()), ("norms", Norms()), ("listloop", ListLoop()), ("chunks", Chunks()),
+                    ("sliceassign", SliceAssign())]:
         m.eval()
         path = os.path.join(out, name + ".jit")
         torch.jit.save(torch.jit.script(m), path)
