@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "fold_util.h"
+#include "size_util.h"
 #include "t2n/eval.h"
 #include "t2n/pass.h"
 #include "t2n/shape.h"
@@ -109,24 +110,8 @@ static int only_steers(const t2n_value *v, vset *vs, const t2n_node **bad) {
   return 1;
 }
 
-static int all_known(const t2n_ival *t) {
-  if (t->kind != T2N_IV_TENSOR || t->rank < 0) return 0;
-  for (int i = 0; i < t->rank; i++)
-    if (t->sizes[i] < 0) return 0;
-  return 1;
-}
-
-static void left_alone(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n, const t2n_value *x,
-                       const char *what) {
-  char why[512];
-  t2n_shape_explain(f, x, why, sizeof why);
-  t2n_remark(ctx, n, "%s(%%%s) left alone: %s%s%s", n->kind, x->name, what, why[0] ? ": " : "", why);
-}
-
 /* Folds one candidate; 1 when rewritten. */
 static int fold_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
-  t2n_graph *g = ctx->graph;
-  t2n_module *m = ctx->mod;
   if (n->noutputs != 1 || n->ninputs < 1) return 0;
   t2n_value *out = n->outputs[0], *x = n->inputs[0];
   if (out->nuses == 0) {
@@ -150,74 +135,8 @@ static int fold_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
     t2n_remark(ctx, n, "%s(%%%s) left alone: it is in a branch the example inputs do not take", n->kind, x->name);
     return 0;
   }
-  const t2n_ival *t = t2n_shape_get(f, x);
-  t2n_value *repl = NULL;
-  if (t2n_node_is(n, "aten::dim") || t2n_node_is(n, "aten::numel")) {
-    if (!all_known(t)) {
-      left_alone(ctx, f, n, x, "the shape is not completely known");
-      return 0;
-    }
-    int64_t v = t->rank;
-    if (t2n_node_is(n, "aten::numel")) {
-      v = 1;
-      for (int i = 0; i < t->rank; i++) v *= t->sizes[i];
-    }
-    repl = t2n_insert_int(g, n, v)->outputs[0];
-  } else if (t2n_node_is(n, "aten::len")) {
-    if (t2n_type_is_tensor(x->type) || t->kind == T2N_IV_TENSOR) {
-      if (t->kind != T2N_IV_TENSOR || t->rank < 1 || t->sizes[0] < 0) {
-        left_alone(ctx, f, n, x, t->kind == T2N_IV_TENSOR && t->rank == 0 ? "len() of a 0-d tensor raises"
-                                                                         : "the first dimension is not known");
-        return 0;
-      }
-      repl = t2n_insert_int(g, n, t->sizes[0])->outputs[0];
-    } else {
-      const char *why = NULL;
-      if (!x->def || !t2n_node_is(x->def, "prim::ListConstruct")) {
-        t2n_remark(ctx, n, "%s(%%%s) left alone: the list is not a direct prim::ListConstruct", n->kind, x->name);
-        return 0;
-      }
-      if (!t2n_list_is_unmutated(x, &why)) {
-        t2n_remark(ctx, n, "%s(%%%s) left alone: the list may be modified (%s)", n->kind, x->name,
-                   why ? why : "mutated");
-        return 0;
-      }
-      repl = t2n_insert_int(g, n, x->def->ninputs)->outputs[0];
-    }
-  } else if (n->ninputs == 1) { /* size(x) */
-    if (!all_known(t)) {
-      left_alone(ctx, f, n, x, "the shape is not completely known");
-      return 0;
-    }
-    t2n_value *elems[8];
-    for (int i = 0; i < t->rank; i++) elems[i] = t2n_insert_int(g, n, t->sizes[i])->outputs[0];
-    t2n_node *l = t2n_node_new(g, "prim::ListConstruct", t->rank, elems, 1);
-    t2n_node_insert_before(l, n);
-    t2n_node_set_output(l, 0, NULL, t2n_type_list_of(m, t2n_type_get(m, "int")));
-    repl = l->outputs[0];
-  } else { /* size(x, d) */
-    t2n_ival d;
-    if (!t2n_eval(f, n->inputs[1], &d) || d.kind != T2N_IV_INT) {
-      t2n_remark(ctx, n, "%s(%%%s, %%%s) left alone: the dimension is not a known int", n->kind, x->name,
-                 n->inputs[1]->name);
-      return 0;
-    }
-    if (t->kind != T2N_IV_TENSOR || t->rank < 0) {
-      left_alone(ctx, f, n, x, "the rank is not known");
-      return 0;
-    }
-    int64_t k = d.i < 0 ? d.i + t->rank : d.i;
-    if (k < 0 || k >= t->rank) {
-      t2n_remark(ctx, n, "%s(%%%s, %lld) left alone: dimension out of range for rank %d (it raises)", n->kind,
-                 x->name, (long long)d.i, t->rank);
-      return 0;
-    }
-    if (t->sizes[k] < 0) {
-      left_alone(ctx, f, n, x, "that dimension is not known");
-      return 0;
-    }
-    repl = t2n_insert_int(g, n, t->sizes[k])->outputs[0];
-  }
+  t2n_value *repl = t2n_size_query_fold(ctx, f, n);
+  if (!repl) return 0;
   t2n_value *r[1] = {repl};
   t2n_replace_node(n, r);
   return 1;
@@ -230,9 +149,7 @@ typedef struct cands {
 
 static int collect(t2n_node *n, void *p) {
   cands *c = p;
-  if (!t2n_node_is(n, "aten::dim") && !t2n_node_is(n, "aten::numel") && !t2n_node_is(n, "aten::len") &&
-      !t2n_node_is(n, "aten::size"))
-    return 0;
+  if (!t2n_is_size_query(n)) return 0;
   if (c->n == c->cap) {
     c->cap = c->cap ? c->cap * 2 : 32;
     c->v = realloc(c->v, sizeof *c->v * (size_t)c->cap);

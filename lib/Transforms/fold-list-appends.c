@@ -1,0 +1,168 @@
+/* -fold-list-appends
+ *
+ * Matches: a prim::ListConstruct whose list is then extended by aten::append
+ * nodes in the same block (not inside an If or Loop), none of whose results
+ * is used, where nothing else uses the list before the last of them: the
+ * appends are not observed one by one, only their end result.
+ *
+ * Rewrites: one prim::ListConstruct of the original elements followed by
+ * the appended ones, in order, placed right after the last append; every
+ * other use of the list takes it; the appends and the old construct go. One
+ * rewrite per folded list.
+ *
+ * Also matches aten::list(l) (a copy) of a prim::ListConstruct that nothing
+ * mutates or aliases (t2n_list_is_unmutated): it becomes a new
+ * prim::ListConstruct of the same elements, a fresh list just as the copy
+ * was (instance_norm's size check copies input.size() this way); and
+ * aten::__getitem__(l, k) of such a construct, k a constant in range
+ * (negative from the end), becomes element k (an unrolled `for o in outs`
+ * reads outs[0], outs[1], ...). Constructs are merged before these folds
+ * look at them (one sweep in block order).
+ *
+ * Restrictions: a list read (len, __getitem__, a call, an If or Loop using
+ * it) between the construct and its last append, an append whose result is
+ * used, or an append nested in a block, keeps the list as it is, with a
+ * remark.
+ *
+ * Why: -unroll-loops turns `for ...: outs.append(y)` into a construct and a
+ * row of appends; cat and stack, and the NNEF exporter, want the list whole. */
+#include <stdlib.h>
+
+#include "fold_util.h"
+#include "t2n/eval.h"
+#include "t2n/pass.h"
+
+static int position(const t2n_block *b, const t2n_node *a) {
+  int i = 0;
+  for (const t2n_node *t = b->first; t; t = t->next, i++)
+    if (t == a) return i;
+  return 1 << 30; /* the block's return */
+}
+
+/* The node of b that holds u (u itself or the owner of the block u is in). */
+static const t2n_node *ancestor_in(const t2n_block *b, const t2n_node *u) {
+  while (u && u->parent != b && u != b->ret) u = u->parent && u->parent->owner ? u->parent->owner : NULL;
+  return u;
+}
+
+/* list(l) of a construct nothing mutates: a new list of the same elements. */
+static void fold_copy(t2n_pass_ctx *ctx, t2n_node *n) {
+  t2n_value *l = n->inputs[0];
+  const char *why = NULL;
+  if (n->noutputs != 1 || !l->def || !t2n_node_is(l->def, "prim::ListConstruct")) return;
+  if (!t2n_list_is_unmutated(l, &why)) {
+    t2n_remark(ctx, n, "aten::list(%%%s) left alone: the list may be changed (%s)", l->name, why ? why : "?");
+    return;
+  }
+  t2n_node *nl = t2n_node_new(ctx->graph, "prim::ListConstruct", l->def->ninputs, l->def->inputs, 1);
+  t2n_node_insert_before(nl, n);
+  t2n_node_set_output(nl, 0, NULL, n->outputs[0]->type);
+  nl->line = n->line;
+  t2n_value *r = nl->outputs[0];
+  const char *name = n->outputs[0]->name;
+  t2n_replace_node(n, &r);
+  t2n_graph_rename(ctx->graph, r, name);
+  ctx->rewrites++;
+}
+
+/* l[k] of a construct nothing mutates, k a constant in range: element k. */
+static void fold_index(t2n_pass_ctx *ctx, t2n_node *n) {
+  t2n_value *l = n->inputs[0];
+  t2n_ival k;
+  const char *why = NULL;
+  if (n->noutputs != 1 || !l->def || !t2n_node_is(l->def, "prim::ListConstruct")) return;
+  if (!t2n_constant_value(ctx->mod, n->inputs[1], &k) || k.kind != T2N_IV_INT) return;
+  int64_t len = l->def->ninputs, i = k.i < 0 ? k.i + len : k.i;
+  if (i < 0 || i >= len) return; /* raises at run time: stays */
+  if (!t2n_list_is_unmutated(l, &why)) {
+    t2n_remark(ctx, n, "aten::__getitem__(%%%s) left alone: the list may be changed (%s)", l->name, why ? why : "?");
+    return;
+  }
+  t2n_value *e = l->def->inputs[i];
+  t2n_replace_node(n, &e);
+  ctx->rewrites++;
+}
+
+static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
+  if (t2n_node_is(l, "aten::__getitem__") && l->ninputs == 2) {
+    fold_index(ctx, l);
+    return;
+  }
+  if (t2n_node_is(l, "aten::list") && l->ninputs == 1) {
+    fold_copy(ctx, l);
+    return;
+  }
+  if (!t2n_node_is(l, "prim::ListConstruct") || l->noutputs != 1) return;
+  t2n_value *list = l->outputs[0];
+  t2n_block *b = l->parent;
+  /* The appends, in block order. */
+  int napp = 0, last = -1;
+  for (int k = 0; k < list->nuses; k++) {
+    const t2n_node *u = list->uses[k].user;
+    if (t2n_node_is(u, "aten::append") && list->uses[k].index == 0 && u->parent == b) napp++;
+  }
+  if (!napp) return;
+  t2n_node **apps = malloc(sizeof *apps * (size_t)napp);
+  if (!apps) abort();
+  int i = 0;
+  for (t2n_node *t = l->next; t; t = t->next)
+    if (t2n_node_is(t, "aten::append") && t->ninputs == 2 && t->inputs[0] == list) apps[i++] = t;
+  napp = i;
+  const char *why = NULL;
+  for (i = 0; i < napp && !why; i++)
+    if (apps[i]->noutputs != 1 || apps[i]->outputs[0]->nuses) why = "an append's result is used";
+  if (napp) last = position(b, apps[napp - 1]);
+  for (int k = 0; k < list->nuses && !why; k++) {
+    const t2n_node *u = list->uses[k].user;
+    if (t2n_node_is(u, "aten::append") && list->uses[k].index == 0 && u->parent == b) continue;
+    const t2n_node *a = ancestor_in(b, u);
+    if (!a || position(b, a) < last) why = a ? a->kind : u->kind;
+  }
+  if (why || !napp) {
+    if (napp) t2n_remark(ctx, l, "list %%%s left as built: it is observed before its last append (%s)", list->name, why);
+    free(apps);
+    return;
+  }
+  t2n_node *nl = t2n_node_new(ctx->graph, "prim::ListConstruct", l->ninputs, l->inputs, 1);
+  for (i = 0; i < napp; i++) t2n_node_add_input(nl, apps[i]->inputs[1]);
+  t2n_node_insert_after(nl, apps[napp - 1]);
+  t2n_node_set_output(nl, 0, NULL, list->type);
+  nl->line = l->line;
+  nl->source = l->source;
+  nl->scope = l->scope;
+  for (i = 0; i < napp; i++) t2n_node_erase(apps[i]);
+  t2n_value *r = nl->outputs[0];
+  const char *name = list->name;
+  t2n_replace_node(l, &r);
+  t2n_graph_rename(ctx->graph, r, name); /* the list keeps its name (free again now) */
+  free(apps);
+  ctx->rewrites++;
+}
+
+typedef struct nlist {
+  t2n_node **v;
+  int n, cap;
+} nlist;
+
+static int collect(t2n_node *n, void *p) {
+  nlist *l = p;
+  if (!t2n_node_is(n, "prim::ListConstruct") && !t2n_node_is(n, "aten::list") &&
+      !t2n_node_is(n, "aten::__getitem__"))
+    return 0;
+  if (l->n == l->cap) {
+    l->cap = l->cap ? l->cap * 2 : 32;
+    l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap);
+    if (!l->v) abort();
+  }
+  l->v[l->n++] = n;
+  return 0;
+}
+
+int t2n_pass_fold_list_appends(t2n_pass_ctx *ctx) {
+  /* Collected first: a fold erases the appends after the construct. */
+  nlist l = {NULL, 0, 0};
+  t2n_walk(ctx->graph->top, collect, &l);
+  for (int i = 0; i < l.n; i++) fold(ctx, l.v[i]);
+  free(l.v);
+  return 0;
+}

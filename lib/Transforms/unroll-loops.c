@@ -1,0 +1,112 @@
+/* -unroll-loops
+ *
+ * Matches: a prim::Loop, at any depth, that is a `for` loop with a known
+ * trip count: its trip count is an int constant, its initial condition and
+ * the condition its body returns are the constant True (or the initial
+ * condition is the constant False: the body never runs).
+ *
+ * Rewrites: the loop is replaced by trip-count copies of its body
+ * (t2n_clone_block_into), placed where the loop was; copy k gets the int
+ * constant k as its iteration number and the values copy k-1 returned as its
+ * loop-carried inputs (copy 0 the loop's initial values); the loop's outputs
+ * become the values the last copy returned (the initial values when the trip
+ * count is 0 or negative). Inner loops are unrolled before the loops that
+ * hold them, and sweeps repeat, so an inner loop whose trip count was the
+ * outer iteration number unrolls too. One rewrite per loop.
+ *
+ * Restrictions: `while` loops (a condition computed by the body) and loops
+ * with a trip count that is not a constant (run -fold-sizes and
+ * -fold-constant-scalar-arithmetic first) stay, with a remark. The unrolled
+ * size, trip count times the nodes in the body (nested blocks included), is
+ * bounded by T2N_UNROLL_MAX_NODES; a loop over it stays, with a remark.
+ * A tensor list the body appends to becomes a prim::ListConstruct followed
+ * by appends, which -fold-list-appends turns into one ListConstruct.
+ *
+ * Why: NNEF has no loops; scripted models loop over a batch or a list of
+ * layers with a trip count that the example shapes fix (group_norm and
+ * instance_norm of some torch versions, chunked RNN wrappers). */
+#include <stdlib.h>
+
+#include "fold_util.h"
+#include "t2n/eval.h"
+#include "t2n/pass.h"
+
+/* The most nodes one loop may unroll into: its trip count times the nodes of
+ * its body. Above it the graph would grow out of proportion to the model. */
+#define T2N_UNROLL_MAX_NODES 20000
+
+static long count_nodes(const t2n_block *b) {
+  long c = 0;
+  for (const t2n_node *n = b->first; n; n = n->next) {
+    c++;
+    for (int k = 0; k < n->nblocks; k++) c += count_nodes(n->blocks[k]);
+  }
+  return c;
+}
+
+static int const_of(t2n_pass_ctx *ctx, const t2n_value *v, t2n_ival_kind kind, int64_t *out) {
+  t2n_ival iv;
+  if (!t2n_constant_value(ctx->mod, v, &iv) || iv.kind != kind) return 0;
+  *out = iv.i;
+  return 1;
+}
+
+/* 1 when the loop was unrolled. */
+static int unroll(t2n_pass_ctx *ctx, t2n_node *n, int remarks) {
+  t2n_block *body = n->nblocks == 1 ? n->blocks[0] : NULL;
+  int ncarried = n->ninputs - 2;
+  if (!body || ncarried < 0 || body->nparams != ncarried + 1 || !body->ret || body->ret->ninputs != ncarried + 1 ||
+      n->noutputs != ncarried) {
+    if (remarks) t2n_remark(ctx, n, "prim::Loop left alone: malformed (its inputs, body and outputs do not match)");
+    return 0;
+  }
+  int64_t trip = 0, cond = 0, again = 0;
+  if (!const_of(ctx, n->inputs[0], T2N_IV_INT, &trip)) {
+    if (remarks) t2n_remark(ctx, n, "prim::Loop left alone: its trip count %%%s is not a constant", n->inputs[0]->name);
+    return 0;
+  }
+  if (!const_of(ctx, n->inputs[1], T2N_IV_BOOL, &cond)) {
+    if (remarks) t2n_remark(ctx, n, "prim::Loop left alone: its initial condition is not a constant");
+    return 0;
+  }
+  if (!cond || trip < 0) trip = 0;
+  if (trip > 0 && (!const_of(ctx, body->ret->inputs[0], T2N_IV_BOOL, &again) || !again)) {
+    if (remarks) t2n_remark(ctx, n, "prim::Loop left alone: a while loop (its body computes the condition)");
+    return 0;
+  }
+  long size = count_nodes(body);
+  if (trip > 0 && size > 0 && trip > T2N_UNROLL_MAX_NODES / size) {
+    if (remarks)
+      t2n_remark(ctx, n, "prim::Loop left alone: %lld iterations of %ld nodes exceed the unroll limit of %d nodes",
+                 (long long)trip, size, T2N_UNROLL_MAX_NODES);
+    return 0;
+  }
+  t2n_value **vals = malloc(sizeof *vals * (size_t)(ncarried + 1) * 2);
+  if (!vals) abort();
+  t2n_value **outs = vals + ncarried + 1;
+  for (int i = 0; i < ncarried; i++) vals[i + 1] = n->inputs[i + 2];
+  for (int64_t k = 0; k < trip; k++) {
+    vals[0] = t2n_insert_int(ctx->graph, n, k)->outputs[0];
+    t2n_clone_block_into(body, vals, n->parent, n, outs);
+    for (int i = 0; i < ncarried; i++) vals[i + 1] = outs[i + 1];
+  }
+  t2n_replace_node(n, vals + 1);
+  free(vals);
+  return 1;
+}
+
+static int sweep(t2n_pass_ctx *ctx, t2n_block *b, int remarks) {
+  int done = 0;
+  for (t2n_node *n = b->first, *next; n; n = next) {
+    next = n->next;
+    for (int k = 0; k < n->nblocks; k++) done += sweep(ctx, n->blocks[k], remarks);
+    if (t2n_node_is(n, "prim::Loop")) done += unroll(ctx, n, remarks);
+  }
+  ctx->rewrites += done;
+  return done;
+}
+
+int t2n_pass_unroll_loops(t2n_pass_ctx *ctx) {
+  t2n_fold_to_fixpoint(ctx, sweep);
+  return 0;
+}
