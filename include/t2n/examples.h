@@ -21,7 +21,8 @@ const t2n_example *t2n_example_for(const t2n_pass_options *o, const char *value_
 /* dtype from a short name (f32, i64, bool, ...) or a torch/safetensors name. */
 t2n_dtype t2n_dtype_from_short(const char *s);
 
-/* A safetensors file, read whole (lib/Analysis/safetensors.c). */
+/* A safetensors file, memory-mapped when it is a regular file, else read
+ * whole (lib/Analysis/safetensors.c). */
 typedef struct t2n_st_tensor {
   const char *name;
   t2n_dtype dtype;
@@ -33,6 +34,7 @@ typedef struct t2n_st_tensor {
 typedef struct t2n_safetensors {
   unsigned char *file;
   size_t size;
+  int mapped;            /* file is an mmap of `size` bytes, not malloc'ed */
   t2n_st_tensor *tensors;
   int ntensors;
 } t2n_safetensors;

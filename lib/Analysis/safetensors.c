@@ -1,7 +1,13 @@
 /* safetensors reader: 8-byte little-endian header size, a JSON header
- * (parsed with cJSON) mapping names to dtype/shape/data_offsets, then data. */
+ * (parsed with cJSON) mapping names to dtype/shape/data_offsets, then data.
+ * A regular file is memory-mapped (the exporter streams weights from it
+ * without a copy of the model in memory); anything else is read whole. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +21,20 @@ static int fail(t2n_diag *d, const char *path, const char *msg) {
 
 int t2n_safetensors_read(const char *path, t2n_safetensors *st, t2n_diag *d) {
   memset(st, 0, sizeof *st);
-  char *buf;
-  size_t len;
-  if (!t2n_read_file(path, &buf, &len, d)) return 0;
+  char *buf = NULL;
+  size_t len = 0;
+  int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY);
+  struct stat sb;
+  if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+    void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p != MAP_FAILED) {
+      buf = p;
+      len = (size_t)sb.st_size;
+      st->mapped = 1;
+    }
+  }
+  if (fd >= 0) close(fd);
+  if (!buf && !t2n_read_file(path, &buf, &len, d)) return 0;
   st->file = (unsigned char *)buf;
   st->size = len;
   if (len < 8) goto bad;
@@ -77,6 +94,7 @@ const t2n_st_tensor *t2n_safetensors_find(const t2n_safetensors *st, const char 
 void t2n_safetensors_free(t2n_safetensors *st) {
   for (int i = 0; i < st->ntensors; i++) free((void *)st->tensors[i].name);
   free(st->tensors);
-  free(st->file);
+  if (st->mapped) munmap(st->file, st->size);
+  else free(st->file);
   memset(st, 0, sizeof *st);
 }

@@ -1,3 +1,506 @@
-/* t2n-export (stub). */
+/* t2n-export: a JIT-only model to an NNEF archive tract runs.
+ *
+ *   load (.jit through the libtorch backend, t2n module text, or graph text)
+ *   -> run_pipeline: -harden when calls, Ifs or assertions are left, then
+ *      -infer-shapes, the verifier after each pass
+ *   -> t2n_nnef_lower (lib/NNEF) -> t2n_nnef_write (graph.nnef + .dat files,
+ *      a folder, .tar or .tgz written under a temporary name)
+ *   -> --check-io: utils/t2n-check-io runs the export in tract and the
+ *      input model in torch (t2n-run) on the same seeded random inputs.
+ *
+ * The options table below gives --help and the option list of
+ * docs/exporting-jit-only-models.md. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "t2n/examples.h"
 #include "t2n/nnef.h"
-int t2n_export_main(int argc, char **argv) { return 1; }
+#include "t2n/pass.h"
+#include "t2n/text.h"
+#ifdef T2N_HAVE_TORCH
+#include "t2n/torch.h"
+#endif
+
+/* OPTION(spelling, value placeholder or NULL, help) */
+#define EXPORT_OPTIONS(X)                                                                                      \
+  X("-o", "OUT", "output: OUT.nnef.tgz / OUT.tgz a gzip'd tar, OUT.tar a tar, anything else a folder")      \
+  X("--method", "NAME", "method of the root module to export (default forward)")                            \
+  X("--submodule", "PATH", "with a .jit input: export this submodule (a.b.c)")                              \
+  X("--weights", "FILE", "safetensors weights of a graph-text input (module text names its own)")           \
+  X("--input-shape", "NAME=1x576[:f32]", "example tensor input: the NNEF input's shape (repeatable)")       \
+  X("--input-value", "NAME=VALUE", "a scalar input's value, specialised into the export (repeatable)")      \
+  X("--example-inputs", "FILE", "example inputs by name from a safetensors file")                           \
+  X("--input-names", "A,B", "NNEF names of the tensor inputs, in order (default: the graph's names)")       \
+  X("--output-names", "A,B", "NNEF names of the outputs, tuples flattened (default: the graph's names)")    \
+  X("--no-harden", NULL, "do not run -harden even when calls, Ifs or assertions are left")                  \
+  X("--tract-version", "V", "record 'written for tract V' as a comment in graph.nnef")                      \
+  X("--quiet", NULL, "no summary line and no progress line")                                                \
+  X("--check-io", NULL, "run the export in tract and the input in torch on the same random inputs and "     \
+                        "compare each output (utils/t2n-check-io; needs the libtorch backend and tract)")    \
+  X("--check-tolerance", "X", "--check-io tolerance (default 1e-4; relative above magnitude 1)")            \
+  X("--diagnostics", "FILE.json", "write the passes run, their rewrite counts and the export's size")       \
+  X("--help", NULL, "print this help")                                                                      \
+  X("--version", NULL, "print the version")
+
+typedef struct export_args {
+  const char *input, *output, *method, *submodule, *weights, *diagnostics, *tract_version;
+  const char *input_names, *output_names;
+  int no_harden, quiet, check_io;
+  double tolerance;
+  t2n_pass_options popts;
+  /* the user's --input-value / --input-shape flags, passed on to t2n-run */
+  const char **passthru;
+  int npassthru;
+} export_args;
+
+static void usage(FILE *out) {
+  fputs("usage: t2n-export INPUT -o OUT [OPTIONS]\n\n"
+        "Exports a TorchScript model to NNEF for tract. INPUT is a .jit archive\n"
+        "(libtorch backend), t2n module text (weights from the safetensors file it\n"
+        "names) or one graph text with --weights. Runs -harden when the graph still\n"
+        "has calls, Ifs or assertions, then -infer-shapes, then lowers every op\n"
+        "(docs/nnef-ops.md lists them). Nothing is written on error, and an older\n"
+        "OUT is left as it was.\n\nOptions:\n", out);
+#define X(flag, val, help)                                                                                     \
+  {                                                                                                            \
+    char left[64];                                                                                             \
+    snprintf(left, sizeof left, "%s%s%s", flag, val ? " " : "", val ? val : "");                              \
+    fprintf(out, "  %-34s %s\n", left, help);                                                                  \
+  }
+  EXPORT_OPTIONS(X)
+#undef X
+}
+
+static int take(int argc, char **argv, int *i, const char *name, const char **val, t2n_diag *d) {
+  size_t n = strlen(name);
+  const char *a = argv[*i];
+  if (strncmp(a, name, n) != 0) return 0;
+  if (a[n] == '=') {
+    *val = a + n + 1;
+    return 1;
+  }
+  if (a[n] != 0) return 0;
+  if (*i + 1 >= argc) {
+    t2n_report(d, T2N_ERROR, NULL, "option '%s' needs a value", name);
+    *val = NULL;
+    return 1;
+  }
+  *val = argv[++*i];
+  return 1;
+}
+
+static void passthru(export_args *o, const char *flag, const char *v) {
+  o->passthru = realloc(o->passthru, sizeof *o->passthru * (size_t)(o->npassthru + 2));
+  o->passthru[o->npassthru++] = flag;
+  o->passthru[o->npassthru++] = v;
+}
+
+static int parse_args(int argc, char **argv, export_args *o, t2n_diag *d, int *exit_now) {
+  const char *v;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      *exit_now = 1;
+      return 1;
+    }
+    if (strcmp(a, "--version") == 0) {
+      printf("t2n-export %s\n", T2N_VERSION);
+      *exit_now = 1;
+      return 1;
+    }
+#define STR(flag, field)                                                                                       \
+  if (take(argc, argv, &i, flag, &v, d)) {                                                                     \
+    if (!v) return 0;                                                                                          \
+    o->field = v;                                                                                              \
+    continue;                                                                                                  \
+  }
+    STR("-o", output)
+    STR("--method", method)
+    STR("--submodule", submodule)
+    STR("--weights", weights)
+    STR("--diagnostics", diagnostics)
+    STR("--tract-version", tract_version)
+    STR("--input-names", input_names)
+    STR("--output-names", output_names)
+#undef STR
+    if (take(argc, argv, &i, "--input-shape", &v, d)) {
+      if (!v || !t2n_example_parse_shape(&o->popts, v, d)) return 0;
+      passthru(o, "--input-shape", v);
+      continue;
+    }
+    if (take(argc, argv, &i, "--input-value", &v, d)) {
+      if (!v || !t2n_example_parse_value(&o->popts, v, d)) return 0;
+      passthru(o, "--input-value", v);
+      continue;
+    }
+    if (take(argc, argv, &i, "--example-inputs", &v, d)) {
+      if (!v || !t2n_example_load_safetensors(&o->popts, v, d)) return 0;
+      passthru(o, "--example-inputs", v);
+      continue;
+    }
+    if (take(argc, argv, &i, "--check-tolerance", &v, d)) {
+      char *end;
+      if (!v || (o->tolerance = strtod(v, &end), *end) || !(o->tolerance > 0)) {
+        t2n_report(d, T2N_ERROR, NULL, "--check-tolerance expects a positive number");
+        return 0;
+      }
+      continue;
+    }
+    if (strcmp(a, "--no-harden") == 0) { o->no_harden = 1; continue; }
+    if (strcmp(a, "--quiet") == 0) { o->quiet = 1; continue; }
+    if (strcmp(a, "--check-io") == 0) { o->check_io = 1; continue; }
+    if (a[0] == '-' && a[1]) {
+      t2n_report(d, T2N_ERROR, NULL, "unknown option '%s' (see --help)", a);
+      return 0;
+    }
+    if (o->input) {
+      t2n_report(d, T2N_ERROR, NULL, "more than one input ('%s' and '%s')", o->input, a);
+      return 0;
+    }
+    o->input = a;
+  }
+  if (!o->input) {
+    t2n_report(d, T2N_ERROR, NULL, "no input file (see --help)");
+    return 0;
+  }
+  if (!o->output) {
+    t2n_report(d, T2N_ERROR, NULL, "no output: give -o OUT.nnef.tgz (see --help)");
+    return 0;
+  }
+  return 1;
+}
+
+static int ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+static int is_archive(const char *p) { return ends_with(p, ".jit") || ends_with(p, ".pt") || ends_with(p, ".pth"); }
+
+static t2n_module *load(export_args *o, t2n_diag *d) {
+  if (is_archive(o->input)) {
+#ifdef T2N_HAVE_TORCH
+    return t2n_torch_load(o->input, o->submodule, NULL, d, (t2n_torch **)&o->popts.torch);
+#else
+    t2n_report(d, T2N_ERROR, NULL, "reading '%s' needs the libtorch backend; this t2n was built without it "
+               "(dump the model with utils/t2n-dump and export the module text)", o->input);
+    return NULL;
+#endif
+  }
+  if (o->submodule) {
+    t2n_report(d, T2N_ERROR, NULL, "--submodule applies to .jit inputs only");
+    return NULL;
+  }
+  return t2n_parse_file(o->input, d);
+}
+
+/* ---- weights ---- */
+/* The weights file of the input: --weights, else the one module text names
+ * (relative to the text's folder). NULL when there is none. malloc'ed. */
+static char *weights_path(const export_args *o, const t2n_module *m) {
+  if (o->weights) return strdup(o->weights);
+  if (m->kind != T2N_TEXT_T2N || !m->weights || strcmp(o->input, "-") == 0) return NULL;
+  const char *slash = strrchr(o->input, '/');
+  size_t dl = slash && m->weights[0] != '/' ? (size_t)(slash - o->input + 1) : 0;
+  char *p = malloc(dl + strlen(m->weights) + 1);
+  memcpy(p, o->input, dl);
+  strcpy(p + dl, m->weights);
+  return p;
+}
+
+static int load_weights(export_args *o, t2n_module *m, t2n_safetensors *st, int *have, t2n_diag *d) {
+  *have = 0;
+#ifdef T2N_HAVE_TORCH
+  if (is_archive(o->input) && o->popts.torch) {
+    /* The archive's tensors go through a private temporary file that is
+     * mapped and unlinked at once, so they are streamed like any weights. */
+    char tmpl[] = "/tmp/t2n-export-weights-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0) {
+      t2n_report(d, T2N_ERROR, NULL, "cannot create a temporary weights file: %s", strerror(errno));
+      return 0;
+    }
+    close(fd);
+    int ok = t2n_torch_write_weights(o->popts.torch, tmpl, d) == 0 && t2n_safetensors_read(tmpl, st, d);
+    unlink(tmpl);
+    *have = ok;
+    return ok;
+  }
+#endif
+  char *p = weights_path(o, m);
+  if (!p) return 1;
+  if (access(p, R_OK) != 0) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot read the weights '%s': %s", p, strerror(errno));
+    free(p);
+    return 0;
+  }
+  int ok = t2n_safetensors_read(p, st, d);
+  free(p);
+  *have = ok;
+  return ok;
+}
+
+/* ---- the pipeline ---- */
+typedef struct pass_stat { const char *flag; int rewrites; } pass_stat;
+
+static int node_needs_harden(t2n_node *n, void *ctx) {
+  return t2n_node_is(n, "prim::CallMethod") || t2n_node_is(n, "prim::CallFunction") || t2n_node_is(n, "prim::If") ||
+         t2n_node_is(n, "prim::RaiseException") || t2n_node_is(n, "aten::warn") || t2n_node_is(n, "prim::TupleIndex") ||
+         t2n_node_is(n, "prim::data");
+}
+
+static int run_one(t2n_module *m, t2n_graph *g, const t2n_pass_info *p, export_args *o, t2n_diag *d, pass_stat **st,
+                   int *nst) {
+  t2n_pass_ctx ctx = {m, g, d, &o->popts, 0, p->flag, 0};
+  int errs0 = d->nerrors;
+  int err = p->run(&ctx);
+  *st = realloc(*st, sizeof **st * (size_t)(*nst + 1));
+  (*st)[*nst].flag = p->flag;
+  (*st)[(*nst)++].rewrites = ctx.rewrites;
+  if (err || d->nerrors > errs0) return 1;
+  if (t2n_verify_module(m, d)) {
+    t2n_report(d, T2N_ERROR, NULL, "the IR is invalid after -%s", p->flag);
+    return 1;
+  }
+  return 0;
+}
+
+/* The export pipeline: -harden (when needed) then -infer-shapes, each pass
+ * from the pass table with the verifier after it. One function so that it
+ * can move onto the library pass manager as a whole. */
+static int run_pipeline(t2n_module *m, t2n_graph *g, export_args *o, t2n_diag *d, pass_stat **st, int *nst) {
+  if (t2n_verify_module(m, d)) {
+    t2n_report(d, T2N_ERROR, NULL, "the input is not valid IR");
+    return 1;
+  }
+  char list[2048] = "";
+  if (!o->no_harden && t2n_walk(g->top, node_needs_harden, NULL)) {
+    const t2n_pipeline_info *h = t2n_pipeline_lookup("harden");
+    if (h) snprintf(list, sizeof list, "%s,", h->passes);
+#ifdef T2N_HAVE_TORCH
+    /* fold-data-dependent-ifs asks torch about conditions on tensor data. */
+    if (!o->popts.torch) {
+      t2n_torch *t = t2n_torch_new_empty();
+      char *wp = weights_path(o, m);
+      if (t && wp && access(wp, R_OK) == 0 && t2n_torch_read_weights(t, wp, d) != 0) {
+        t2n_torch_free(t);
+        t = NULL;
+      }
+      free(wp);
+      o->popts.torch = t;
+    }
+#endif
+  }
+  strncat(list, "infer-shapes", sizeof list - strlen(list) - 1);
+  for (char *s = strtok(list, ","); s; s = strtok(NULL, ",")) {
+    char *bar = strchr(s, '|');
+    if (bar) *bar = 0; /* freeze|inline-unresolvable: freeze */
+    const t2n_pass_info *p = t2n_pass_lookup(s);
+    if (!p) {
+      t2n_report(d, T2N_ERROR, NULL, "unknown pass '-%s' in the export pipeline", s);
+      return 1;
+    }
+    if (run_one(m, g, p, o, d, st, nst)) return 1;
+  }
+  return 0;
+}
+
+/* ---- names ---- */
+static const char **split_names(const char *s, int *n) {
+  *n = 0;
+  if (!s) return NULL;
+  const char **out = NULL;
+  char *copy = strdup(s), *save = NULL;
+  for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    out = realloc(out, sizeof *out * (size_t)(*n + 1));
+    out[(*n)++] = strdup(t);
+  }
+  free(copy);
+  return out;
+}
+
+static void free_names(const char **v, int n) {
+  for (int i = 0; i < n; i++) free((void *)v[i]);
+  free(v);
+}
+
+static void write_diagnostics(const char *path, const pass_stat *st, int n, const t2n_nnef_graph *g, t2n_diag *d) {
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot write '%s': %s", path, strerror(errno));
+    return;
+  }
+  fprintf(f, "{\n  \"passes\": [");
+  for (int i = 0; i < n; i++)
+    fprintf(f, "%s\n    {\"pass\": \"%s\", \"rewrites\": %d}", i ? "," : "", st[i].flag, st[i].rewrites);
+  size_t bytes = 0;
+  for (int i = 0; g && i < g->nvars; i++) bytes += g->vars[i].nbytes;
+  fprintf(f, "\n  ],\n  \"nnef\": {\"ops\": %d, \"variables\": %d, \"weight_bytes\": %zu, \"inputs\": %d, \"outputs\": %d}\n}\n",
+          g ? g->nops : 0, g ? g->nvars : 0, bytes, g ? g->ninputs : 0, g ? g->noutputs : 0);
+  fclose(f);
+}
+
+/* ---- --check-io ---- */
+#ifndef T2N_SOURCE_DIR
+#define T2N_SOURCE_DIR "."
+#endif
+
+/* The folder of this executable (for t2n-run beside it). */
+static char *exe_dir(void) {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return strdup(".");
+  buf[n] = 0;
+  char *slash = strrchr(buf, '/');
+  if (slash) *slash = 0;
+  return strdup(buf);
+}
+
+static int check_io(export_args *o, const t2n_nnef_graph *g, const char **tnames, t2n_diag *d) {
+  const char *py = getenv("T2N_PYTHON");
+  char pybuf[4096], script[4096], run[4096], tol[64];
+  if (!py) {
+    snprintf(pybuf, sizeof pybuf, "%s/.venv/bin/python", T2N_SOURCE_DIR);
+    py = access(pybuf, X_OK) == 0 ? pybuf : "python3";
+  }
+  snprintf(script, sizeof script, "%s/utils/t2n-check-io", T2N_SOURCE_DIR);
+  char *dir = exe_dir();
+  snprintf(run, sizeof run, "%s/t2n-run", dir);
+  free(dir);
+  snprintf(tol, sizeof tol, "%g", o->tolerance > 0 ? o->tolerance : 1e-4);
+  int cap = 32 + 2 * g->ninputs + o->npassthru;
+  const char **argv = calloc((size_t)cap, sizeof *argv);
+  char **owned = calloc((size_t)g->ninputs + 1, sizeof *owned);
+  int k = 0;
+  argv[k++] = py;
+  argv[k++] = script;
+  argv[k++] = o->output;
+  argv[k++] = "--t2n-run";
+  argv[k++] = run;
+  argv[k++] = "--tolerance";
+  argv[k++] = tol;
+  for (int i = 0; i < g->ninputs; i++) {
+    const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, g->inputs[i]);
+    char buf[1024];
+    int p = snprintf(buf, sizeof buf, "%s=%s:", t->name, tnames[i]);
+    for (int r = 0; r < t->rank && p < (int)sizeof buf - 24; r++)
+      p += snprintf(buf + p, sizeof buf - (size_t)p, "%s%lld", r ? "x" : "", (long long)t->sizes[r]);
+    if (t->rank == 0) p += snprintf(buf + p, sizeof buf - (size_t)p, "scalar");
+    snprintf(buf + p, sizeof buf - (size_t)p, ":%s", t2n_nnef_dtype_name(t->dtype));
+    owned[i] = strdup(buf);
+    argv[k++] = "--input";
+    argv[k++] = owned[i];
+  }
+  argv[k++] = "--";
+  argv[k++] = o->input;
+  if (o->method) argv[k++] = "--method", argv[k++] = o->method;
+  if (o->submodule) argv[k++] = "--submodule", argv[k++] = o->submodule;
+  if (o->weights) argv[k++] = "--weights", argv[k++] = o->weights;
+  for (int i = 0; i < o->npassthru; i += 2)
+    if (strcmp(o->passthru[i], "--input-value") == 0) argv[k++] = o->passthru[i], argv[k++] = o->passthru[i + 1];
+  argv[k] = NULL;
+  fflush(stdout);
+  fflush(stderr);
+  /* tract aborts the process on some bad graphs: always a child. */
+  pid_t pid = fork();
+  if (pid == 0) {
+    execvp(argv[0], (char *const *)argv);
+    fprintf(stderr, "t2n-export: cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  int status = 0, rc = 1;
+  if (pid > 0 && waitpid(pid, &status, 0) == pid) {
+    if (WIFEXITED(status)) rc = WEXITSTATUS(status);
+    else t2n_report(d, T2N_ERROR, NULL, "--check-io: the checker died (signal %d)", WTERMSIG(status));
+  }
+  if (rc == 0) {
+    /* ok */
+  } else if (rc == 1) {
+    t2n_report(d, T2N_ERROR, NULL, "--check-io: the export's outputs differ from torch's (tolerance %s)", tol);
+  } else {
+    t2n_report(d, T2N_ERROR, NULL, "--check-io: the check could not run (exit %d)", rc);
+  }
+  for (int i = 0; i < g->ninputs; i++) free(owned[i]);
+  free(owned);
+  free(argv);
+  return rc == 0 ? 0 : 1;
+}
+
+/* The t2n name of each NNEF input, in order (tensor inputs, self skipped). */
+static const char **t2n_input_names(t2n_graph *tg, int *n) {
+  *n = 0;
+  const char **out = calloc((size_t)tg->top->nparams + 1, sizeof *out);
+  for (int i = 0; i < tg->top->nparams; i++)
+    if (t2n_type_is_tensor(tg->top->params[i]->type)) out[(*n)++] = tg->top->params[i]->name;
+  return out;
+}
+
+int t2n_export_main(int argc, char **argv) {
+  t2n_diag d;
+  t2n_diag_init(&d);
+  export_args o;
+  memset(&o, 0, sizeof o);
+  int exit_now = 0, rc = 1, have_w = 0;
+  t2n_module *m = NULL;
+  t2n_nnef_graph *ng = NULL;
+  t2n_safetensors w;
+  memset(&w, 0, sizeof w);
+  pass_stat *st = NULL;
+  int nst = 0;
+  t2n_lower_options lo = {0};
+  if (!parse_args(argc, argv, &o, &d, &exit_now)) goto done;
+  if (exit_now) {
+    rc = 0;
+    goto done;
+  }
+  o.popts.freeze = 1;
+  o.popts.method = o.method;
+  m = load(&o, &d);
+  if (!m) goto done;
+  t2n_graph *g = t2n_module_target_graph(m, o.method, &d);
+  if (!g) goto done;
+  if (!load_weights(&o, m, &w, &have_w, &d)) goto done;
+  if (run_pipeline(m, g, &o, &d, &st, &nst)) goto done;
+  lo.input_names = split_names(o.input_names, &lo.ninput_names);
+  lo.output_names = split_names(o.output_names, &lo.noutput_names);
+  lo.tract_version = o.tract_version;
+  ng = t2n_nnef_lower(m, g, &o.popts, have_w ? &w : NULL, &lo, &d);
+  if (!ng) goto done;
+  if (t2n_nnef_write(ng, o.output, !o.quiet, &d)) goto done;
+  if (o.diagnostics) write_diagnostics(o.diagnostics, st, nst, ng, &d);
+  if (!o.quiet) {
+    size_t bytes = 0;
+    for (int i = 0; i < ng->nvars; i++) bytes += ng->vars[i].nbytes;
+    fprintf(stderr, "t2n-export: wrote %s (%d NNEF ops, %d inputs, %d outputs, %d variables, %.1f MB of weights)\n",
+            o.output, ng->nops, ng->ninputs, ng->noutputs, ng->nvars, (double)bytes / 1e6);
+  }
+  rc = 0;
+  if (o.check_io) {
+    int n;
+    const char **tn = t2n_input_names(g, &n);
+    if (n != ng->ninputs) {
+      t2n_report(&d, T2N_ERROR, NULL, "--check-io: %d NNEF inputs for %d tensor inputs", ng->ninputs, n);
+      rc = 1;
+    } else {
+      rc = check_io(&o, ng, tn, &d);
+    }
+    free(tn);
+  }
+done:
+  t2n_nnef_graph_free(ng);
+  if (have_w) t2n_safetensors_free(&w);
+  free_names(lo.input_names, lo.ninput_names);
+  free_names(lo.output_names, lo.noutput_names);
+  free(st);
+  if (m) t2n_module_free(m);
+#ifdef T2N_HAVE_TORCH
+  if (o.popts.torch) t2n_torch_free(o.popts.torch);
+#endif
+  free(o.passthru);
+  t2n_examples_free(&o.popts);
+  return rc ? 1 : 0;
+}

@@ -169,7 +169,7 @@ t2n_nnef_value t2n_nnef_v_string(t2n_nnef_graph *g, const char *s) {
 static t2n_nnef_value v_list(t2n_nnef_graph *g, t2n_nnef_value_kind k, int n, const t2n_nnef_value *e) {
   t2n_nnef_value v = {k, -1, 0, 0, NULL, n, NULL};
   v.elems = t2n_arena_alloc(g->arena, sizeof *v.elems * (size_t)(n ? n : 1));
-  if (n) memcpy(v.elems, e, sizeof *v.elems * (size_t)n);
+  if (n && e) memcpy(v.elems, e, sizeof *v.elems * (size_t)n);
   return v;
 }
 t2n_nnef_value t2n_nnef_v_array(t2n_nnef_graph *g, int n, const t2n_nnef_value *elems) {

@@ -300,12 +300,6 @@ static t2n_nnef_tid weight_tensor(t2n_lower_ctx *c, const t2n_value *v, const t2
   return t;
 }
 
-static size_t nelems(int rank, const int64_t *sizes) {
-  size_t n = 1;
-  for (int i = 0; i < rank; i++) n *= (size_t)sizes[i];
-  return n;
-}
-
 t2n_nnef_tid t2n_lower_variable_copy(t2n_lower_ctx *c, const char *label, t2n_dtype dt, int rank,
                                      const int64_t *sizes, const void *data, size_t nbytes) {
   void *copy = t2n_arena_alloc(c->g->arena, nbytes ? nbytes : 1);

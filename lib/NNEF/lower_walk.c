@@ -138,32 +138,44 @@ static int renameable(const t2n_nnef_graph *g, t2n_nnef_tid t) {
   return 0;
 }
 
-static int declare_outputs(t2n_lower_ctx *c, const t2n_lower_options *lo) {
-  t2n_value **outs = NULL;
-  int n = 0, cap = 0, errs = 0;
+typedef struct outputs {
+  t2n_value **vals;
+  const char **names;
+  int n;
+} outputs;
+
+/* Takes the output names before anything is lowered, so no intermediate
+ * tensor holds one. */
+static int reserve_outputs(t2n_lower_ctx *c, const t2n_lower_options *lo, outputs *o) {
+  int cap = 0;
   t2n_node *ret = c->graph->top->ret;
-  for (int i = 0; ret && i < ret->ninputs; i++) flatten_outputs(ret->inputs[i], &outs, &n, &cap);
-  if (lo->noutput_names && lo->noutput_names != n) {
+  for (int i = 0; ret && i < ret->ninputs; i++) flatten_outputs(ret->inputs[i], &o->vals, &o->n, &cap);
+  if (lo->noutput_names && lo->noutput_names != o->n) {
     t2n_report(c->diag, T2N_ERROR, NULL, "--output-names gives %d names; the graph has %d outputs (tuples flattened)",
-               lo->noutput_names, n);
-    free(outs);
+               lo->noutput_names, o->n);
     return 1;
   }
-  /* Output names are taken first, so no intermediate tensor holds one. */
-  const char **names = calloc((size_t)n + 1, sizeof *names);
-  for (int i = 0; i < n; i++) {
+  o->names = calloc((size_t)o->n + 1, sizeof *o->names);
+  for (int i = 0; i < o->n; i++) {
     char buf[256];
-    names[i] = t2n_nnef_fresh_name(c->g, i < lo->noutput_names ? lo->output_names[i]
-                                                                 : user_name(c, outs[i]->name, buf, sizeof buf));
+    o->names[i] = t2n_nnef_fresh_name(c->g, i < lo->noutput_names ? lo->output_names[i]
+                                                                    : user_name(c, o->vals[i]->name, buf, sizeof buf));
   }
-  for (int i = 0; i < n; i++) {
-    if (!t2n_type_is_tensor(outs[i]->type) && !(outs[i]->def && t2n_lower_is_bound(c, outs[i]))) {
-      t2n_report(c->diag, T2N_ERROR, NULL, "graph output %%%s is a %s; NNEF outputs are tensors", outs[i]->name,
-                 outs[i]->type->text);
+  return 0;
+}
+
+static int declare_outputs(t2n_lower_ctx *c, outputs *o) {
+  int errs = 0;
+  t2n_node *ret = c->graph->top->ret;
+  for (int i = 0; i < o->n; i++) {
+    t2n_value *v = o->vals[i];
+    if (!t2n_type_is_tensor(v->type) && !t2n_lower_is_bound(c, v)) {
+      t2n_report(c->diag, T2N_ERROR, NULL, "graph output %%%s is a %s; NNEF outputs are tensors", v->name,
+                 v->type->text);
       errs++;
       continue;
     }
-    t2n_nnef_tid t = t2n_lower_tensor(c, outs[i], ret);
+    t2n_nnef_tid t = t2n_lower_tensor(c, v, ret);
     if (t < 0) {
       errs++;
       continue;
@@ -171,19 +183,17 @@ static int declare_outputs(t2n_lower_ctx *c, const t2n_lower_options *lo) {
     int taken = 0;
     for (int k = 0; k < c->g->noutputs; k++) taken |= c->g->outputs[k] == t;
     if (!taken && renameable(c->g, t)) {
-      c->g->tensors[t].name = names[i];
+      c->g->tensors[t].name = o->names[i];
     } else {
       /* An input, a weight or a tensor returned twice: a copy of its own. */
       const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(c->g, t);
-      t2n_nnef_tid o = t2n_nnef_tensor_new(c->g, "copy", tt->dtype, tt->rank, tt->sizes);
-      c->g->tensors[o].name = names[i];
-      t2n_lower_emit1(c, "copy", o, t);
-      t = o;
+      t2n_nnef_tid k = t2n_nnef_tensor_new(c->g, "copy", tt->dtype, tt->rank, tt->sizes);
+      c->g->tensors[k].name = o->names[i];
+      t2n_lower_emit1(c, "copy", k, t);
+      t = k;
     }
     t2n_nnef_add_output(c->g, t);
   }
-  free(names);
-  free(outs);
   return errs;
 }
 
@@ -192,6 +202,7 @@ t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_optio
   t2n_lower_options none = {0};
   if (!lopts) lopts = &none;
   t2n_lower_ctx c = {0};
+  outputs outs = {0};
   c.mod = m;
   c.graph = g;
   c.diag = d;
@@ -205,18 +216,22 @@ t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_optio
     snprintf(buf, sizeof buf, "written for tract %s", lopts->tract_version);
     t2n_nnef_comment(c.g, buf);
   }
-  if (check_all(&c) || declare_inputs(&c, lopts)) goto fail;
+  if (check_all(&c) || reserve_outputs(&c, lopts, &outs) || declare_inputs(&c, lopts)) goto fail;
   for (t2n_node *n = g->top->first; n; n = n->next) {
     if (!needs_lowering(&c, n)) continue;
     const t2n_lowering_info *li = t2n_lowering_lookup(n->kind);
     if (li->lower(&c, n) || d->nerrors > errs0) goto fail;
   }
-  if (declare_outputs(&c, lopts) || d->nerrors > errs0) goto fail;
+  if (declare_outputs(&c, &outs) || d->nerrors > errs0) goto fail;
+  free(outs.vals);
+  free(outs.names);
   t2n_shape_facts_free(c.facts);
   free(c.mapkeys);
   free(c.mapvals);
   return c.g;
 fail:
+  free(outs.vals);
+  free(outs.names);
   t2n_shape_facts_free(c.facts);
   free(c.mapkeys);
   free(c.mapvals);
