@@ -94,16 +94,24 @@ int t2n_rnn_tensor_list(t2n_lower_ctx *c, t2n_node *n, const t2n_value *list, t2
   return 0;
 }
 
+/* Operands are computed in separate statements: C leaves the order of
+ * argument evaluation open, and the ops must come out in the same order
+ * with every compiler (graph.nnef is byte-for-byte deterministic). */
 void t2n_rnn_lstm_step(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid h, t2n_nnef_tid cc, t2n_nnef_tid w_ih,
                        t2n_nnef_tid w_hh, t2n_nnef_tid b_ih, t2n_nnef_tid b_hh, int64_t hid, t2n_nnef_tid h_out,
                        t2n_nnef_tid c_out) {
-  t2n_nnef_tid gates = t2n_rnn_binary(c, "add", t2n_rnn_linear(c, x, w_ih, b_ih), t2n_rnn_linear(c, h, w_hh, b_hh));
+  t2n_nnef_tid gi = t2n_rnn_linear(c, x, w_ih, b_ih);
+  t2n_nnef_tid gh = t2n_rnn_linear(c, h, w_hh, b_hh);
+  t2n_nnef_tid gates = t2n_rnn_binary(c, "add", gi, gh);
   t2n_nnef_tid i = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, gates, 1, 0, hid));
   t2n_nnef_tid f = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, gates, 1, hid, 2 * hid));
   t2n_nnef_tid gg = t2n_rnn_unary(c, "tanh", t2n_rnn_slice(c, gates, 1, 2 * hid, 3 * hid));
   t2n_nnef_tid o = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, gates, 1, 3 * hid, 4 * hid));
-  t2n_lower_emit2(c, "add", c_out, t2n_rnn_binary(c, "mul", f, cc), t2n_rnn_binary(c, "mul", i, gg));
-  t2n_lower_emit2(c, "mul", h_out, o, t2n_rnn_unary(c, "tanh", c_out));
+  t2n_nnef_tid fc = t2n_rnn_binary(c, "mul", f, cc);
+  t2n_nnef_tid ig = t2n_rnn_binary(c, "mul", i, gg);
+  t2n_lower_emit2(c, "add", c_out, fc, ig);
+  t2n_nnef_tid tc = t2n_rnn_unary(c, "tanh", c_out);
+  t2n_lower_emit2(c, "mul", h_out, o, tc);
 }
 
 /* lstm_cell(input, [hx, cx], w_ih, w_hh, b_ih, b_hh) -> (hy, cy) */
@@ -125,17 +133,22 @@ int t2n_lower_lstm_cell(t2n_lower_ctx *c, t2n_node *n) {
 
 void t2n_rnn_gru_step(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid h, t2n_nnef_tid w_ih, t2n_nnef_tid w_hh,
                       t2n_nnef_tid b_ih, t2n_nnef_tid b_hh, int64_t hid, t2n_nnef_tid h_out) {
-  t2n_nnef_tid gi = t2n_rnn_linear(c, x, w_ih, b_ih), gh = t2n_rnn_linear(c, h, w_hh, b_hh);
-  t2n_nnef_tid r = t2n_rnn_unary(
-      c, "sigmoid", t2n_rnn_binary(c, "add", t2n_rnn_slice(c, gi, 1, 0, hid), t2n_rnn_slice(c, gh, 1, 0, hid)));
-  t2n_nnef_tid z = t2n_rnn_unary(c, "sigmoid", t2n_rnn_binary(c, "add", t2n_rnn_slice(c, gi, 1, hid, 2 * hid),
-                                                              t2n_rnn_slice(c, gh, 1, hid, 2 * hid)));
-  t2n_nnef_tid nn = t2n_rnn_unary(
-      c, "tanh",
-      t2n_rnn_binary(c, "add", t2n_rnn_slice(c, gi, 1, 2 * hid, 3 * hid),
-                     t2n_rnn_binary(c, "mul", r, t2n_rnn_slice(c, gh, 1, 2 * hid, 3 * hid))));
+  t2n_nnef_tid gi = t2n_rnn_linear(c, x, w_ih, b_ih);
+  t2n_nnef_tid gh = t2n_rnn_linear(c, h, w_hh, b_hh);
+  t2n_nnef_tid gate[2];
+  for (int k = 0; k < 2; k++) { /* r, z */
+    t2n_nnef_tid a = t2n_rnn_slice(c, gi, 1, k * hid, (k + 1) * hid);
+    t2n_nnef_tid b = t2n_rnn_slice(c, gh, 1, k * hid, (k + 1) * hid);
+    gate[k] = t2n_rnn_unary(c, "sigmoid", t2n_rnn_binary(c, "add", a, b));
+  }
+  t2n_nnef_tid in = t2n_rnn_slice(c, gi, 1, 2 * hid, 3 * hid);
+  t2n_nnef_tid hn = t2n_rnn_slice(c, gh, 1, 2 * hid, 3 * hid);
+  t2n_nnef_tid rhn = t2n_rnn_binary(c, "mul", gate[0], hn);
+  t2n_nnef_tid nn = t2n_rnn_unary(c, "tanh", t2n_rnn_binary(c, "add", in, rhn));
   /* h' = (1 - z) * n + z * h, written n + z * (h - n) as torch's kernel does. */
-  t2n_lower_emit2(c, "add", h_out, nn, t2n_rnn_binary(c, "mul", z, t2n_rnn_binary(c, "sub", h, nn)));
+  t2n_nnef_tid d = t2n_rnn_binary(c, "sub", h, nn);
+  t2n_nnef_tid zd = t2n_rnn_binary(c, "mul", gate[1], d);
+  t2n_lower_emit2(c, "add", h_out, nn, zd);
 }
 
 /* gru_cell(input, hx, w_ih, w_hh, b_ih, b_hh) -> hy */
