@@ -360,7 +360,8 @@ static char *exe_dir(void) {
   return strdup(buf);
 }
 
-static int check_io(export_args *o, const t2n_nnef_graph *g, const char **tnames, t2n_diag *d) {
+static int check_io(export_args *o, const t2n_nnef_graph *g, const char **tnames, const char *ref_outputs,
+                    t2n_diag *d) {
   const char *py = getenv("T2N_PYTHON");
   char pybuf[4096], script[4096], run[4096], tol[64];
   if (!py) {
@@ -383,6 +384,7 @@ static int check_io(export_args *o, const t2n_nnef_graph *g, const char **tnames
   argv[k++] = run;
   argv[k++] = "--tolerance";
   argv[k++] = tol;
+  if (ref_outputs && ref_outputs[0]) argv[k++] = "--ref-outputs", argv[k++] = ref_outputs;
   for (int i = 0; i < g->ninputs; i++) {
     const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, g->inputs[i]);
     char buf[1024];
@@ -452,6 +454,7 @@ int t2n_export_main(int argc, char **argv) {
   pass_stat *st = NULL;
   int nst = 0;
   t2n_lower_options lo = {0};
+  char ref_outputs[4096] = "";
   if (!parse_args(argc, argv, &o, &d, &exit_now)) goto done;
   if (exit_now) {
     rc = 0;
@@ -464,6 +467,12 @@ int t2n_export_main(int argc, char **argv) {
   t2n_graph *g = t2n_module_target_graph(m, o.method, &d);
   if (!g) goto done;
   if (!load_weights(&o, m, &w, &have_w, &d)) goto done;
+  /* t2n-run names the reference outputs after the input's return values;
+   * the passes may rename them, so they are taken now. */
+  for (int i = 0; g->top->ret && i < g->top->ret->ninputs; i++) {
+    size_t l = strlen(ref_outputs);
+    snprintf(ref_outputs + l, sizeof ref_outputs - l, "%s%s", i ? "," : "", g->top->ret->inputs[i]->name);
+  }
   if (run_pipeline(m, g, &o, &d, &st, &nst)) goto done;
   lo.input_names = split_names(o.input_names, &lo.ninput_names);
   lo.output_names = split_names(o.output_names, &lo.noutput_names);
@@ -486,7 +495,7 @@ int t2n_export_main(int argc, char **argv) {
       t2n_report(&d, T2N_ERROR, NULL, "--check-io: %d NNEF inputs for %d tensor inputs", ng->ninputs, n);
       rc = 1;
     } else {
-      rc = check_io(&o, ng, tn, &d);
+      rc = check_io(&o, ng, tn, ref_outputs, &d);
     }
     free(tn);
   }
