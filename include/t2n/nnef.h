@@ -235,6 +235,12 @@ t2n_nnef_tid t2n_lower_cast(t2n_lower_ctx *c, t2n_nnef_tid t, t2n_dtype dt);
 /* Unsqueezes t on the left to `rank` (left-aligned broadcasting in tract). */
 t2n_nnef_tid t2n_lower_broadcast_rank(t2n_lower_ctx *c, t2n_nnef_tid t, int rank);
 
+/* out = kind(a, b) for output 0 of n, elementwise (lib/NNEF/lower_elementwise.c):
+ * a and b (tensors or known numbers) are cast to the result dtype, or for
+ * comparisons ("eq", "lt", ...) to their promoted dtype, and tensors are
+ * unsqueezed to the result's rank. Binds the output. */
+int t2n_lower_binary(t2n_lower_ctx *c, t2n_node *n, const char *kind, const t2n_value *a, const t2n_value *b);
+
 /* ---- writing (lib/NNEF/write.c) ---- */
 /* Prints graph.nnef. Deterministic: the same graph gives the same bytes. */
 void t2n_nnef_print(FILE *out, const t2n_nnef_graph *g);

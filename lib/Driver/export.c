@@ -42,13 +42,15 @@
                         "compare each output (utils/t2n-check-io; needs the libtorch backend and tract)")    \
   X("--check-tolerance", "X", "--check-io tolerance (default 1e-4; relative above magnitude 1)")            \
   X("--diagnostics", "FILE.json", "write the passes run, their rewrite counts and the export's size")       \
+  X("--print", NULL, "print graph.nnef to stdout instead of writing OUT (no weights are written)")           \
+  X("--split-input-file", NULL, "with --print: export each '// -----' separated chunk on its own (tests)")   \
   X("--help", NULL, "print this help")                                                                      \
   X("--version", NULL, "print the version")
 
 typedef struct export_args {
   const char *input, *output, *method, *submodule, *weights, *diagnostics, *tract_version;
   const char *input_names, *output_names;
-  int no_harden, quiet, check_io;
+  int no_harden, quiet, check_io, print, split_input;
   double tolerance;
   t2n_pass_options popts;
   /* the user's --input-value / --input-shape flags, passed on to t2n-run */
@@ -153,6 +155,8 @@ static int parse_args(int argc, char **argv, export_args *o, t2n_diag *d, int *e
     if (strcmp(a, "--no-harden") == 0) { o->no_harden = 1; continue; }
     if (strcmp(a, "--quiet") == 0) { o->quiet = 1; continue; }
     if (strcmp(a, "--check-io") == 0) { o->check_io = 1; continue; }
+    if (strcmp(a, "--print") == 0) { o->print = 1; continue; }
+    if (strcmp(a, "--split-input-file") == 0) { o->split_input = 1; continue; }
     if (a[0] == '-' && a[1]) {
       t2n_report(d, T2N_ERROR, NULL, "unknown option '%s' (see --help)", a);
       return 0;
@@ -167,7 +171,11 @@ static int parse_args(int argc, char **argv, export_args *o, t2n_diag *d, int *e
     t2n_report(d, T2N_ERROR, NULL, "no input file (see --help)");
     return 0;
   }
-  if (!o->output) {
+  if (o->split_input && !o->print) {
+    t2n_report(d, T2N_ERROR, NULL, "--split-input-file needs --print");
+    return 0;
+  }
+  if (!o->output && !o->print) {
     t2n_report(d, T2N_ERROR, NULL, "no output: give -o OUT.nnef.tgz (see --help)");
     return 0;
   }
@@ -360,7 +368,8 @@ static char *exe_dir(void) {
   return strdup(buf);
 }
 
-static int check_io(export_args *o, const t2n_nnef_graph *g, const char **tnames, t2n_diag *d) {
+static int check_io(export_args *o, const t2n_nnef_graph *g, const char **tnames, const char *ref_outputs,
+                    t2n_diag *d) {
   const char *py = getenv("T2N_PYTHON");
   char pybuf[4096], script[4096], run[4096], tol[64];
   if (!py) {
@@ -383,6 +392,7 @@ static int check_io(export_args *o, const t2n_nnef_graph *g, const char **tnames
   argv[k++] = run;
   argv[k++] = "--tolerance";
   argv[k++] = tol;
+  if (ref_outputs && ref_outputs[0]) argv[k++] = "--ref-outputs", argv[k++] = ref_outputs;
   for (int i = 0; i < g->ninputs; i++) {
     const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, g->inputs[i]);
     char buf[1024];
@@ -439,54 +449,54 @@ static const char **t2n_input_names(t2n_graph *tg, int *n) {
   return out;
 }
 
-int t2n_export_main(int argc, char **argv) {
-  t2n_diag d;
-  t2n_diag_init(&d);
-  export_args o;
-  memset(&o, 0, sizeof o);
-  int exit_now = 0, rc = 1, have_w = 0;
-  t2n_module *m = NULL;
+/* Exports one module: pipeline, lowering, then writing (or with --print,
+ * graph.nnef on stdout). Returns 0 on success. */
+static int export_module(export_args *o, t2n_module *m, t2n_diag *d) {
+  int rc = 1, have_w = 0;
   t2n_nnef_graph *ng = NULL;
   t2n_safetensors w;
   memset(&w, 0, sizeof w);
   pass_stat *st = NULL;
   int nst = 0;
   t2n_lower_options lo = {0};
-  if (!parse_args(argc, argv, &o, &d, &exit_now)) goto done;
-  if (exit_now) {
-    rc = 0;
+  char ref_outputs[4096] = "";
+  t2n_graph *g = t2n_module_target_graph(m, o->method, d);
+  if (!g) goto done;
+  if (!load_weights(o, m, &w, &have_w, d)) goto done;
+  /* t2n-run names the reference outputs after the input's return values;
+   * the passes may rename them, so they are taken now. */
+  for (int i = 0; g->top->ret && i < g->top->ret->ninputs; i++) {
+    size_t l = strlen(ref_outputs);
+    snprintf(ref_outputs + l, sizeof ref_outputs - l, "%s%s", i ? "," : "", g->top->ret->inputs[i]->name);
+  }
+  if (run_pipeline(m, g, o, d, &st, &nst)) goto done;
+  lo.input_names = split_names(o->input_names, &lo.ninput_names);
+  lo.output_names = split_names(o->output_names, &lo.noutput_names);
+  lo.tract_version = o->tract_version;
+  ng = t2n_nnef_lower(m, g, &o->popts, have_w ? &w : NULL, &lo, d);
+  if (!ng) goto done;
+  if (o->print) {
+    t2n_nnef_print(stdout, ng);
+    rc = fflush(stdout) != 0;
     goto done;
   }
-  o.popts.freeze = 1;
-  o.popts.method = o.method;
-  m = load(&o, &d);
-  if (!m) goto done;
-  t2n_graph *g = t2n_module_target_graph(m, o.method, &d);
-  if (!g) goto done;
-  if (!load_weights(&o, m, &w, &have_w, &d)) goto done;
-  if (run_pipeline(m, g, &o, &d, &st, &nst)) goto done;
-  lo.input_names = split_names(o.input_names, &lo.ninput_names);
-  lo.output_names = split_names(o.output_names, &lo.noutput_names);
-  lo.tract_version = o.tract_version;
-  ng = t2n_nnef_lower(m, g, &o.popts, have_w ? &w : NULL, &lo, &d);
-  if (!ng) goto done;
-  if (t2n_nnef_write(ng, o.output, !o.quiet, &d)) goto done;
-  if (o.diagnostics) write_diagnostics(o.diagnostics, st, nst, ng, &d);
-  if (!o.quiet) {
+  if (t2n_nnef_write(ng, o->output, !o->quiet, d)) goto done;
+  if (o->diagnostics) write_diagnostics(o->diagnostics, st, nst, ng, d);
+  if (!o->quiet) {
     size_t bytes = 0;
     for (int i = 0; i < ng->nvars; i++) bytes += ng->vars[i].nbytes;
     fprintf(stderr, "t2n-export: wrote %s (%d NNEF ops, %d inputs, %d outputs, %d variables, %.1f MB of weights)\n",
-            o.output, ng->nops, ng->ninputs, ng->noutputs, ng->nvars, (double)bytes / 1e6);
+            o->output, ng->nops, ng->ninputs, ng->noutputs, ng->nvars, (double)bytes / 1e6);
   }
   rc = 0;
-  if (o.check_io) {
+  if (o->check_io) {
     int n;
     const char **tn = t2n_input_names(g, &n);
     if (n != ng->ninputs) {
-      t2n_report(&d, T2N_ERROR, NULL, "--check-io: %d NNEF inputs for %d tensor inputs", ng->ninputs, n);
+      t2n_report(d, T2N_ERROR, NULL, "--check-io: %d NNEF inputs for %d tensor inputs", ng->ninputs, n);
       rc = 1;
     } else {
-      rc = check_io(&o, ng, tn, &d);
+      rc = check_io(o, ng, tn, ref_outputs, d);
     }
     free(tn);
   }
@@ -496,7 +506,74 @@ done:
   free_names(lo.input_names, lo.ninput_names);
   free_names(lo.output_names, lo.noutput_names);
   free(st);
-  if (m) t2n_module_free(m);
+  return rc;
+}
+
+/* --split-input-file (tests): each chunk between "// -----" lines is
+ * exported on its own, the others blanked so line numbers stay those of
+ * the file. Used with --print. */
+static int export_split(export_args *o, t2n_diag *d) {
+  char *buf;
+  size_t len;
+  if (!t2n_read_file(o->input, &buf, &len, d)) return 1;
+  const char *name = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
+  int rc = 0, first = 1;
+  size_t start = 0;
+  while (start <= len) {
+    size_t end = start;
+    for (;;) {
+      const char *nl = memchr(buf + end, '\n', len - end);
+      size_t lend = nl ? (size_t)(nl - buf) : len;
+      if (lend - end >= 8 && strncmp(buf + end, "// -----", 8) == 0) break;
+      if (!nl) { end = len; break; }
+      end = lend + 1;
+    }
+    char *chunk = malloc(len + 1);
+    for (size_t i = 0; i < len; i++) chunk[i] = (i >= start && i < end) || buf[i] == '\n' ? buf[i] : ' ';
+    chunk[len] = 0;
+    if (!first) fputs("// -----\n", stdout);
+    first = 0;
+    t2n_module *m = t2n_parse(chunk, len, name, d);
+    if (m) {
+      m->source = t2n_arena_strndup(m->arena, chunk, len);
+      m->source_len = len;
+      m->source_name = t2n_intern(m, name);
+      rc |= export_module(o, m, d);
+      t2n_module_free(m);
+    } else {
+      rc = 1;
+    }
+    free(chunk);
+    if (end >= len) break;
+    const char *nl = memchr(buf + end, '\n', len - end);
+    start = nl ? (size_t)(nl - buf) + 1 : len + 1;
+  }
+  free(buf);
+  return rc;
+}
+
+int t2n_export_main(int argc, char **argv) {
+  t2n_diag d;
+  t2n_diag_init(&d);
+  export_args o;
+  memset(&o, 0, sizeof o);
+  int exit_now = 0, rc = 1;
+  if (!parse_args(argc, argv, &o, &d, &exit_now)) goto done;
+  if (exit_now) {
+    rc = 0;
+    goto done;
+  }
+  o.popts.freeze = 1;
+  o.popts.method = o.method;
+  if (o.split_input) {
+    rc = export_split(&o, &d);
+  } else {
+    t2n_module *m = load(&o, &d);
+    if (!m) goto done;
+    rc = export_module(&o, m, &d);
+    t2n_module_free(m);
+  }
+done:
 #ifdef T2N_HAVE_TORCH
   if (o.popts.torch) t2n_torch_free(o.popts.torch);
 #endif

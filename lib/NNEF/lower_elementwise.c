@@ -110,6 +110,10 @@ static int binary(t2n_lower_ctx *c, t2n_node *n, const char *kind, const t2n_val
   return 0;
 }
 
+int t2n_lower_binary(t2n_lower_ctx *c, t2n_node *n, const char *kind, const t2n_value *a, const t2n_value *b) {
+  return binary(c, n, kind, a, b, NULL);
+}
+
 static int arity(t2n_lower_ctx *c, t2n_node *n, int lo, int hi) {
   if (n->ninputs < lo || n->ninputs > hi || n->noutputs != 1)
     return t2n_lower_error(c, n, "%s with %d operands is not a form t2n-export lowers", n->kind, n->ninputs);
