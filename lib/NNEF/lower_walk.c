@@ -169,7 +169,12 @@ static int declare_outputs(t2n_lower_ctx *c, outputs *o) {
   t2n_node *ret = c->graph->top->ret;
   for (int i = 0; i < o->n; i++) {
     t2n_value *v = o->vals[i];
-    if (!t2n_type_is_tensor(v->type) && !t2n_lower_is_bound(c, v)) {
+    t2n_ival known;
+    /* A number known under the examples (a lifted int attribute such as
+     * silero's _last_sr) is output as the 0-dim tensor torch would make. */
+    int number = t2n_lower_const(c, v, &known) &&
+                 (known.kind == T2N_IV_INT || known.kind == T2N_IV_FLOAT || known.kind == T2N_IV_BOOL);
+    if (!t2n_type_is_tensor(v->type) && !t2n_lower_is_bound(c, v) && !number) {
       t2n_report(c->diag, T2N_ERROR, NULL, "graph output %%%s is a %s; NNEF outputs are tensors", v->name,
                  v->type->text);
       errs++;
