@@ -33,13 +33,13 @@ t2n_nnef_tid t2n_rnn_unary(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a) {
   return o;
 }
 
-t2n_nnef_tid t2n_rnn_slice(t2n_lower_ctx *c, t2n_nnef_tid a, int axis, int64_t begin, int64_t end) {
+t2n_nnef_tid t2n_rnn_slice(t2n_lower_ctx *c, const char *base, t2n_nnef_tid a, int axis, int64_t begin, int64_t end) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, a);
   int64_t s[T2N_NNEF_MAX_RANK];
   memcpy(s, t->sizes, sizeof s);
   s[axis] = end - begin;
-  t2n_nnef_tid o = t2n_lower_temp(c, "gate", t->dtype, t->rank, s);
+  t2n_nnef_tid o = t2n_lower_temp(c, base, t->dtype, t->rank, s);
   int64_t ax = axis;
   t2n_nnef_op *op = t2n_lower_emit1(c, "slice", o, a);
   t2n_nnef_arg_ints(g, op, "axes", &ax, 1);
@@ -103,10 +103,10 @@ void t2n_rnn_lstm_step(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid h, t2n_nne
   t2n_nnef_tid gi = t2n_rnn_linear(c, x, w_ih, b_ih);
   t2n_nnef_tid gh = t2n_rnn_linear(c, h, w_hh, b_hh);
   t2n_nnef_tid gates = t2n_rnn_binary(c, "add", gi, gh);
-  t2n_nnef_tid i = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, gates, 1, 0, hid));
-  t2n_nnef_tid f = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, gates, 1, hid, 2 * hid));
-  t2n_nnef_tid gg = t2n_rnn_unary(c, "tanh", t2n_rnn_slice(c, gates, 1, 2 * hid, 3 * hid));
-  t2n_nnef_tid o = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, gates, 1, 3 * hid, 4 * hid));
+  t2n_nnef_tid i = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, "gate", gates, 1, 0, hid));
+  t2n_nnef_tid f = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, "gate", gates, 1, hid, 2 * hid));
+  t2n_nnef_tid gg = t2n_rnn_unary(c, "tanh", t2n_rnn_slice(c, "gate", gates, 1, 2 * hid, 3 * hid));
+  t2n_nnef_tid o = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, "gate", gates, 1, 3 * hid, 4 * hid));
   t2n_nnef_tid fc = t2n_rnn_binary(c, "mul", f, cc);
   t2n_nnef_tid ig = t2n_rnn_binary(c, "mul", i, gg);
   t2n_lower_emit2(c, "add", c_out, fc, ig);
@@ -137,12 +137,12 @@ void t2n_rnn_gru_step(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid h, t2n_nnef
   t2n_nnef_tid gh = t2n_rnn_linear(c, h, w_hh, b_hh);
   t2n_nnef_tid gate[2];
   for (int k = 0; k < 2; k++) { /* r, z */
-    t2n_nnef_tid a = t2n_rnn_slice(c, gi, 1, k * hid, (k + 1) * hid);
-    t2n_nnef_tid b = t2n_rnn_slice(c, gh, 1, k * hid, (k + 1) * hid);
+    t2n_nnef_tid a = t2n_rnn_slice(c, "gate", gi, 1, k * hid, (k + 1) * hid);
+    t2n_nnef_tid b = t2n_rnn_slice(c, "gate", gh, 1, k * hid, (k + 1) * hid);
     gate[k] = t2n_rnn_unary(c, "sigmoid", t2n_rnn_binary(c, "add", a, b));
   }
-  t2n_nnef_tid in = t2n_rnn_slice(c, gi, 1, 2 * hid, 3 * hid);
-  t2n_nnef_tid hn = t2n_rnn_slice(c, gh, 1, 2 * hid, 3 * hid);
+  t2n_nnef_tid in = t2n_rnn_slice(c, "gate", gi, 1, 2 * hid, 3 * hid);
+  t2n_nnef_tid hn = t2n_rnn_slice(c, "gate", gh, 1, 2 * hid, 3 * hid);
   t2n_nnef_tid rhn = t2n_rnn_binary(c, "mul", gate[0], hn);
   t2n_nnef_tid nn = t2n_rnn_unary(c, "tanh", t2n_rnn_binary(c, "add", in, rhn));
   /* h' = (1 - z) * n + z * h, written n + z * (h - n) as torch's kernel does. */

@@ -136,6 +136,20 @@ def rnn_cases():
             y, (hn, cn) = self.lstm(x, (h, c))
             return y, hn, cn
 
+    class GRU(nn.Module):
+        def __init__(self, **kw):
+            super().__init__()
+            self.gru = nn.GRU(6, 10, **kw)
+
+        def forward(self, x, h):
+            y, hn = self.gru(x, h)
+            return y, hn
+
+    def gru(nl, bi, bf, bias=True):
+        d = 2 if bi else 1
+        return (lambda: GRU(num_layers=nl, bidirectional=bi, batch_first=bf, bias=bias),
+                [r(3, 7, 6) if bf else r(7, 3, 6), r(nl * d, 3, 10)])
+
     def lstm(nl, bi, bf, bias=True):
         d = 2 if bi else 1
         return (lambda: LSTM(num_layers=nl, bidirectional=bi, batch_first=bf, bias=bias),
@@ -148,6 +162,8 @@ def rnn_cases():
         "lstm-2layer-batch-first": lstm(2, False, True),
         "lstm-bidirectional": lstm(1, True, False, bias=False),
         "lstm-2layer-bidirectional": lstm(2, True, True),
+        "gru": gru(1, False, True, bias=False),
+        "gru-2layer-bidirectional": gru(2, True, False),
     }
 
 
