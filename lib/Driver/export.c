@@ -41,6 +41,7 @@
   X("--check-io", NULL, "run the export in tract and the input in torch on the same random inputs and "     \
                         "compare each output (utils/t2n-check-io; needs the libtorch backend and tract)")    \
   X("--check-tolerance", "X", "--check-io tolerance (default 1e-4; relative above magnitude 1)")            \
+  X("--pass-remarks", NULL, "say why candidates a pass looked at were left alone (as t2n-opt)")            \
   X("--diagnostics", "FILE.json", "write the passes run, their rewrite counts and the export's size")       \
   X("--print", NULL, "print graph.nnef to stdout instead of writing OUT (no weights are written)")           \
   X("--split-input-file", NULL, "with --print: export each '// -----' separated chunk on its own (tests)")   \
@@ -156,6 +157,7 @@ static int parse_args(int argc, char **argv, export_args *o, t2n_diag *d, int *e
     if (strcmp(a, "--quiet") == 0) { o->quiet = 1; continue; }
     if (strcmp(a, "--check-io") == 0) { o->check_io = 1; continue; }
     if (strcmp(a, "--print") == 0) { o->print = 1; continue; }
+    if (strcmp(a, "--pass-remarks") == 0) { d->remarks = 1; continue; }
     if (strcmp(a, "--split-input-file") == 0) { o->split_input = 1; continue; }
     if (a[0] == '-' && a[1]) {
       t2n_report(d, T2N_ERROR, NULL, "unknown option '%s' (see --help)", a);
@@ -336,13 +338,14 @@ static void free_names(const char **v, int n) {
   free(v);
 }
 
-static void write_diagnostics(const char *path, const pass_stat *st, int n, const t2n_nnef_graph *g, t2n_diag *d) {
+static void write_diagnostics(const char *path, int ok, const pass_stat *st, int n, const t2n_nnef_graph *g,
+                              t2n_diag *d) {
   FILE *f = fopen(path, "w");
   if (!f) {
     t2n_report(d, T2N_ERROR, NULL, "cannot write '%s': %s", path, strerror(errno));
     return;
   }
-  fprintf(f, "{\n  \"passes\": [");
+  fprintf(f, "{\n  \"ok\": %s,\n  \"errors\": %d,\n  \"passes\": [", ok ? "true" : "false", d->nerrors);
   for (int i = 0; i < n; i++)
     fprintf(f, "%s\n    {\"pass\": \"%s\", \"rewrites\": %d}", i ? "," : "", st[i].flag, st[i].rewrites);
   size_t bytes = 0;
@@ -481,7 +484,6 @@ static int export_module(export_args *o, t2n_module *m, t2n_diag *d) {
     goto done;
   }
   if (t2n_nnef_write(ng, o->output, !o->quiet, d)) goto done;
-  if (o->diagnostics) write_diagnostics(o->diagnostics, st, nst, ng, d);
   if (!o->quiet) {
     size_t bytes = 0;
     for (int i = 0; i < ng->nvars; i++) bytes += ng->vars[i].nbytes;
@@ -501,6 +503,8 @@ static int export_module(export_args *o, t2n_module *m, t2n_diag *d) {
     free(tn);
   }
 done:
+  /* Written on failure too: which passes ran, and how far the export got. */
+  if (o->diagnostics) write_diagnostics(o->diagnostics, rc == 0, st, nst, ng, d);
   t2n_nnef_graph_free(ng);
   if (have_w) t2n_safetensors_free(&w);
   free_names(lo.input_names, lo.ninput_names);

@@ -12,7 +12,9 @@ static int known_non_tensor(t2n_lower_ctx *c, const t2n_node *n) {
   if (!n->noutputs || n->nblocks) return 0;
   for (int i = 0; i < n->noutputs; i++) {
     const t2n_value *v = n->outputs[i];
-    if (t2n_type_is_tensor(v->type) || !t2n_type_is_primitive(v->type)) return 0;
+    /* Devices too: aten::to(x, prim::device(y)) is a no-op move on cpu. */
+    if (t2n_type_is_tensor(v->type) || (!t2n_type_is_primitive(v->type) && !t2n_type_is(v->type, "Device")))
+      return 0;
     t2n_ival iv;
     if (!t2n_lower_const(c, v, &iv)) return 0;
   }
@@ -169,14 +171,14 @@ static int declare_outputs(t2n_lower_ctx *c, outputs *o) {
   t2n_node *ret = c->graph->top->ret;
   for (int i = 0; i < o->n; i++) {
     t2n_value *v = o->vals[i];
-    t2n_ival known;
-    /* A number known under the examples (a lifted int attribute such as
-     * silero's _last_sr) is output as the 0-dim tensor torch would make. */
-    int number = t2n_lower_const(c, v, &known) &&
-                 (known.kind == T2N_IV_INT || known.kind == T2N_IV_FLOAT || known.kind == T2N_IV_BOOL);
+    t2n_ival iv;
+    /* A known number (lifted state that the examples fix, a size) is
+     * returned as a 0-dim tensor, as torch's outputs compare. */
+    int number = t2n_lower_const(c, v, &iv) &&
+                 (iv.kind == T2N_IV_INT || iv.kind == T2N_IV_FLOAT || iv.kind == T2N_IV_BOOL);
     if (!t2n_type_is_tensor(v->type) && !t2n_lower_is_bound(c, v) && !number) {
-      t2n_report(c->diag, T2N_ERROR, NULL, "graph output %%%s is a %s; NNEF outputs are tensors", v->name,
-                 v->type->text);
+      t2n_report(c->diag, T2N_ERROR, NULL, "graph output %%%s is a %s whose value is not known; NNEF outputs are tensors",
+                 v->name, v->type->text);
       errs++;
       continue;
     }
@@ -221,7 +223,7 @@ t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_optio
     snprintf(buf, sizeof buf, "written for tract %s", lopts->tract_version);
     t2n_nnef_comment(c.g, buf);
   }
-  if (check_all(&c) || reserve_outputs(&c, lopts, &outs) || declare_inputs(&c, lopts)) goto fail;
+  if (check_all(&c) || declare_inputs(&c, lopts) || reserve_outputs(&c, lopts, &outs)) goto fail;
   for (t2n_node *n = g->top->first; n; n = n->next) {
     if (!needs_lowering(&c, n)) continue;
     const t2n_lowering_info *li = t2n_lowering_lookup(n->kind);
