@@ -172,20 +172,36 @@ def stft_cases():
     r = lambda *s: torch.randn(*s, generator=g)
 
     class Stft(nn.Module):
-        def __init__(self, **kw):
+        def __init__(self, win_length: int = 16, center: bool = True, normalized: bool = False):
             super().__init__()
-            self.kw = kw
-            self.register_buffer("window", torch.hann_window(kw.get("win_length", 16)))
+            self.win_length = win_length
+            self.center = center
+            self.normalized = normalized
+            self.register_buffer("window", torch.hann_window(win_length))
 
         def forward(self, x):
-            s = torch.stft(x, 16, hop_length=4, win_length=self.kw.get("win_length", 16), window=self.window,
-                           center=self.kw.get("center", True), pad_mode="reflect", return_complex=True)
+            s = torch.stft(x, 16, hop_length=4, win_length=self.win_length, window=self.window,
+                           center=self.center, pad_mode="reflect", normalized=self.normalized,
+                           return_complex=True)
             return torch.abs(s)
 
+    class StftReal(nn.Module):
+        # The form of older archives: return_complex=False gives (re, im) on a
+        # trailing axis, and the magnitude is computed from it.
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("window", torch.hann_window(16))
+
+        def forward(self, x):
+            s = torch.stft(x, 16, hop_length=4, window=self.window, return_complex=False)
+            c = torch.stft(x, 16, hop_length=8, window=None, center=False, onesided=False, return_complex=True)
+            return s.pow(2).sum(-1).sqrt(), torch.view_as_real(c)
+
     return {
+        "stft-real": (StftReal, [r(2, 64)]),
         "stft": (lambda: Stft(), [r(2, 64)]),
         "stft-short-window": (lambda: Stft(win_length=12), [r(2, 64)]),
-        "stft-no-center": (lambda: Stft(center=False), [r(1, 50)]),
+        "stft-no-center": (lambda: Stft(center=False, normalized=True), [r(50)]),
     }
 
 
