@@ -36,8 +36,10 @@ static int int_list(t2n_lower_ctx *c, t2n_node *n, const t2n_value *v, const cha
     for (int i = 0; i < nsp; i++) out[i] = tmp[0];
     return 0;
   }
-  if (k != nsp)
+  if (k != nsp) {
+    if (nsp == 1) return t2n_lower_error(c, n, "the %s of %s must be a constant list of 1 int", what, n->kind);
     return t2n_lower_error(c, n, "the %s of %s must be a constant list of 1 or %d ints", what, n->kind, nsp);
+  }
   for (int i = 0; i < nsp; i++) out[i] = tmp[i];
   return 0;
 }

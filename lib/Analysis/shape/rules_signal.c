@@ -28,7 +28,8 @@ void t2n_sh_r_stft(rc *c) {
   if (x->rank == 2) o->sizes[r++] = x->sizes[0];
   o->sizes[r++] = onesided ? nfft / 2 + 1 : nfft;
   int64_t len = x->sizes[x->rank - 1];
-  o->sizes[r++] = len < 0 ? -1 : 1 + (len + (center ? 2 * (nfft / 2) : 0) - nfft) / hop;
+  if (len >= 0) len += center ? 2 * (nfft / 2) : 0;
+  o->sizes[r++] = len < nfft ? -1 : 1 + (len - nfft) / hop; /* torch refuses a signal shorter than n_fft */
   if (!cplx) o->sizes[r++] = 2;
   o->rank = r;
 }
