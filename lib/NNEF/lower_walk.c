@@ -78,9 +78,10 @@ static int declare_inputs(t2n_lower_ctx *c, const t2n_lower_options *lo) {
     t2n_dtype dt;
     int64_t sizes[T2N_NNEF_MAX_RANK];
     int r = t2n_lower_shape(c, v, &dt, sizes);
+    char buf[256];
     if (r < 0) {
       t2n_report(c->diag, T2N_ERROR, NULL, "the shape of graph input %%%s is not known; give it with --input-shape %s=1x...",
-                 v->name, v->name);
+                 v->name, user_name(c, v->name, buf, sizeof buf));
       errs++;
       continue;
     }
@@ -90,7 +91,6 @@ static int declare_inputs(t2n_lower_ctx *c, const t2n_lower_options *lo) {
       errs++;
       continue;
     }
-    char buf[256];
     const char *name = k < lo->ninput_names ? lo->input_names[k] : user_name(c, v->name, buf, sizeof buf);
     k++;
     t2n_nnef_tid t = t2n_nnef_tensor_new(c->g, name, dt, r, sizes);
