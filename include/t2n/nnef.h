@@ -180,9 +180,10 @@ t2n_module *t2n_lower_module(t2n_lower_ctx *c);
 int t2n_lower_error(t2n_lower_ctx *c, const t2n_node *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The NNEF tensor of t2n value v: its bound tensor, or for a tensor
- * constant a variable made on first use, or for an int/float/bool constant
- * a rank-0 literal... Reports an error at `at` and returns -1 when v has no
- * tensor (a list, None, an unlowered value). */
+ * constant a variable made on first use (bound, so later uses share it), or
+ * for a known int/float/bool a 0-dim variable of i64/f32/bool. Reports an
+ * error at `at` and returns -1 when v has no tensor (a list, None, a value
+ * no lowering bound). */
 t2n_nnef_tid t2n_lower_tensor(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *at);
 /* Binds t2n value v to NNEF tensor t (a later bind replaces it). */
 void t2n_lower_bind(t2n_lower_ctx *c, const t2n_value *v, t2n_nnef_tid t);

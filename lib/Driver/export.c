@@ -64,7 +64,8 @@ static void usage(FILE *out) {
         "Exports a TorchScript model to NNEF for tract. INPUT is a .jit archive\n"
         "(libtorch backend), t2n module text (weights from the safetensors file it\n"
         "names) or one graph text with --weights. Runs -harden when the graph still\n"
-        "has calls, Ifs or assertions, then -infer-shapes, then lowers every op\n"
+        "has calls, Ifs or assertions, then -prepare-export (when built in) and\n"
+        "-infer-shapes, then lowers every op\n"
         "(docs/nnef-ops.md lists them). Nothing is written on error, and an older\n"
         "OUT is left as it was.\n\nOptions:\n", out);
 #define X(flag, val, help)                                                                                     \
@@ -279,8 +280,9 @@ static int run_one(t2n_module *m, t2n_graph *g, const t2n_pass_info *p, export_a
   return 0;
 }
 
-/* The export pipeline: -harden (when needed) then -infer-shapes, each pass
- * from the pass table with the verifier after it. One function so that it
+/* The export pipeline: -harden (when needed), -prepare-export (when the
+ * pass table has it), then -infer-shapes, each pass from the pass table
+ * with the verifier after it. One function so that it
  * can move onto the library pass manager as a whole. */
 static int run_pipeline(t2n_module *m, t2n_graph *g, export_args *o, t2n_diag *d, pass_stat **st, int *nst) {
   if (t2n_verify_module(m, d)) {
@@ -304,6 +306,14 @@ static int run_pipeline(t2n_module *m, t2n_graph *g, export_args *o, t2n_diag *d
       o->popts.torch = t;
     }
 #endif
+  }
+  /* The export-preparation passes (in-place ops made pure, inference
+   * no-ops removed, sizes folded, loops unrolled), as one pipeline when the
+   * pass table has it. */
+  const t2n_pipeline_info *prep = t2n_pipeline_lookup("prepare-export");
+  if (prep) {
+    strncat(list, prep->passes, sizeof list - strlen(list) - 1);
+    strncat(list, ",", sizeof list - strlen(list) - 1);
   }
   strncat(list, "infer-shapes", sizeof list - strlen(list) - 1);
   for (char *s = strtok(list, ","); s; s = strtok(NULL, ",")) {

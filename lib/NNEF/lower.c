@@ -29,14 +29,29 @@ const t2n_lowering_info *t2n_lowering_table(int *n) {
   return lowering_table;
 }
 
-/* Kinds are looked up by string once per node; a hash keyed by the interned
- * kind pointer would do when the table grows (it will switch to op ids). */
+/* The table sorted by kind, built once on first use: a lookup is a binary
+ * search (the table will switch to the op ids of the op-property table). */
+static const t2n_lowering_info *by_kind[sizeof lowering_table / sizeof lowering_table[0]];
+static int nby_kind;
+
+static int cmp_info(const void *a, const void *b) {
+  return strcmp((*(const t2n_lowering_info *const *)a)->kind, (*(const t2n_lowering_info *const *)b)->kind);
+}
+
+static int cmp_key(const void *key, const void *elem) {
+  return strcmp((const char *)key, (*(const t2n_lowering_info *const *)elem)->kind);
+}
+
 const t2n_lowering_info *t2n_lowering_lookup(const char *kind) {
-  int n;
-  const t2n_lowering_info *t = t2n_lowering_table(&n);
-  for (int i = 0; i < n; i++)
-    if (strcmp(t[i].kind, kind) == 0) return &t[i];
-  return NULL;
+  if (!nby_kind) {
+    int n;
+    const t2n_lowering_info *t = t2n_lowering_table(&n);
+    for (int i = 0; i < n; i++) by_kind[i] = &t[i];
+    qsort(by_kind, (size_t)n, sizeof by_kind[0], cmp_info);
+    nby_kind = n;
+  }
+  const t2n_lowering_info *const *hit = bsearch(kind, by_kind, (size_t)nby_kind, sizeof by_kind[0], cmp_key);
+  return hit ? *hit : NULL;
 }
 
 /* ---- value -> tensor map (open addressing on the value pointer) ---- */

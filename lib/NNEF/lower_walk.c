@@ -34,13 +34,36 @@ static int needs_lowering(t2n_lower_ctx *c, const t2n_node *n) {
   return !known_non_tensor(c, n);
 }
 
+/* Reports every node without a lowering. Nodes inlined from one callee
+ * share its source line: one error per line and kind, with the count. */
 static int check_all(t2n_lower_ctx *c) {
-  int bad = 0;
+  int bad = 0, nsites = 0, cap = 0;
+  struct site { const t2n_node *first; int count; } *sites = NULL;
   for (t2n_node *n = c->graph->top->first; n; n = n->next) {
     if (!needs_lowering(c, n) || t2n_lowering_lookup(n->kind)) continue;
-    t2n_lower_error(c, n, "no NNEF lowering for '%s'", n->kind);
     bad++;
+    int k = 0;
+    while (k < nsites && !(sites[k].first->line == n->line && n->line > 0 && strcmp(sites[k].first->kind, n->kind) == 0))
+      k++;
+    if (k < nsites) {
+      sites[k].count++;
+      continue;
+    }
+    if (nsites == cap) {
+      cap = cap ? 2 * cap : 16;
+      sites = realloc(sites, sizeof *sites * (size_t)cap);
+    }
+    sites[nsites].first = n;
+    sites[nsites++].count = 1;
   }
+  for (int k = 0; k < nsites; k++) {
+    if (sites[k].count > 1)
+      t2n_lower_error(c, sites[k].first, "no NNEF lowering for '%s' (%d nodes from this line)", sites[k].first->kind,
+                      sites[k].count);
+    else
+      t2n_lower_error(c, sites[k].first, "no NNEF lowering for '%s'", sites[k].first->kind);
+  }
+  free(sites);
   if (bad)
     t2n_report(c->diag, T2N_NOTE, NULL, "%d node%s without an NNEF lowering; docs/nnef-ops.md lists the ops t2n-export lowers",
                bad, bad == 1 ? "" : "s");
@@ -78,9 +101,10 @@ static int declare_inputs(t2n_lower_ctx *c, const t2n_lower_options *lo) {
     t2n_dtype dt;
     int64_t sizes[T2N_NNEF_MAX_RANK];
     int r = t2n_lower_shape(c, v, &dt, sizes);
+    char buf[256];
     if (r < 0) {
       t2n_report(c->diag, T2N_ERROR, NULL, "the shape of graph input %%%s is not known; give it with --input-shape %s=1x...",
-                 v->name, v->name);
+                 v->name, user_name(c, v->name, buf, sizeof buf));
       errs++;
       continue;
     }
@@ -90,7 +114,6 @@ static int declare_inputs(t2n_lower_ctx *c, const t2n_lower_options *lo) {
       errs++;
       continue;
     }
-    char buf[256];
     const char *name = k < lo->ninput_names ? lo->input_names[k] : user_name(c, v->name, buf, sizeof buf);
     k++;
     t2n_nnef_tid t = t2n_nnef_tensor_new(c->g, name, dt, r, sizes);

@@ -62,7 +62,15 @@ t2n_container *t2n_container_open(const char *path, t2n_diag *d) {
     r = archive_write_add_filter_gzip(c->ar);
     if (r == ARCHIVE_OK) r = archive_write_set_filter_option(c->ar, "gzip", "timestamp", NULL);
   }
-  if (r == ARCHIVE_OK) r = archive_write_open_filename(c->ar, c->tmp);
+  if (r == ARCHIVE_OK) {
+    r = archive_write_open_filename(c->ar, c->tmp);
+    /* The system's reason, not libarchive's message naming the temporary. */
+    if (r != ARCHIVE_OK && archive_errno(c->ar) > 0) {
+      fail(c, NULL, strerror(archive_errno(c->ar)));
+      t2n_container_abort(c);
+      return NULL;
+    }
+  }
   if (r != ARCHIVE_OK) {
     fail(c, NULL, archive_error_string(c->ar) ? archive_error_string(c->ar) : "libarchive error");
     t2n_container_abort(c);
