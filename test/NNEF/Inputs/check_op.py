@@ -59,7 +59,18 @@ def conv_cases():
         def forward(self, x):
             return self.a(x)
 
+    class Traced(nn.Module):
+        # torch.jit.trace records aten::_convolution, transposed or not.
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Conv1d(4, 6, 3, stride=2, padding=1)
+            self.b = nn.ConvTranspose1d(6, 4, 4, stride=2, padding=1, output_padding=1, groups=2)
+
+        def forward(self, x):
+            return self.b(self.a(x))
+
     return {
+        "conv-traced": (Traced, [r(1, 4, 12)]),
         "conv1d": (Conv1d, [r(1, 4, 23)]),
         "conv2d": (Conv2d, [r(2, 4, 9, 10)]),
         "deconv": (Deconv, [r(1, 4, 5), r(1, 4, 5, 7)]),
@@ -231,7 +242,10 @@ def main(argv):
     export, work, case = argv[1:4]
     make, inputs = CASES[case]
     torch.manual_seed(0)
-    model = torch.jit.script(make().eval())
+    if case.endswith("-traced"):
+        model = torch.jit.trace(make().eval(), tuple(inputs))
+    else:
+        model = torch.jit.script(make().eval())
     os.makedirs(work, exist_ok=True)
     jit = os.path.join(work, case + ".jit")
     model.save(jit)
