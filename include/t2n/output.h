@@ -39,15 +39,7 @@ void t2n_output_abort(t2n_output *o);
 /* The whole buffer to `path` through the above. Returns 1 on success. */
 int t2n_write_file(const char *path, const void *buf, size_t n, t2n_diag *d);
 
-/* A directory output (the NNEF exporter's): files go into a temporary
- * directory made with mkdtemp beside the target; commit replaces the target
- * directory (an older one is removed only once the new one is in place). */
-typedef struct t2n_output_dir {
-  char *target;
-  char *path;        /* the temporary directory to fill */
-} t2n_output_dir;
-int t2n_output_dir_open(t2n_output_dir *o, const char *path, t2n_diag *d);
-int t2n_output_dir_commit(t2n_output_dir *o, t2n_diag *d);
-void t2n_output_dir_abort(t2n_output_dir *o);
+/* Directories and archives (the NNEF exporter's outputs) are written by
+ * include/t2n/archive.h under the same rules. */
 
 #endif

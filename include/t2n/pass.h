@@ -167,6 +167,12 @@ int t2n_pm_add(t2n_pass_manager *pm, const char *flag);
 int t2n_pm_add_pass(t2n_pass_manager *pm, const t2n_pass_info *p);
 int t2n_pm_add_pipeline(t2n_pass_manager *pm, const t2n_pipeline_info *p);
 int t2n_pm_npasses(const t2n_pass_manager *pm);
+/* Drops the pipeline (options, examples and the backend stay), so one
+ * manager can run a different pipeline on the next module. */
+void t2n_pm_clear(t2n_pass_manager *pm);
+/* The passes the last t2n_pm_run ran, in order: flag and rewrite count. */
+int t2n_pm_nruns(const t2n_pass_manager *pm);
+const char *t2n_pm_run_info(const t2n_pass_manager *pm, int i, int *rewrites);
 void t2n_pm_set_option(t2n_pass_manager *pm, t2n_pipeline_option opt, int on);
 /* A backend handle the caller already has (a .jit input's); the manager
  * frees it. Without one, a handle is made when a pass or check needs it. */

@@ -46,6 +46,16 @@ t2n_pm_config *t2n_pm_get_config(t2n_pass_manager *pm) { return &pm->cfg; }
 t2n_pass_options *t2n_pm_pass_options(t2n_pass_manager *pm) { return &pm->popts; }
 int t2n_pm_npasses(const t2n_pass_manager *pm) { return pm->nentries; }
 
+void t2n_pm_clear(t2n_pass_manager *pm) { pm->nentries = 0; }
+
+int t2n_pm_nruns(const t2n_pass_manager *pm) { return pm->nruns; }
+
+const char *t2n_pm_run_info(const t2n_pass_manager *pm, int i, int *rewrites) {
+  if (i < 0 || i >= pm->nruns) return NULL;
+  if (rewrites) *rewrites = pm->runs[i].rewrites;
+  return pm->runs[i].pass->flag;
+}
+
 void t2n_pm_set_option(t2n_pass_manager *pm, t2n_pipeline_option opt, int on) {
   if ((int)opt >= 0 && opt < T2N_NPIPELINE_OPTIONS) pm->options[opt] = on;
 }

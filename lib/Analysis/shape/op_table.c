@@ -120,7 +120,7 @@ static const op_rule rules[] = {
     /* unary elementwise: same dtype */
     {"aten::neg", t2n_sh_r_unary, U(DTM_SAME, T2N_SOP_NEG)},
     {"aten::negative", t2n_sh_r_unary, U(DTM_SAME, T2N_SOP_NEG)},
-    {"aten::abs", t2n_sh_r_unary, U(DTM_SAME, T2N_SOP_ABS)},
+    {"aten::abs", t2n_sh_r_unary, U(DTM_REAL, T2N_SOP_ABS)}, /* complex -> real */
     {"aten::absolute", t2n_sh_r_unary, U(DTM_SAME, T2N_SOP_ABS)},
     {"aten::floor", t2n_sh_r_unary, U(DTM_SAME, T2N_SOP_FLOOR)},
     {"aten::ceil", t2n_sh_r_unary, U(DTM_SAME, T2N_SOP_CEIL)},
@@ -376,6 +376,8 @@ static const op_rule rules[] = {
     {"aten::replication_pad1d", t2n_sh_r_pad, 0},
     {"aten::replication_pad2d", t2n_sh_r_pad, 0},
     {"aten::replication_pad3d", t2n_sh_r_pad, 0},
+    {"aten::_pad_circular", t2n_sh_r_pad, 0},
+    {"aten::stft", t2n_sh_r_stft, 0},
     {"aten::batch_norm", t2n_sh_r_norm_layer, 0},
     {"aten::instance_norm", t2n_sh_r_norm_layer, 0},
     {"aten::layer_norm", t2n_sh_r_norm_layer, 0},

@@ -1,0 +1,566 @@
+/* t2n-export: a JIT-only model to an NNEF archive tract runs.
+ *
+ *   load (.jit through the libtorch backend, t2n module text, or graph text)
+ *   -> run_pipeline: -harden when calls, Ifs or assertions are left, then
+ *      -infer-shapes, the verifier after each pass
+ *   -> t2n_nnef_lower (lib/NNEF) -> t2n_nnef_write (graph.nnef + .dat files,
+ *      a folder, .tar or .tgz written under a temporary name)
+ *   -> --check-io: utils/t2n-check-io runs the export in tract and the
+ *      input model in torch (t2n-run) on the same seeded random inputs.
+ *
+ * The options table below gives --help and the option list of
+ * docs/exporting-jit-only-models.md. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "t2n/examples.h"
+#include "t2n/nnef.h"
+#include "t2n/pass.h"
+#include "t2n/text.h"
+#ifdef T2N_HAVE_TORCH
+#include "t2n/torch.h"
+#endif
+
+/* OPTION(spelling, value placeholder or NULL, help) */
+#define EXPORT_OPTIONS(X)                                                                                      \
+  X("-o", "OUT", "output: OUT.nnef.tgz / OUT.tgz a gzip'd tar, OUT.tar a tar, anything else a folder")      \
+  X("--method", "NAME", "method of the root module to export (default forward)")                            \
+  X("--submodule", "PATH", "with a .jit input: export this submodule (a.b.c)")                              \
+  X("--weights", "FILE", "safetensors weights of a graph-text input (module text names its own)")           \
+  X("--input-shape", "NAME=1x576[:f32]", "example tensor input: the NNEF input's shape (repeatable)")       \
+  X("--input-value", "NAME=VALUE", "a scalar input's value, specialised into the export (repeatable)")      \
+  X("--example-inputs", "FILE", "example inputs by name from a safetensors file")                           \
+  X("--input-names", "A,B", "NNEF names of the tensor inputs, in order (default: the graph's names)")       \
+  X("--output-names", "A,B", "NNEF names of the outputs, tuples flattened (default: the graph's names)")    \
+  X("--no-harden", NULL, "do not run -harden even when calls, Ifs or assertions are left")                  \
+  X("--tract-version", "V", "record 'written for tract V' as a comment in graph.nnef")                      \
+  X("--quiet", NULL, "no summary line and no progress line")                                                \
+  X("--check-io", NULL, "run the export in tract and the input in torch on the same random inputs and "     \
+                        "compare each output (utils/t2n-check-io; needs the libtorch backend and tract)")    \
+  X("--check-tolerance", "X", "--check-io tolerance (default 1e-4; relative above magnitude 1)")            \
+  X("--pass-remarks", NULL, "say why candidates a pass looked at were left alone (as t2n-opt)")            \
+  X("--diagnostics", "FILE.json", "write the passes run, their rewrite counts and the export's size")       \
+  X("--print", NULL, "print graph.nnef to stdout instead of writing OUT (no weights are written)")           \
+  X("--split-input-file", NULL, "with --print: export each '// -----' separated chunk on its own (tests)")   \
+  X("--help", NULL, "print this help")                                                                      \
+  X("--version", NULL, "print the version")
+
+typedef struct export_args {
+  const char *input, *output, *method, *submodule, *weights, *diagnostics, *tract_version;
+  const char *input_names, *output_names;
+  int no_harden, quiet, check_io, print, split_input;
+  double tolerance;
+  t2n_pass_manager *pm;       /* runs the export pipeline (lib/Pass) */
+  t2n_pass_options *popts;    /* the manager's: examples, method */
+  void *torch;                /* a .jit input's backend handle (the manager owns it) */
+  /* the user's --input-value / --input-shape flags, passed on to t2n-run */
+  const char **passthru;
+  int npassthru;
+} export_args;
+
+static void usage(FILE *out) {
+  fputs("usage: t2n-export INPUT -o OUT [OPTIONS]\n\n"
+        "Exports a TorchScript model to NNEF for tract. INPUT is a .jit archive\n"
+        "(libtorch backend), t2n module text (weights from the safetensors file it\n"
+        "names) or one graph text with --weights. Runs -harden when the graph still\n"
+        "has calls, Ifs or assertions, then -prepare-export (when built in) and\n"
+        "-infer-shapes, then lowers every op\n"
+        "(docs/nnef-ops.md lists them). Nothing is written on error, and an older\n"
+        "OUT is left as it was.\n\nOptions:\n", out);
+#define X(flag, val, help)                                                                                     \
+  {                                                                                                            \
+    char left[64];                                                                                             \
+    snprintf(left, sizeof left, "%s%s%s", flag, val ? " " : "", val ? val : "");                              \
+    fprintf(out, "  %-34s %s\n", left, help);                                                                  \
+  }
+  EXPORT_OPTIONS(X)
+#undef X
+}
+
+static int take(int argc, char **argv, int *i, const char *name, const char **val, t2n_diag *d) {
+  size_t n = strlen(name);
+  const char *a = argv[*i];
+  if (strncmp(a, name, n) != 0) return 0;
+  if (a[n] == '=') {
+    *val = a + n + 1;
+    return 1;
+  }
+  if (a[n] != 0) return 0;
+  if (*i + 1 >= argc) {
+    t2n_report(d, T2N_ERROR, NULL, "option '%s' needs a value", name);
+    *val = NULL;
+    return 1;
+  }
+  *val = argv[++*i];
+  return 1;
+}
+
+static void passthru(export_args *o, const char *flag, const char *v) {
+  o->passthru = realloc(o->passthru, sizeof *o->passthru * (size_t)(o->npassthru + 2));
+  o->passthru[o->npassthru++] = flag;
+  o->passthru[o->npassthru++] = v;
+}
+
+static int parse_args(int argc, char **argv, export_args *o, t2n_diag *d, int *exit_now) {
+  const char *v;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      *exit_now = 1;
+      return 1;
+    }
+    if (strcmp(a, "--version") == 0) {
+      printf("t2n-export %s\n", T2N_VERSION);
+      *exit_now = 1;
+      return 1;
+    }
+#define STR(flag, field)                                                                                       \
+  if (take(argc, argv, &i, flag, &v, d)) {                                                                     \
+    if (!v) return 0;                                                                                          \
+    o->field = v;                                                                                              \
+    continue;                                                                                                  \
+  }
+    STR("-o", output)
+    STR("--method", method)
+    STR("--submodule", submodule)
+    STR("--weights", weights)
+    STR("--diagnostics", diagnostics)
+    STR("--tract-version", tract_version)
+    STR("--input-names", input_names)
+    STR("--output-names", output_names)
+#undef STR
+    if (take(argc, argv, &i, "--input-shape", &v, d)) {
+      if (!v || !(t2n_example_add_spec(o->popts, T2N_EXAMPLE_SHAPE, v), 1)) return 0;
+      passthru(o, "--input-shape", v);
+      continue;
+    }
+    if (take(argc, argv, &i, "--input-value", &v, d)) {
+      if (!v || !(t2n_example_add_spec(o->popts, T2N_EXAMPLE_VALUE, v), 1)) return 0;
+      passthru(o, "--input-value", v);
+      continue;
+    }
+    if (take(argc, argv, &i, "--example-inputs", &v, d)) {
+      if (!v || !(t2n_example_add_spec(o->popts, T2N_EXAMPLE_FILE, v), 1)) return 0;
+      passthru(o, "--example-inputs", v);
+      continue;
+    }
+    if (take(argc, argv, &i, "--check-tolerance", &v, d)) {
+      char *end;
+      if (!v || (o->tolerance = strtod(v, &end), *end) || !(o->tolerance > 0)) {
+        t2n_report(d, T2N_ERROR, NULL, "--check-tolerance expects a positive number");
+        return 0;
+      }
+      continue;
+    }
+    if (strcmp(a, "--no-harden") == 0) { o->no_harden = 1; continue; }
+    if (strcmp(a, "--quiet") == 0) { o->quiet = 1; continue; }
+    if (strcmp(a, "--check-io") == 0) { o->check_io = 1; continue; }
+    if (strcmp(a, "--print") == 0) { o->print = 1; continue; }
+    if (strcmp(a, "--pass-remarks") == 0) { d->remarks = 1; continue; }
+    if (strcmp(a, "--split-input-file") == 0) { o->split_input = 1; continue; }
+    if (a[0] == '-' && a[1]) {
+      t2n_report(d, T2N_ERROR, NULL, "unknown option '%s' (see --help)", a);
+      return 0;
+    }
+    if (o->input) {
+      t2n_report(d, T2N_ERROR, NULL, "more than one input ('%s' and '%s')", o->input, a);
+      return 0;
+    }
+    o->input = a;
+  }
+  if (!o->input) {
+    t2n_report(d, T2N_ERROR, NULL, "no input file (see --help)");
+    return 0;
+  }
+  if (o->split_input && !o->print) {
+    t2n_report(d, T2N_ERROR, NULL, "--split-input-file needs --print");
+    return 0;
+  }
+  if (!o->output && !o->print) {
+    t2n_report(d, T2N_ERROR, NULL, "no output: give -o OUT.nnef.tgz (see --help)");
+    return 0;
+  }
+  return 1;
+}
+
+static int ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+static int is_archive(const char *p) { return ends_with(p, ".jit") || ends_with(p, ".pt") || ends_with(p, ".pth"); }
+
+static t2n_module *load(export_args *o, t2n_diag *d) {
+  if (is_archive(o->input)) {
+#ifdef T2N_HAVE_TORCH
+    t2n_torch *t = NULL;
+    t2n_module *m = t2n_torch_load(o->input, o->submodule, NULL, d, &t);
+    if (t) {
+      o->torch = t;
+      t2n_pm_set_torch(o->pm, t);
+    }
+    return m;
+#else
+    t2n_report(d, T2N_ERROR, NULL, "reading '%s' needs the libtorch backend; this t2n was built without it "
+               "(dump the model with utils/t2n-dump and export the module text)", o->input);
+    return NULL;
+#endif
+  }
+  if (o->submodule) {
+    t2n_report(d, T2N_ERROR, NULL, "--submodule applies to .jit inputs only");
+    return NULL;
+  }
+  return t2n_parse_file(o->input, d);
+}
+
+/* ---- weights ---- */
+/* The weights file of the input: --weights, else the one module text names
+ * (relative to the text's folder). NULL when there is none. malloc'ed. */
+static char *weights_path(const export_args *o, const t2n_module *m) {
+  if (o->weights) return strdup(o->weights);
+  if (m->kind != T2N_TEXT_T2N || !m->weights || strcmp(o->input, "-") == 0) return NULL;
+  const char *slash = strrchr(o->input, '/');
+  size_t dl = slash && m->weights[0] != '/' ? (size_t)(slash - o->input + 1) : 0;
+  char *p = malloc(dl + strlen(m->weights) + 1);
+  memcpy(p, o->input, dl);
+  strcpy(p + dl, m->weights);
+  return p;
+}
+
+static int load_weights(export_args *o, t2n_module *m, t2n_safetensors *st, int *have, t2n_diag *d) {
+  *have = 0;
+#ifdef T2N_HAVE_TORCH
+  if (is_archive(o->input) && o->torch) {
+    /* The archive's tensors go through a private temporary file that is
+     * mapped and unlinked at once, so they are streamed like any weights. */
+    char tmpl[] = "/tmp/t2n-export-weights-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0) {
+      t2n_report(d, T2N_ERROR, NULL, "cannot create a temporary weights file: %s", strerror(errno));
+      return 0;
+    }
+    close(fd);
+    int ok = t2n_torch_write_weights(o->torch, tmpl, d) == 0 && t2n_safetensors_read(tmpl, st, d);
+    unlink(tmpl);
+    *have = ok;
+    return ok;
+  }
+#endif
+  char *p = weights_path(o, m);
+  if (!p) return 1;
+  if (access(p, R_OK) != 0) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot read the weights '%s': %s", p, strerror(errno));
+    free(p);
+    return 0;
+  }
+  int ok = t2n_safetensors_read(p, st, d);
+  free(p);
+  *have = ok;
+  return ok;
+}
+
+/* ---- the pipeline ---- */
+typedef struct pass_stat { const char *flag; int rewrites; } pass_stat;
+
+static int node_needs_harden(t2n_node *n, void *ctx) {
+  return t2n_node_is(n, "prim::CallMethod") || t2n_node_is(n, "prim::CallFunction") || t2n_node_is(n, "prim::If") ||
+         t2n_node_is(n, "prim::RaiseException") || t2n_node_is(n, "aten::warn") || t2n_node_is(n, "prim::TupleIndex") ||
+         t2n_node_is(n, "prim::data");
+}
+
+/* The export pipeline: -harden (when needed), -prepare-export, then
+ * -infer-shapes, run by the library pass manager as t2n-opt runs its
+ * passes (the verifier after each one). The passes run are copied into *st
+ * for the --diagnostics JSON. */
+static int run_pipeline(t2n_module *m, t2n_graph *g, export_args *o, t2n_diag *d, pass_stat **st, int *nst) {
+  t2n_pass_manager *pm = o->pm;
+  t2n_pm_clear(pm);
+  int ok = 1;
+  if (!o->no_harden && t2n_walk(g->top, node_needs_harden, NULL)) ok = t2n_pm_add(pm, "harden");
+  if (ok && t2n_pipeline_lookup("prepare-export")) ok = t2n_pm_add(pm, "prepare-export");
+  if (ok) ok = t2n_pm_add(pm, "infer-shapes");
+  if (!ok) return 1;
+  int rc = t2n_pm_run(pm, m);
+  int n = t2n_pm_nruns(pm);
+  *st = realloc(*st, sizeof **st * (size_t)(*nst + n + 1));
+  for (int i = 0; i < n; i++) {
+    (*st)[*nst].flag = t2n_pm_run_info(pm, i, &(*st)[*nst].rewrites);
+    (*nst)++;
+  }
+  return rc;
+}
+
+/* ---- names ---- */
+static const char **split_names(const char *s, int *n) {
+  *n = 0;
+  if (!s) return NULL;
+  const char **out = NULL;
+  char *copy = strdup(s), *save = NULL;
+  for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    out = realloc(out, sizeof *out * (size_t)(*n + 1));
+    out[(*n)++] = strdup(t);
+  }
+  free(copy);
+  return out;
+}
+
+static void free_names(const char **v, int n) {
+  for (int i = 0; i < n; i++) free((void *)v[i]);
+  free(v);
+}
+
+static void write_diagnostics(const char *path, int ok, const pass_stat *st, int n, const t2n_nnef_graph *g,
+                              t2n_diag *d) {
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot write '%s': %s", path, strerror(errno));
+    return;
+  }
+  fprintf(f, "{\n  \"ok\": %s,\n  \"errors\": %d,\n  \"passes\": [", ok ? "true" : "false", d->nerrors);
+  for (int i = 0; i < n; i++)
+    fprintf(f, "%s\n    {\"pass\": \"%s\", \"rewrites\": %d}", i ? "," : "", st[i].flag, st[i].rewrites);
+  size_t bytes = 0;
+  for (int i = 0; g && i < g->nvars; i++) bytes += g->vars[i].nbytes;
+  fprintf(f, "\n  ],\n  \"nnef\": {\"ops\": %d, \"variables\": %d, \"weight_bytes\": %zu, \"inputs\": %d, \"outputs\": %d}\n}\n",
+          g ? g->nops : 0, g ? g->nvars : 0, bytes, g ? g->ninputs : 0, g ? g->noutputs : 0);
+  fclose(f);
+}
+
+/* ---- --check-io ---- */
+#ifndef T2N_SOURCE_DIR
+#define T2N_SOURCE_DIR "."
+#endif
+
+/* The folder of this executable (for t2n-run beside it). */
+static char *exe_dir(void) {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return strdup(".");
+  buf[n] = 0;
+  char *slash = strrchr(buf, '/');
+  if (slash) *slash = 0;
+  return strdup(buf);
+}
+
+static int check_io(export_args *o, const t2n_nnef_graph *g, const char **tnames, const char *ref_outputs,
+                    t2n_diag *d) {
+  const char *py = getenv("T2N_PYTHON");
+  char pybuf[4096], script[4096], run[4096], tol[64];
+  if (!py) {
+    snprintf(pybuf, sizeof pybuf, "%s/.venv/bin/python", T2N_SOURCE_DIR);
+    py = access(pybuf, X_OK) == 0 ? pybuf : "python3";
+  }
+  snprintf(script, sizeof script, "%s/utils/t2n-check-io", T2N_SOURCE_DIR);
+  char *dir = exe_dir();
+  snprintf(run, sizeof run, "%s/t2n-run", dir);
+  free(dir);
+  snprintf(tol, sizeof tol, "%g", o->tolerance > 0 ? o->tolerance : 1e-4);
+  int cap = 32 + 2 * g->ninputs + o->npassthru;
+  const char **argv = calloc((size_t)cap, sizeof *argv);
+  char **owned = calloc((size_t)g->ninputs + 1, sizeof *owned);
+  int k = 0;
+  argv[k++] = py;
+  argv[k++] = script;
+  argv[k++] = o->output;
+  argv[k++] = "--t2n-run";
+  argv[k++] = run;
+  argv[k++] = "--tolerance";
+  argv[k++] = tol;
+  if (ref_outputs && ref_outputs[0]) argv[k++] = "--ref-outputs", argv[k++] = ref_outputs;
+  for (int i = 0; i < g->ninputs; i++) {
+    const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, g->inputs[i]);
+    char buf[1024];
+    int p = snprintf(buf, sizeof buf, "%s=%s:", t->name, tnames[i]);
+    for (int r = 0; r < t->rank && p < (int)sizeof buf - 24; r++)
+      p += snprintf(buf + p, sizeof buf - (size_t)p, "%s%lld", r ? "x" : "", (long long)t->sizes[r]);
+    if (t->rank == 0) p += snprintf(buf + p, sizeof buf - (size_t)p, "scalar");
+    snprintf(buf + p, sizeof buf - (size_t)p, ":%s", t2n_nnef_dtype_name(t->dtype));
+    owned[i] = strdup(buf);
+    argv[k++] = "--input";
+    argv[k++] = owned[i];
+  }
+  argv[k++] = "--";
+  argv[k++] = o->input;
+  if (o->method) argv[k++] = "--method", argv[k++] = o->method;
+  if (o->submodule) argv[k++] = "--submodule", argv[k++] = o->submodule;
+  if (o->weights) argv[k++] = "--weights", argv[k++] = o->weights;
+  for (int i = 0; i < o->npassthru; i += 2)
+    if (strcmp(o->passthru[i], "--input-value") == 0) argv[k++] = o->passthru[i], argv[k++] = o->passthru[i + 1];
+  argv[k] = NULL;
+  fflush(stdout);
+  fflush(stderr);
+  /* tract aborts the process on some bad graphs: always a child. */
+  pid_t pid = fork();
+  if (pid == 0) {
+    execvp(argv[0], (char *const *)argv);
+    fprintf(stderr, "t2n-export: cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  int status = 0, rc = 1;
+  if (pid > 0 && waitpid(pid, &status, 0) == pid) {
+    if (WIFEXITED(status)) rc = WEXITSTATUS(status);
+    else t2n_report(d, T2N_ERROR, NULL, "--check-io: the checker died (signal %d)", WTERMSIG(status));
+  }
+  if (rc == 0) {
+    /* ok */
+  } else if (rc == 1) {
+    t2n_report(d, T2N_ERROR, NULL, "--check-io: the export's outputs differ from torch's (tolerance %s)", tol);
+  } else {
+    t2n_report(d, T2N_ERROR, NULL, "--check-io: the check could not run (exit %d)", rc);
+  }
+  for (int i = 0; i < g->ninputs; i++) free(owned[i]);
+  free(owned);
+  free(argv);
+  return rc == 0 ? 0 : 1;
+}
+
+/* The t2n name of each NNEF input, in order (tensor inputs, self skipped). */
+static const char **t2n_input_names(t2n_graph *tg, int *n) {
+  *n = 0;
+  const char **out = calloc((size_t)tg->top->nparams + 1, sizeof *out);
+  for (int i = 0; i < tg->top->nparams; i++)
+    if (t2n_type_is_tensor(tg->top->params[i]->type)) out[(*n)++] = tg->top->params[i]->name;
+  return out;
+}
+
+/* Exports one module: pipeline, lowering, then writing (or with --print,
+ * graph.nnef on stdout). Returns 0 on success. */
+static int export_module(export_args *o, t2n_module *m, t2n_diag *d) {
+  int rc = 1, have_w = 0;
+  t2n_nnef_graph *ng = NULL;
+  t2n_safetensors w;
+  memset(&w, 0, sizeof w);
+  pass_stat *st = NULL;
+  int nst = 0;
+  t2n_lower_options lo = {0};
+  char ref_outputs[4096] = "";
+  t2n_graph *g = t2n_module_target_graph(m, o->method, d);
+  if (!g) goto done;
+  if (!load_weights(o, m, &w, &have_w, d)) goto done;
+  /* t2n-run names the reference outputs after the input's return values;
+   * the passes may rename them, so they are taken now. */
+  for (int i = 0; g->top->ret && i < g->top->ret->ninputs; i++) {
+    size_t l = strlen(ref_outputs);
+    snprintf(ref_outputs + l, sizeof ref_outputs - l, "%s%s", i ? "," : "", g->top->ret->inputs[i]->name);
+  }
+  if (run_pipeline(m, g, o, d, &st, &nst)) goto done;
+  lo.input_names = split_names(o->input_names, &lo.ninput_names);
+  lo.output_names = split_names(o->output_names, &lo.noutput_names);
+  lo.tract_version = o->tract_version;
+  ng = t2n_nnef_lower(m, g, o->popts, have_w ? &w : NULL, &lo, d);
+  if (!ng) goto done;
+  if (o->print) {
+    t2n_nnef_print(stdout, ng);
+    rc = fflush(stdout) != 0;
+    goto done;
+  }
+  if (t2n_nnef_write(ng, o->output, !o->quiet, d)) goto done;
+  if (!o->quiet) {
+    size_t bytes = 0;
+    for (int i = 0; i < ng->nvars; i++) bytes += ng->vars[i].nbytes;
+    fprintf(stderr, "t2n-export: wrote %s (%d NNEF ops, %d inputs, %d outputs, %d variables, %.1f MB of weights)\n",
+            o->output, ng->nops, ng->ninputs, ng->noutputs, ng->nvars, (double)bytes / 1e6);
+  }
+  rc = 0;
+  if (o->check_io) {
+    int n;
+    const char **tn = t2n_input_names(g, &n);
+    if (n != ng->ninputs) {
+      t2n_report(d, T2N_ERROR, NULL, "--check-io: %d NNEF inputs for %d tensor inputs", ng->ninputs, n);
+      rc = 1;
+    } else {
+      rc = check_io(o, ng, tn, ref_outputs, d);
+    }
+    free(tn);
+  }
+done:
+  /* Written on failure too: which passes ran, and how far the export got. */
+  if (o->diagnostics) write_diagnostics(o->diagnostics, rc == 0, st, nst, ng, d);
+  t2n_nnef_graph_free(ng);
+  if (have_w) t2n_safetensors_free(&w);
+  free_names(lo.input_names, lo.ninput_names);
+  free_names(lo.output_names, lo.noutput_names);
+  free(st);
+  return rc;
+}
+
+/* --split-input-file (tests): each chunk between "// -----" lines is
+ * exported on its own, the others blanked so line numbers stay those of
+ * the file. Used with --print. */
+static int export_split(export_args *o, t2n_diag *d) {
+  char *buf;
+  size_t len;
+  if (!t2n_read_file(o->input, &buf, &len, d)) return 1;
+  const char *name = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
+  int rc = 0, first = 1;
+  size_t start = 0;
+  while (start <= len) {
+    size_t end = start;
+    for (;;) {
+      const char *nl = memchr(buf + end, '\n', len - end);
+      size_t lend = nl ? (size_t)(nl - buf) : len;
+      if (lend - end >= 8 && strncmp(buf + end, "// -----", 8) == 0) break;
+      if (!nl) { end = len; break; }
+      end = lend + 1;
+    }
+    char *chunk = malloc(len + 1);
+    for (size_t i = 0; i < len; i++) chunk[i] = (i >= start && i < end) || buf[i] == '\n' ? buf[i] : ' ';
+    chunk[len] = 0;
+    if (!first) fputs("// -----\n", stdout);
+    first = 0;
+    t2n_module *m = t2n_parse(chunk, len, name, d);
+    if (m) {
+      m->source = t2n_arena_strndup(m->arena, chunk, len);
+      m->source_len = len;
+      m->source_name = t2n_intern(m, name);
+      rc |= export_module(o, m, d);
+      t2n_module_free(m);
+    } else {
+      rc = 1;
+    }
+    free(chunk);
+    if (end >= len) break;
+    const char *nl = memchr(buf + end, '\n', len - end);
+    start = nl ? (size_t)(nl - buf) + 1 : len + 1;
+  }
+  free(buf);
+  return rc;
+}
+
+int t2n_export_main(int argc, char **argv) {
+  t2n_diag d;
+  t2n_diag_init(&d);
+  d.prog = "t2n-export";
+  export_args o;
+  memset(&o, 0, sizeof o);
+  int exit_now = 0, rc = 1;
+  o.pm = t2n_pm_new(&d);
+  o.popts = t2n_pm_pass_options(o.pm);
+  if (!parse_args(argc, argv, &o, &d, &exit_now)) goto done;
+  if (exit_now) {
+    rc = 0;
+    goto done;
+  }
+  o.popts->method = o.method;
+  t2n_pm_config *cfg = t2n_pm_get_config(o.pm);
+  cfg->verify_each = 1;
+  cfg->input_path = o.input;
+  /* --split-input-file: one set of example options for many graphs. */
+  cfg->any_example_names = o.split_input;
+  if (o.split_input) {
+    rc = export_split(&o, &d);
+  } else {
+    t2n_module *m = load(&o, &d);
+    if (!m) goto done;
+    rc = export_module(&o, m, &d);
+    t2n_module_free(m);
+  }
+done:
+  t2n_pm_free(o.pm); /* frees the examples and the backend */
+  free(o.passthru);
+  return rc ? 1 : 0;
+}

@@ -1,0 +1,22 @@
+/* Internal to lib/NNEF: the lowering context. Lowerings use the helpers of
+ * t2n/nnef.h, not these fields. */
+#ifndef T2N_NNEF_LOWER_INTERNAL_H
+#define T2N_NNEF_LOWER_INTERNAL_H
+
+#include "t2n/nnef.h"
+
+struct t2n_lower_ctx {
+  t2n_module *mod;
+  t2n_graph *graph;
+  t2n_diag *diag;
+  const t2n_pass_options *popts;
+  t2n_shape_facts *facts;
+  const t2n_safetensors *weights;
+  t2n_nnef_graph *g;
+  /* t2n value -> NNEF tensor */
+  const t2n_value **mapkeys;
+  t2n_nnef_tid *mapvals;
+  size_t mapcap, mapn;
+};
+
+#endif

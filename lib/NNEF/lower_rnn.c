@@ -1,0 +1,166 @@
+/* Lowerings of the recurrent cells: aten::lstm_cell and aten::gru_cell as
+ * straight-line NNEF (matmul, slices, sigmoid/tanh), and aten::lstm with its
+ * `_flat_weights` list (lower_rnn_seq.c).
+ *
+ * The gates are computed in torch's order and association, so tract's
+ * numbers match torch's cell to float rounding (1e-7 on silero's 128-wide
+ * cell): gates = (x W_ih^T + b_ih) + (h W_hh^T + b_hh), split i, f, g, o
+ * (LSTM) or r, z, n (GRU, whose n gate adds b_hn inside r * (...)). */
+#include <string.h>
+
+#include "rnn_internal.h"
+
+t2n_nnef_tid t2n_rnn_binary(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a, t2n_nnef_tid b) {
+  t2n_nnef_graph *g = t2n_lower_graph(c);
+  const t2n_nnef_tensor *ta = t2n_nnef_tensor_get(g, a), *tb = t2n_nnef_tensor_get(g, b);
+  const t2n_nnef_tensor *big = ta->rank >= tb->rank ? ta : tb;
+  int64_t s[T2N_NNEF_MAX_RANK];
+  for (int i = 0; i < big->rank; i++) {
+    int64_t sa = i < ta->rank ? ta->sizes[i] : 1, sb = i < tb->rank ? tb->sizes[i] : 1;
+    s[i] = sa > sb ? sa : sb;
+  }
+  t2n_nnef_tid o = t2n_lower_temp(c, kind, big->dtype, big->rank, s);
+  t2n_lower_emit2(c, kind, o, a, b);
+  return o;
+}
+
+t2n_nnef_tid t2n_rnn_unary(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a) {
+  const t2n_nnef_tensor *t = t2n_nnef_tensor_get(t2n_lower_graph(c), a);
+  int64_t s[T2N_NNEF_MAX_RANK];
+  memcpy(s, t->sizes, sizeof s);
+  t2n_nnef_tid o = t2n_lower_temp(c, kind, t->dtype, t->rank, s);
+  t2n_lower_emit1(c, kind, o, a);
+  return o;
+}
+
+t2n_nnef_tid t2n_rnn_slice(t2n_lower_ctx *c, const char *base, t2n_nnef_tid a, int axis, int64_t begin, int64_t end) {
+  t2n_nnef_graph *g = t2n_lower_graph(c);
+  const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, a);
+  int64_t s[T2N_NNEF_MAX_RANK];
+  memcpy(s, t->sizes, sizeof s);
+  s[axis] = end - begin;
+  t2n_nnef_tid o = t2n_lower_temp(c, base, t->dtype, t->rank, s);
+  int64_t ax = axis;
+  t2n_nnef_op *op = t2n_lower_emit1(c, "slice", o, a);
+  t2n_nnef_arg_ints(g, op, "axes", &ax, 1);
+  t2n_nnef_arg_ints(g, op, "begin", &begin, 1);
+  t2n_nnef_arg_ints(g, op, "end", &end, 1);
+  return o;
+}
+
+/* x [B, I] times w [G, I] transposed, plus b [G] (or nothing): [B, G]. */
+t2n_nnef_tid t2n_rnn_linear(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid w, t2n_nnef_tid b) {
+  t2n_nnef_graph *g = t2n_lower_graph(c);
+  const t2n_nnef_tensor *tx = t2n_nnef_tensor_get(g, x), *tw = t2n_nnef_tensor_get(g, w);
+  int64_t s[2] = {tx->sizes[0], tw->sizes[0]};
+  t2n_nnef_tid o = t2n_lower_temp(c, "mm", tx->dtype, 2, s);
+  t2n_nnef_arg_bool(g, t2n_lower_emit2(c, "matmul", o, x, w), "transposeB", 1);
+  if (b < 0) return o;
+  return t2n_rnn_binary(c, "add", o, t2n_lower_broadcast_rank(c, b, 2));
+}
+
+/* The operands of a cell: input [B, I] and weights; biases may be None. */
+static int cell_operands(t2n_lower_ctx *c, t2n_node *n, t2n_nnef_tid *x, t2n_nnef_tid *w_ih, t2n_nnef_tid *w_hh,
+                         t2n_nnef_tid *b_ih, t2n_nnef_tid *b_hh, int64_t *hidden) {
+  if (n->ninputs < 4 || n->ninputs > 6)
+    return t2n_lower_error(c, n, "%s with %d operands is not a form t2n-export lowers", n->kind, n->ninputs);
+  t2n_dtype dt;
+  int64_t xs[T2N_NNEF_MAX_RANK], ws[T2N_NNEF_MAX_RANK];
+  int xr = t2n_lower_need_shape(c, n->inputs[0], n, &dt, xs);
+  if (xr < 0) return 1;
+  if (xr != 2) return t2n_lower_error(c, n, "%s of a rank-%d input: only batched (rank-2) inputs are lowered", n->kind, xr);
+  if (t2n_lower_need_shape(c, n->inputs[3], n, NULL, ws) != 2) return 1;
+  *hidden = ws[1];
+  *x = t2n_lower_tensor(c, n->inputs[0], n);
+  *w_ih = t2n_lower_tensor(c, n->inputs[2], n);
+  *w_hh = t2n_lower_tensor(c, n->inputs[3], n);
+  *b_ih = *b_hh = -1;
+  if (n->ninputs > 4 && !t2n_lower_is_none(c, n->inputs[4])) *b_ih = t2n_lower_tensor(c, n->inputs[4], n);
+  if (n->ninputs > 5 && !t2n_lower_is_none(c, n->inputs[5])) *b_hh = t2n_lower_tensor(c, n->inputs[5], n);
+  if (*x < 0 || *w_ih < 0 || *w_hh < 0) return 1;
+  if ((n->ninputs > 4 && !t2n_lower_is_none(c, n->inputs[4]) && *b_ih < 0) ||
+      (n->ninputs > 5 && !t2n_lower_is_none(c, n->inputs[5]) && *b_hh < 0))
+    return 1;
+  return 0;
+}
+
+/* The tensors of a prim::ListConstruct argument. */
+int t2n_rnn_tensor_list(t2n_lower_ctx *c, t2n_node *n, const t2n_value *list, t2n_nnef_tid *out, int want) {
+  const t2n_node *d = list->def;
+  if (!d || !t2n_node_is(d, "prim::ListConstruct") || (want >= 0 && d->ninputs != want))
+    return t2n_lower_error(c, n, "%%%s of %s must be a prim::ListConstruct of %d tensors", list->name, n->kind, want);
+  for (int i = 0; i < d->ninputs; i++)
+    if ((out[i] = t2n_lower_tensor(c, d->inputs[i], n)) < 0) return 1;
+  return 0;
+}
+
+/* Operands are computed in separate statements: C leaves the order of
+ * argument evaluation open, and the ops must come out in the same order
+ * with every compiler (graph.nnef is byte-for-byte deterministic). */
+void t2n_rnn_lstm_step(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid h, t2n_nnef_tid cc, t2n_nnef_tid w_ih,
+                       t2n_nnef_tid w_hh, t2n_nnef_tid b_ih, t2n_nnef_tid b_hh, int64_t hid, t2n_nnef_tid h_out,
+                       t2n_nnef_tid c_out) {
+  t2n_nnef_tid gi = t2n_rnn_linear(c, x, w_ih, b_ih);
+  t2n_nnef_tid gh = t2n_rnn_linear(c, h, w_hh, b_hh);
+  t2n_nnef_tid gates = t2n_rnn_binary(c, "add", gi, gh);
+  t2n_nnef_tid i = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, "gate", gates, 1, 0, hid));
+  t2n_nnef_tid f = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, "gate", gates, 1, hid, 2 * hid));
+  t2n_nnef_tid gg = t2n_rnn_unary(c, "tanh", t2n_rnn_slice(c, "gate", gates, 1, 2 * hid, 3 * hid));
+  t2n_nnef_tid o = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, "gate", gates, 1, 3 * hid, 4 * hid));
+  t2n_nnef_tid fc = t2n_rnn_binary(c, "mul", f, cc);
+  t2n_nnef_tid ig = t2n_rnn_binary(c, "mul", i, gg);
+  t2n_lower_emit2(c, "add", c_out, fc, ig);
+  t2n_nnef_tid tc = t2n_rnn_unary(c, "tanh", c_out);
+  t2n_lower_emit2(c, "mul", h_out, o, tc);
+}
+
+/* lstm_cell(input, [hx, cx], w_ih, w_hh, b_ih, b_hh) -> (hy, cy) */
+int t2n_lower_lstm_cell(t2n_lower_ctx *c, t2n_node *n) {
+  t2n_nnef_tid x, w_ih, w_hh, b_ih, b_hh, hc[2];
+  int64_t hid;
+  if (n->noutputs != 2 || cell_operands(c, n, &x, &w_ih, &w_hh, &b_ih, &b_hh, &hid)) {
+    if (n->noutputs != 2) return t2n_lower_error(c, n, "aten::lstm_cell must have two outputs");
+    return 1;
+  }
+  if (t2n_rnn_tensor_list(c, n, n->inputs[1], hc, 2)) return 1;
+  t2n_nnef_tid hy = t2n_lower_output_tensor(c, n, 0), cy = t2n_lower_output_tensor(c, n, 1);
+  if (hy < 0 || cy < 0) return 1;
+  t2n_rnn_lstm_step(c, x, hc[0], hc[1], w_ih, w_hh, b_ih, b_hh, hid, hy, cy);
+  t2n_lower_bind(c, n->outputs[0], hy);
+  t2n_lower_bind(c, n->outputs[1], cy);
+  return 0;
+}
+
+void t2n_rnn_gru_step(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid h, t2n_nnef_tid w_ih, t2n_nnef_tid w_hh,
+                      t2n_nnef_tid b_ih, t2n_nnef_tid b_hh, int64_t hid, t2n_nnef_tid h_out) {
+  t2n_nnef_tid gi = t2n_rnn_linear(c, x, w_ih, b_ih);
+  t2n_nnef_tid gh = t2n_rnn_linear(c, h, w_hh, b_hh);
+  t2n_nnef_tid gate[2];
+  for (int k = 0; k < 2; k++) { /* r, z */
+    t2n_nnef_tid a = t2n_rnn_slice(c, "gate", gi, 1, k * hid, (k + 1) * hid);
+    t2n_nnef_tid b = t2n_rnn_slice(c, "gate", gh, 1, k * hid, (k + 1) * hid);
+    gate[k] = t2n_rnn_unary(c, "sigmoid", t2n_rnn_binary(c, "add", a, b));
+  }
+  t2n_nnef_tid in = t2n_rnn_slice(c, "gate", gi, 1, 2 * hid, 3 * hid);
+  t2n_nnef_tid hn = t2n_rnn_slice(c, "gate", gh, 1, 2 * hid, 3 * hid);
+  t2n_nnef_tid rhn = t2n_rnn_binary(c, "mul", gate[0], hn);
+  t2n_nnef_tid nn = t2n_rnn_unary(c, "tanh", t2n_rnn_binary(c, "add", in, rhn));
+  /* h' = (1 - z) * n + z * h, written n + z * (h - n) as torch's kernel does. */
+  t2n_nnef_tid d = t2n_rnn_binary(c, "sub", h, nn);
+  t2n_nnef_tid zd = t2n_rnn_binary(c, "mul", gate[1], d);
+  t2n_lower_emit2(c, "add", h_out, nn, zd);
+}
+
+/* gru_cell(input, hx, w_ih, w_hh, b_ih, b_hh) -> hy */
+int t2n_lower_gru_cell(t2n_lower_ctx *c, t2n_node *n) {
+  t2n_nnef_tid x, w_ih, w_hh, b_ih, b_hh;
+  int64_t hid;
+  if (n->noutputs != 1) return t2n_lower_error(c, n, "aten::gru_cell must have one output");
+  if (cell_operands(c, n, &x, &w_ih, &w_hh, &b_ih, &b_hh, &hid)) return 1;
+  t2n_nnef_tid h = t2n_lower_tensor(c, n->inputs[1], n);
+  t2n_nnef_tid hy = t2n_lower_output_tensor(c, n, 0);
+  if (h < 0 || hy < 0) return 1;
+  t2n_rnn_gru_step(c, x, h, w_ih, w_hh, b_ih, b_hh, hid, hy);
+  t2n_lower_bind(c, n->outputs[0], hy);
+  return 0;
+}

@@ -1,0 +1,270 @@
+/* t2n_nnef_lower: checks every node has a lowering, declares the inputs,
+ * lowers the nodes in order and names the outputs. See lower.c for the
+ * rules on which nodes need a lowering. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower_internal.h"
+
+/* Outputs all non-tensor and known under the examples: users read them as
+ * constants, nothing to emit. */
+static int known_non_tensor(t2n_lower_ctx *c, const t2n_node *n) {
+  if (!n->noutputs || n->nblocks) return 0;
+  for (int i = 0; i < n->noutputs; i++) {
+    const t2n_value *v = n->outputs[i];
+    /* Devices too: aten::to(x, prim::device(y)) is a no-op move on cpu. */
+    if (t2n_type_is_tensor(v->type) || (!t2n_type_is_primitive(v->type) && !t2n_type_is(v->type, "Device")))
+      return 0;
+    t2n_ival iv;
+    if (!t2n_lower_const(c, v, &iv)) return 0;
+  }
+  return 1;
+}
+
+static int is_dead(const t2n_node *n) {
+  for (int i = 0; i < n->noutputs; i++)
+    if (n->outputs[i]->nuses) return 0;
+  return !t2n_node_has_side_effects(n);
+}
+
+/* Whether n is lowered by the table (1), skipped (0). */
+static int needs_lowering(t2n_lower_ctx *c, const t2n_node *n) {
+  if (t2n_node_is(n, "prim::Constant") || t2n_node_is(n, "prim::ListConstruct")) return 1; /* cheap rows */
+  if (is_dead(n)) return 0;
+  return !known_non_tensor(c, n);
+}
+
+/* Reports every node without a lowering. Nodes inlined from one callee
+ * share its source line: one error per line and kind, with the count. */
+static int check_all(t2n_lower_ctx *c) {
+  int bad = 0, nsites = 0, cap = 0;
+  struct site { const t2n_node *first; int count; } *sites = NULL;
+  for (t2n_node *n = c->graph->top->first; n; n = n->next) {
+    if (!needs_lowering(c, n) || t2n_lowering_lookup(n->kind)) continue;
+    bad++;
+    int k = 0;
+    while (k < nsites && !(sites[k].first->line == n->line && n->line > 0 && strcmp(sites[k].first->kind, n->kind) == 0))
+      k++;
+    if (k < nsites) {
+      sites[k].count++;
+      continue;
+    }
+    if (nsites == cap) {
+      cap = cap ? 2 * cap : 16;
+      sites = realloc(sites, sizeof *sites * (size_t)cap);
+    }
+    sites[nsites].first = n;
+    sites[nsites++].count = 1;
+  }
+  for (int k = 0; k < nsites; k++) {
+    if (sites[k].count > 1)
+      t2n_lower_error(c, sites[k].first, "no NNEF lowering for '%s' (%d nodes from this line)", sites[k].first->kind,
+                      sites[k].count);
+    else
+      t2n_lower_error(c, sites[k].first, "no NNEF lowering for '%s'", sites[k].first->kind);
+  }
+  free(sites);
+  if (bad)
+    t2n_report(c->diag, T2N_NOTE, NULL, "%d node%s without an NNEF lowering; docs/nnef-ops.md lists the ops t2n-export lowers",
+               bad, bad == 1 ? "" : "s");
+  return bad;
+}
+
+/* "x.1" -> "x": the name a user gave the input in Python. */
+static const char *user_name(t2n_lower_ctx *c, const char *name, char *buf, size_t n) {
+  snprintf(buf, n, "%s", name);
+  char *dot = strrchr(buf, '.');
+  if (dot && dot[1]) {
+    char *p = dot + 1;
+    while (*p >= '0' && *p <= '9') p++;
+    if (!*p && dot != buf) *dot = 0;
+  }
+  return buf;
+}
+
+static int declare_inputs(t2n_lower_ctx *c, const t2n_lower_options *lo) {
+  int k = 0, errs = 0;
+  t2n_block *top = c->graph->top;
+  for (int i = 0; i < top->nparams; i++) {
+    t2n_value *v = top->params[i];
+    if (v->type->kind == T2N_TY_CLASS) continue; /* self: its state is constants or lifted inputs */
+    if (!t2n_type_is_tensor(v->type)) {
+      t2n_ival iv;
+      if (v->nuses && !t2n_lower_const(c, v, &iv)) {
+        t2n_report(c->diag, T2N_ERROR, NULL,
+                   "graph input %%%s (%s) is not a tensor and its value is not known; give it with --input-value",
+                   v->name, v->type->text);
+        errs++;
+      }
+      continue;
+    }
+    t2n_dtype dt;
+    int64_t sizes[T2N_NNEF_MAX_RANK];
+    int r = t2n_lower_shape(c, v, &dt, sizes);
+    char buf[256];
+    if (r < 0) {
+      t2n_report(c->diag, T2N_ERROR, NULL, "the shape of graph input %%%s is not known; give it with --input-shape %s=1x...",
+                 v->name, user_name(c, v->name, buf, sizeof buf));
+      errs++;
+      continue;
+    }
+    if (!t2n_nnef_dtype_name(dt)) {
+      t2n_report(c->diag, T2N_ERROR, NULL, "graph input %%%s has dtype %s, which tract cannot hold", v->name,
+                 t2n_dtype_name(dt));
+      errs++;
+      continue;
+    }
+    const char *name = k < lo->ninput_names ? lo->input_names[k] : user_name(c, v->name, buf, sizeof buf);
+    k++;
+    t2n_nnef_tid t = t2n_nnef_tensor_new(c->g, name, dt, r, sizes);
+    t2n_nnef_op *op;
+    if (dt == T2N_DT_FLOAT32) {
+      op = t2n_nnef_op_new(c->g, "external", 1);
+      op->generic = "scalar";
+    } else {
+      op = t2n_nnef_op_new(c->g, "tract_core_external", 1);
+    }
+    op->outputs[0] = t;
+    t2n_nnef_arg_ints(c->g, op, "shape", sizes, r);
+    if (dt != T2N_DT_FLOAT32) t2n_nnef_arg_string(c->g, op, "datum_type", t2n_nnef_dtype_name(dt));
+    t2n_nnef_add_input(c->g, t);
+    t2n_lower_bind(c, v, t);
+  }
+  if (lo->ninput_names && lo->ninput_names != k) {
+    t2n_report(c->diag, T2N_ERROR, NULL, "--input-names gives %d names; the graph has %d tensor inputs",
+               lo->ninput_names, k);
+    errs++;
+  }
+  return errs;
+}
+
+/* Graph outputs, tuples and lists flattened in order. */
+static void flatten_outputs(t2n_value *v, t2n_value ***out, int *n, int *cap) {
+  if (v->def && (t2n_node_is(v->def, "prim::TupleConstruct") || t2n_node_is(v->def, "prim::ListConstruct")) &&
+      !t2n_type_is_tensor(v->type)) {
+    for (int i = 0; i < v->def->ninputs; i++) flatten_outputs(v->def->inputs[i], out, n, cap);
+    return;
+  }
+  if (*n == *cap) {
+    *cap = *cap ? *cap * 2 : 8;
+    *out = realloc(*out, sizeof **out * (size_t)*cap);
+  }
+  (*out)[(*n)++] = v;
+}
+
+/* Whether tensor t is produced by an op of the graph (not an input or a
+ * variable), so the output can simply take its name. */
+static int renameable(const t2n_nnef_graph *g, t2n_nnef_tid t) {
+  for (int i = 0; i < g->nops; i++)
+    for (int k = 0; k < g->ops[i].noutputs; k++)
+      if (g->ops[i].outputs[k] == t)
+        return strcmp(g->ops[i].kind, "external") != 0 && strcmp(g->ops[i].kind, "tract_core_external") != 0 &&
+               strcmp(g->ops[i].kind, "variable") != 0;
+  return 0;
+}
+
+typedef struct outputs {
+  t2n_value **vals;
+  const char **names;
+  int n;
+} outputs;
+
+/* Takes the output names before anything is lowered, so no intermediate
+ * tensor holds one. */
+static int reserve_outputs(t2n_lower_ctx *c, const t2n_lower_options *lo, outputs *o) {
+  int cap = 0;
+  t2n_node *ret = c->graph->top->ret;
+  for (int i = 0; ret && i < ret->ninputs; i++) flatten_outputs(ret->inputs[i], &o->vals, &o->n, &cap);
+  if (lo->noutput_names && lo->noutput_names != o->n) {
+    t2n_report(c->diag, T2N_ERROR, NULL, "--output-names gives %d names; the graph has %d outputs (tuples flattened)",
+               lo->noutput_names, o->n);
+    return 1;
+  }
+  o->names = calloc((size_t)o->n + 1, sizeof *o->names);
+  for (int i = 0; i < o->n; i++) {
+    char buf[256];
+    o->names[i] = t2n_nnef_fresh_name(c->g, i < lo->noutput_names ? lo->output_names[i]
+                                                                    : user_name(c, o->vals[i]->name, buf, sizeof buf));
+  }
+  return 0;
+}
+
+static int declare_outputs(t2n_lower_ctx *c, outputs *o) {
+  int errs = 0;
+  t2n_node *ret = c->graph->top->ret;
+  for (int i = 0; i < o->n; i++) {
+    t2n_value *v = o->vals[i];
+    t2n_ival iv;
+    /* A known number (lifted state that the examples fix, a size) is
+     * returned as a 0-dim tensor, as torch's outputs compare. */
+    int number = t2n_lower_const(c, v, &iv) &&
+                 (iv.kind == T2N_IV_INT || iv.kind == T2N_IV_FLOAT || iv.kind == T2N_IV_BOOL);
+    if (!t2n_type_is_tensor(v->type) && !t2n_lower_is_bound(c, v) && !number) {
+      t2n_report(c->diag, T2N_ERROR, NULL, "graph output %%%s is a %s whose value is not known; NNEF outputs are tensors",
+                 v->name, v->type->text);
+      errs++;
+      continue;
+    }
+    t2n_nnef_tid t = t2n_lower_tensor(c, v, ret);
+    if (t < 0) {
+      errs++;
+      continue;
+    }
+    int taken = 0;
+    for (int k = 0; k < c->g->noutputs; k++) taken |= c->g->outputs[k] == t;
+    if (!taken && renameable(c->g, t)) {
+      c->g->tensors[t].name = o->names[i];
+    } else {
+      /* An input, a weight or a tensor returned twice: a copy of its own. */
+      const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(c->g, t);
+      t2n_nnef_tid k = t2n_nnef_tensor_new(c->g, "copy", tt->dtype, tt->rank, tt->sizes);
+      c->g->tensors[k].name = o->names[i];
+      t2n_lower_emit1(c, "copy", k, t);
+      t = k;
+    }
+    t2n_nnef_add_output(c->g, t);
+  }
+  return errs;
+}
+
+t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_options *popts,
+                               const t2n_safetensors *weights, const t2n_lower_options *lopts, t2n_diag *d) {
+  t2n_lower_options none = {0};
+  if (!lopts) lopts = &none;
+  t2n_lower_ctx c = {0};
+  outputs outs = {0};
+  c.mod = m;
+  c.graph = g;
+  c.diag = d;
+  c.popts = popts;
+  c.weights = weights;
+  c.facts = t2n_shape_infer(m, g, popts);
+  c.g = t2n_nnef_graph_new("network");
+  int errs0 = d->nerrors;
+  if (lopts->tract_version) {
+    char buf[128];
+    snprintf(buf, sizeof buf, "written for tract %s", lopts->tract_version);
+    t2n_nnef_comment(c.g, buf);
+  }
+  if (check_all(&c) || declare_inputs(&c, lopts) || reserve_outputs(&c, lopts, &outs)) goto fail;
+  for (t2n_node *n = g->top->first; n; n = n->next) {
+    if (!needs_lowering(&c, n)) continue;
+    const t2n_lowering_info *li = t2n_lowering_lookup(n->kind);
+    if (li->lower(&c, n) || d->nerrors > errs0) goto fail;
+  }
+  if (declare_outputs(&c, &outs) || d->nerrors > errs0) goto fail;
+  free(outs.vals);
+  free(outs.names);
+  t2n_shape_facts_free(c.facts);
+  free(c.mapkeys);
+  free(c.mapvals);
+  return c.g;
+fail:
+  free(outs.vals);
+  free(outs.names);
+  t2n_shape_facts_free(c.facts);
+  free(c.mapkeys);
+  free(c.mapvals);
+  t2n_nnef_graph_free(c.g);
+  return NULL;
+}

@@ -1,0 +1,312 @@
+/* The container of an export: a folder, a .tar or a gzip'd tar, written
+ * with libarchive (Debian's libarchive-dev) under a temporary name beside
+ * the target, renamed into place at commit. Nothing here knows what the
+ * files hold.
+ *
+ * Reproducible bytes: entries come in the order they are added, each with
+ * mode 0644, time 0, uid/gid 0 and no owner names; the gzip layer stores no
+ * time stamp and no file name. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "t2n/archive.h"
+
+/* ---- temporary names and cleanup ---- */
+
+/* Paths to remove on a signal, most recent last (files, then the folders
+ * holding them). Fixed storage: the handler may not allocate. */
+enum { NCleanup = 4096, NPath = 4096 };
+static char cleanup_paths[NCleanup][NPath];
+static volatile sig_atomic_t ncleanup;
+static int handlers_installed;
+
+static void on_signal(int sig) {
+  /* unlink and rmdir are async-signal-safe. */
+  for (int i = ncleanup - 1; i >= 0; i--)
+    if (unlink(cleanup_paths[i]) != 0) rmdir(cleanup_paths[i]);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static void track_path(const char *path) {
+  if (!handlers_installed) {
+    handlers_installed = 1;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+  }
+  if (ncleanup >= NCleanup || strlen(path) >= NPath) return;
+  snprintf(cleanup_paths[ncleanup], NPath, "%s", path);
+  ncleanup = ncleanup + 1;
+}
+
+static void untrack_all(void) { ncleanup = 0; }
+
+static char *temp_path(const char *path) {
+  /* Beside the target (same folder, so the rename stays on one file
+   * system), hidden, unique per process. */
+  const char *slash = strrchr(path, '/');
+  size_t dl = slash ? (size_t)(slash - path + 1) : 0;
+  size_t n = strlen(path) + 64;
+  char *tmp = malloc(n);
+  if (!tmp) return NULL;
+  snprintf(tmp, n, "%.*s.%s.t2n-tmp-%ld", (int)dl, path, path + dl, (long)getpid());
+  return tmp;
+}
+
+static int remove_tree(const char *path) {
+  struct stat sb;
+  if (lstat(path, &sb) != 0) return errno == ENOENT ? 0 : -1;
+  if (!S_ISDIR(sb.st_mode)) return unlink(path);
+  DIR *d = opendir(path);
+  if (!d) return -1;
+  struct dirent *e;
+  int rc = 0;
+  while ((e = readdir(d))) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    size_t n = strlen(path) + strlen(e->d_name) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", path, e->d_name);
+    if (remove_tree(p) != 0) rc = -1;
+    free(p);
+  }
+  closedir(d);
+  return rmdir(path) == 0 ? rc : -1;
+}
+
+static void discard_path(const char *tmp) {
+  remove_tree(tmp);
+  untrack_all();
+}
+
+static int commit_path(const char *tmp, const char *path) {
+  struct stat sb;
+  int is_dir = stat(tmp, &sb) == 0 && S_ISDIR(sb.st_mode);
+  struct stat old;
+  int had_old = lstat(path, &old) == 0;
+  if (!is_dir || !had_old) {
+    /* A file replaces a file atomically; a folder goes where nothing is. */
+    if (had_old && S_ISDIR(old.st_mode)) {
+      errno = EISDIR;
+      return -1;
+    }
+    if (rename(tmp, path) != 0) return -1;
+    untrack_all();
+    return 0;
+  }
+  if (!S_ISDIR(old.st_mode)) {
+    errno = EEXIST;
+    return -1;
+  }
+  /* A folder over an older folder: move the old one aside, put the new one
+   * in place, then remove the old one (rename cannot replace a non-empty
+   * folder in one step). */
+  char *aside = malloc(strlen(tmp) + 8);
+  sprintf(aside, "%s.old", tmp);
+  if (rename(path, aside) != 0) {
+    free(aside);
+    return -1;
+  }
+  if (rename(tmp, path) != 0) {
+    int e = errno;
+    rename(aside, path);
+    free(aside);
+    errno = e;
+    return -1;
+  }
+  untrack_all();
+  remove_tree(aside);
+  free(aside);
+  return 0;
+}
+
+
+typedef enum { KIND_DIR, KIND_TAR, KIND_TGZ } container_kind;
+
+struct t2n_container {
+  container_kind kind;
+  char *path, *tmp;
+  t2n_diag *diag;
+  struct archive *ar;        /* tar kinds */
+  FILE *file;                /* folder kind: the file being written */
+  char *name;                /* entry being written, for messages */
+  size_t left;               /* bytes still expected for it */
+  int failed;
+};
+
+static int ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+static int fail(t2n_container *c, const char *what, const char *why) {
+  if (!c->failed)
+    t2n_report(c->diag, T2N_ERROR, NULL, "cannot write '%s'%s%s: %s", c->path, what ? " " : "", what ? what : "", why);
+  c->failed = 1;
+  return -1;
+}
+
+t2n_container *t2n_container_open(const char *path, t2n_diag *d) {
+  t2n_container *c = calloc(1, sizeof *c);
+  c->diag = d;
+  c->path = strdup(path);
+  c->tmp = temp_path(path);
+  c->kind = ends_with(path, ".tgz") || ends_with(path, ".tar.gz") ? KIND_TGZ : ends_with(path, ".tar") ? KIND_TAR : KIND_DIR;
+  track_path(c->tmp);
+  if (c->kind == KIND_DIR) {
+    if (mkdir(c->tmp, 0755) != 0) {
+      fail(c, NULL, strerror(errno));
+      t2n_container_abort(c);
+      return NULL;
+    }
+    return c;
+  }
+  c->ar = archive_write_new();
+  /* pax_restricted is ustar unless a name is too long for it. */
+  int r = archive_write_set_format_pax_restricted(c->ar);
+  if (r == ARCHIVE_OK && c->kind == KIND_TGZ) {
+    r = archive_write_add_filter_gzip(c->ar);
+    if (r == ARCHIVE_OK) r = archive_write_set_filter_option(c->ar, "gzip", "timestamp", NULL);
+  }
+  if (r == ARCHIVE_OK) {
+    r = archive_write_open_filename(c->ar, c->tmp);
+    /* The system's reason, not libarchive's message naming the temporary. */
+    if (r != ARCHIVE_OK && archive_errno(c->ar) > 0) {
+      fail(c, NULL, strerror(archive_errno(c->ar)));
+      t2n_container_abort(c);
+      return NULL;
+    }
+  }
+  if (r != ARCHIVE_OK) {
+    fail(c, NULL, archive_error_string(c->ar) ? archive_error_string(c->ar) : "libarchive error");
+    t2n_container_abort(c);
+    return NULL;
+  }
+  return c;
+}
+
+/* Creates the folders of a relative entry name under the temporary folder. */
+static int make_parents(t2n_container *c, const char *full) {
+  char *p = strdup(full);
+  for (char *s = p + strlen(c->tmp) + 1; *s; s++) {
+    if (*s != '/') continue;
+    *s = 0;
+    if (mkdir(p, 0755) == 0) track_path(p);
+    else if (errno != EEXIST) {
+      free(p);
+      return -1;
+    }
+    *s = '/';
+  }
+  free(p);
+  return 0;
+}
+
+int t2n_container_begin(t2n_container *c, const char *name, size_t size) {
+  if (c->failed) return -1;
+  if (!name[0] || name[0] == '/' || strstr(name, "..")) return fail(c, name, "bad entry name");
+  free(c->name);
+  c->name = strdup(name);
+  c->left = size;
+  if (c->kind == KIND_DIR) {
+    size_t n = strlen(c->tmp) + strlen(name) + 2;
+    char *full = malloc(n);
+    snprintf(full, n, "%s/%s", c->tmp, name);
+    if (make_parents(c, full) != 0 || !(c->file = fopen(full, "wb"))) {
+      free(full);
+      return fail(c, name, strerror(errno));
+    }
+    track_path(full);
+    free(full);
+    return 0;
+  }
+  struct archive_entry *e = archive_entry_new();
+  archive_entry_set_pathname(e, name);
+  archive_entry_set_size(e, (la_int64_t)size);
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_mtime(e, 0, 0);
+  archive_entry_set_uid(e, 0);
+  archive_entry_set_gid(e, 0);
+  int r = archive_write_header(c->ar, e);
+  archive_entry_free(e);
+  if (r != ARCHIVE_OK) return fail(c, name, archive_error_string(c->ar));
+  return 0;
+}
+
+int t2n_container_write(t2n_container *c, const void *data, size_t n) {
+  if (c->failed) return -1;
+  if (n > c->left) return fail(c, c->name, "more data than announced");
+  c->left -= n;
+  if (c->kind == KIND_DIR) {
+    if (n && fwrite(data, 1, n, c->file) != n) return fail(c, c->name, strerror(errno));
+    return 0;
+  }
+  const char *p = data;
+  while (n) {
+    la_ssize_t w = archive_write_data(c->ar, p, n);
+    if (w <= 0) return fail(c, c->name, archive_error_string(c->ar));
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+int t2n_container_end(t2n_container *c) {
+  if (c->failed) return -1;
+  if (c->left) return fail(c, c->name, "less data than announced");
+  if (c->kind == KIND_DIR) {
+    int r = fclose(c->file);
+    c->file = NULL;
+    if (r != 0) return fail(c, c->name, strerror(errno));
+    return 0;
+  }
+  if (archive_write_finish_entry(c->ar) != ARCHIVE_OK) return fail(c, c->name, archive_error_string(c->ar));
+  return 0;
+}
+
+int t2n_container_add(t2n_container *c, const char *name, const void *data, size_t n) {
+  if (t2n_container_begin(c, name, n) || t2n_container_write(c, data, n) || t2n_container_end(c)) return -1;
+  return 0;
+}
+
+static void release(t2n_container *c) {
+  if (c->file) fclose(c->file);
+  if (c->ar) archive_write_free(c->ar);
+  free(c->name);
+  free(c->path);
+  free(c->tmp);
+  free(c);
+}
+
+int t2n_container_commit(t2n_container *c) {
+  if (!c->failed && c->ar) {
+    if (archive_write_close(c->ar) != ARCHIVE_OK) fail(c, NULL, archive_error_string(c->ar));
+  }
+  if (!c->failed && commit_path(c->tmp, c->path) != 0) fail(c, NULL, strerror(errno));
+  int rc = c->failed ? -1 : 0;
+  if (c->failed) discard_path(c->tmp);
+  release(c);
+  return rc;
+}
+
+void t2n_container_abort(t2n_container *c) {
+  if (c->file) {
+    fclose(c->file);
+    c->file = NULL;
+  }
+  if (c->ar) {
+    archive_write_free(c->ar);
+    c->ar = NULL;
+  }
+  discard_path(c->tmp);
+  release(c);
+}
