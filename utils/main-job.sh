@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job: take the JIT-only silero-vad model from its PyPI package and
-# run it through t2n. Installs what it needs (utils/setup.sh) and builds t2n
-# first; safe to run again. Outputs go to ${T2N_OUT:-build/silero-vad}.
+# The main job: take the JIT-only silero-vad model from its PyPI package,
+# export it to NNEF with t2n and check the export in tract against torch.
+# Installs what it needs (utils/setup.sh) and builds t2n first; safe to run
+# again. Outputs go to ${T2N_OUT:-build/silero-vad}.
 #
 #   1. utils/t2n-dump writes the model as t2n module text + safetensors
 #      (root module and its 16 kHz `_model`);
@@ -9,7 +10,11 @@
 #   3. t2n-opt -harden hardens `_model` (x 1x576, state 2x1x128), and
 #      -lift-state -harden the stateful top module (x 1x512, sr 16000, state
 #      at its steady-state shapes); the forward graphs must be free of calls,
-#      Ifs, tuple indexing, prim::data and exceptions.
+#      Ifs, tuple indexing, prim::data and exceptions;
+#   4. t2n-export writes `_model` and the lifted top module as .nnef.tgz, and
+#      utils/check-silero-export runs the package's model in tract over 30
+#      consecutive chunks of a speech-like signal with the state fed back:
+#      prob and state must stay within 1e-4 of torch at every step.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/utils/setup.sh"
@@ -51,4 +56,17 @@ check "$out/silero_vad_model.hardened.t2n" "_model -harden"
   --diagnostics="$out/top.harden.json" "$out/silero_vad.t2n" -o "$out/silero_vad.hardened.t2n"
 check "$out/silero_vad.hardened.t2n" "top module -lift-state -harden"
 [ -n "$sem" ] && echo "every pass kept the outputs torch computes (--verify-semantics, atol 1e-6)"
-echo "main job done: outputs in $out"
+
+export_bin="${T2N_BUILD:-$top/build}/bin/t2n-export"
+"$export_bin" "$out/silero_vad_model.t2n" --input-shape x=1x576 --input-shape state=2x1x128 \
+  --output-names prob,new_state -o "$out/silero_vad_model.nnef.tgz"
+"$opt" -lift-state "$out/silero_vad.t2n" -o "$out/silero_vad.lifted.t2n"
+"$export_bin" "$out/silero_vad.lifted.t2n" --input-shape x=1x512 --input-value sr=16000 \
+  --input-shape self._state=2x1x128 --input-shape self._context=1x64 \
+  --input-value self._last_sr=16000 --input-value self._last_batch_size=1 \
+  -o "$out/silero_vad_top.nnef.tgz"
+# tract against torch, step by step with the state fed back (tract runs in a
+# child process: it aborts the process on some malformed graphs).
+"$py" "$top/utils/check-silero-export" --jit "$jit" --work "$out/check" \
+  --t2n-export "$export_bin" --t2n-opt "$opt"
+echo "main job done: NNEF exports and checks in $out"
