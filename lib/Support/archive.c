@@ -6,6 +6,7 @@
  * Reproducible bytes: entries come in the order they are added, each with
  * mode 0644, time 0, uid/gid 0 and no owner names; the gzip layer stores no
  * time stamp and no file name. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
@@ -140,6 +141,7 @@ struct t2n_container {
   char *name;                /* entry being written, for messages */
   size_t left;               /* bytes still expected for it */
   int failed;
+  int direct;                /* the target is a device or FIFO: written in place */
 };
 
 static int ends_with(const char *s, const char *suf) {
@@ -157,10 +159,26 @@ static int fail(t2n_container *c, const char *what, const char *why) {
 t2n_container *t2n_container_open(const char *path, t2n_diag *d) {
   t2n_container *c = calloc(1, sizeof *c);
   c->diag = d;
-  c->path = strdup(path);
-  c->tmp = temp_path(path);
   c->kind = ends_with(path, ".tgz") || ends_with(path, ".tar.gz") ? KIND_TGZ : ends_with(path, ".tar") ? KIND_TAR : KIND_DIR;
-  track_path(c->tmp);
+  struct stat sb;
+  char *real = NULL;
+  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+    /* A device or FIFO (-o /dev/null, a pipe) is written in place as a tar
+     * stream: renaming a temporary onto it would replace the device by a
+     * regular file. */
+    c->direct = 1;
+    if (c->kind == KIND_DIR) c->kind = KIND_TAR;
+    c->path = strdup(path);
+    c->tmp = strdup(path);
+  } else {
+    /* A symlink is followed: the file or folder it names is replaced and
+     * the link kept. */
+    struct stat lb;
+    if (lstat(path, &lb) == 0 && S_ISLNK(lb.st_mode)) real = realpath(path, NULL);
+    c->path = real ? real : strdup(path);
+    c->tmp = temp_path(c->path);
+    track_path(c->tmp);
+  }
   if (c->kind == KIND_DIR) {
     if (mkdir(c->tmp, 0755) != 0) {
       fail(c, NULL, strerror(errno));
@@ -291,9 +309,9 @@ int t2n_container_commit(t2n_container *c) {
   if (!c->failed && c->ar) {
     if (archive_write_close(c->ar) != ARCHIVE_OK) fail(c, NULL, archive_error_string(c->ar));
   }
-  if (!c->failed && commit_path(c->tmp, c->path) != 0) fail(c, NULL, strerror(errno));
+  if (!c->failed && !c->direct && commit_path(c->tmp, c->path) != 0) fail(c, NULL, strerror(errno));
   int rc = c->failed ? -1 : 0;
-  if (c->failed) discard_path(c->tmp);
+  if (c->failed && !c->direct) discard_path(c->tmp);
   release(c);
   return rc;
 }
@@ -307,6 +325,6 @@ void t2n_container_abort(t2n_container *c) {
     archive_write_free(c->ar);
     c->ar = NULL;
   }
-  discard_path(c->tmp);
+  if (!c->direct) discard_path(c->tmp);
   release(c);
 }
