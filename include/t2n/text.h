@@ -16,6 +16,14 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
  * The caller frees *out with free(). */
 int t2n_read_file(const char *path, char **out, size_t *len, t2n_diag *d);
 t2n_module *t2n_parse_file(const char *path, t2n_diag *d);
+/* --split-input-file: calls fn on each "// -----" separated chunk of buf,
+ * parsed on its own with the line numbers of the whole text (m is NULL when
+ * the chunk did not parse; it is freed after fn returns). Goes on after a
+ * failing chunk; returns 1 if any chunk failed (fn non-zero or m NULL).
+ * Parsing time is added to *parse_secs when it is not NULL. */
+typedef int (*t2n_chunk_fn)(t2n_module *m, int index, void *arg);
+int t2n_parse_split(const char *buf, size_t len, const char *name, t2n_diag *d, t2n_chunk_fn fn, void *arg,
+                    double *parse_secs);
 
 /* The graph tools work on: the input graph, or method `method` (NULL:
  * forward) of the root module of a dump or t2n module text. Reports an

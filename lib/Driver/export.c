@@ -56,6 +56,7 @@ typedef struct export_args {
   t2n_pass_manager *pm;       /* runs the export pipeline (lib/Pass) */
   t2n_pass_options *popts;    /* the manager's: examples, method */
   void *torch;                /* a .jit input's backend handle (the manager owns it) */
+  t2n_diag *diag;
   /* the user's --input-value / --input-shape flags, passed on to t2n-run */
   const char **passthru;
   int npassthru;
@@ -491,42 +492,18 @@ done:
 /* --split-input-file (tests): each chunk between "// -----" lines is
  * exported on its own, the others blanked so line numbers stay those of
  * the file. Used with --print. */
+static int split_chunk(t2n_module *m, int index, void *arg) {
+  export_args *o = arg;
+  if (index) fputs("// -----\n", stdout);
+  return !m || export_module(o, m, o->diag);
+}
+
 static int export_split(export_args *o, t2n_diag *d) {
   char *buf;
   size_t len;
   if (!t2n_read_file(o->input, &buf, &len, d)) return 1;
   const char *name = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
-  int rc = 0, first = 1;
-  size_t start = 0;
-  while (start <= len) {
-    size_t end = start;
-    for (;;) {
-      const char *nl = memchr(buf + end, '\n', len - end);
-      size_t lend = nl ? (size_t)(nl - buf) : len;
-      if (lend - end >= 8 && strncmp(buf + end, "// -----", 8) == 0) break;
-      if (!nl) { end = len; break; }
-      end = lend + 1;
-    }
-    char *chunk = malloc(len + 1);
-    for (size_t i = 0; i < len; i++) chunk[i] = (i >= start && i < end) || buf[i] == '\n' ? buf[i] : ' ';
-    chunk[len] = 0;
-    if (!first) fputs("// -----\n", stdout);
-    first = 0;
-    t2n_module *m = t2n_parse(chunk, len, name, d);
-    if (m) {
-      m->source = t2n_arena_strndup(m->arena, chunk, len);
-      m->source_len = len;
-      m->source_name = t2n_intern(m, name);
-      rc |= export_module(o, m, d);
-      t2n_module_free(m);
-    } else {
-      rc = 1;
-    }
-    free(chunk);
-    if (end >= len) break;
-    const char *nl = memchr(buf + end, '\n', len - end);
-    start = nl ? (size_t)(nl - buf) + 1 : len + 1;
-  }
+  int rc = t2n_parse_split(buf, len, name, d, split_chunk, o, NULL);
   free(buf);
   return rc;
 }
@@ -538,6 +515,7 @@ int t2n_export_main(int argc, char **argv) {
   export_args o;
   memset(&o, 0, sizeof o);
   int exit_now = 0, rc = 1;
+  o.diag = &d;
   o.pm = t2n_pm_new(&d);
   o.popts = t2n_pm_pass_options(o.pm);
   if (!parse_args(argc, argv, &o, &d, &exit_now)) goto done;

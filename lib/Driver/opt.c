@@ -193,6 +193,32 @@ static int run_one(t2n_pass_manager *pm, t2n_module *m, char **out, size_t *outl
  * numbers in messages are those of the file. A failing chunk is reported
  * and the next one still runs, as mlir-opt does; the output of the chunks
  * that succeeded is printed, separated by "// -----". */
+typedef struct split_state {
+  t2n_pass_manager *pm;
+  char **out;
+  size_t *outlen;
+  int first;
+} split_state;
+
+/* One chunk: its output joins the others after a "// -----" line; a
+ * failing chunk adds nothing. */
+static int split_chunk(t2n_module *m, int index, void *arg) {
+  split_state *st = arg;
+  size_t mark = *st->outlen;
+  if (!st->first) {
+    *st->out = realloc(*st->out, *st->outlen + 10);
+    if (!*st->out) abort();
+    memcpy(*st->out + *st->outlen, "// -----\n", 9);
+    *st->outlen += 9;
+  }
+  if (!m || run_one(st->pm, m, st->out, st->outlen)) {
+    *st->outlen = mark; /* drop the separator of a chunk with no output */
+    return 1;
+  }
+  st->first = 0;
+  return 0;
+}
+
 static int run_split(opt_args *o, t2n_pass_manager *pm, t2n_diag *d, char **out, size_t *outlen) {
   char *buf;
   size_t len;
@@ -204,50 +230,10 @@ static int run_split(opt_args *o, t2n_pass_manager *pm, t2n_diag *d, char **out,
   if (!t2n_read_file(o->input, &buf, &len, d)) return 1;
   t2n_pm_add_time(pm, "reading", t2n_pm_now() - t0);
   const char *name = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
-  int rc = 0, first = 1;
-  size_t start = 0;
-  while (start <= len) {
-    size_t end = start;
-    for (;;) { /* find the next separator line */
-      const char *nl = memchr(buf + end, '\n', len - end);
-      size_t lend = nl ? (size_t)(nl - buf) : len;
-      if (lend - end >= 8 && strncmp(buf + end, "// -----", 8) == 0) break;
-      if (!nl) { end = len; break; }
-      end = lend + 1;
-    }
-    char *chunk = malloc(len + 1);
-    if (!chunk) abort();
-    for (size_t i = 0; i < len; i++) chunk[i] = (i >= start && i < end) || buf[i] == '\n' ? buf[i] : ' ';
-    chunk[len] = 0;
-    t0 = t2n_pm_now();
-    t2n_module *m = t2n_parse(chunk, len, name, d);
-    t2n_pm_add_time(pm, "parsing", t2n_pm_now() - t0);
-    size_t mark = *outlen;
-    if (!first) {
-      *out = realloc(*out, *outlen + 10);
-      if (!*out) abort();
-      memcpy(*out + *outlen, "// -----\n", 9);
-      *outlen += 9;
-    }
-    int failed = 1;
-    if (m) {
-      m->source = t2n_arena_strndup(m->arena, chunk, len);
-      m->source_len = len;
-      m->source_name = t2n_intern(m, name);
-      failed = run_one(pm, m, out, outlen);
-      t2n_module_free(m);
-    }
-    if (failed) {
-      *outlen = mark; /* drop the separator of a chunk with no output */
-      rc = 1;
-    } else {
-      first = 0;
-    }
-    free(chunk);
-    if (end >= len) break;
-    const char *nl = memchr(buf + end, '\n', len - end);
-    start = nl ? (size_t)(nl - buf) + 1 : len + 1;
-  }
+  split_state st = {pm, out, outlen, 1};
+  double parse_secs = 0;
+  int rc = t2n_parse_split(buf, len, name, d, split_chunk, &st, &parse_secs);
+  t2n_pm_add_time(pm, "parsing", parse_secs);
   free(buf);
   return rc;
 }

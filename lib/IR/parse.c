@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "parse_state.h"
 #include "parser.h"
@@ -142,4 +143,47 @@ t2n_module *t2n_parse_file(const char *path, t2n_diag *d) {
   }
   free(buf);
   return m;
+}
+
+/* --split-input-file: each chunk between lines starting "// -----" is
+ * parsed on its own; the other chunks are blanked (newlines kept) so that
+ * line numbers in messages are those of the whole file. */
+int t2n_parse_split(const char *buf, size_t len, const char *name, t2n_diag *d, t2n_chunk_fn fn, void *arg,
+                    double *parse_secs) {
+  int rc = 0, index = 0;
+  size_t start = 0;
+  while (start <= len) {
+    size_t end = start;
+    for (;;) { /* find the next separator line */
+      const char *nl = memchr(buf + end, '\n', len - end);
+      size_t lend = nl ? (size_t)(nl - buf) : len;
+      if (lend - end >= 8 && strncmp(buf + end, "// -----", 8) == 0) break;
+      if (!nl) { end = len; break; }
+      end = lend + 1;
+    }
+    char *chunk = malloc(len + 1);
+    if (!chunk) {
+      t2n_report(d, T2N_ERROR, NULL, "out of memory splitting '%s'", name);
+      return 1;
+    }
+    for (size_t i = 0; i < len; i++) chunk[i] = (i >= start && i < end) || buf[i] == '\n' ? buf[i] : ' ';
+    chunk[len] = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    t2n_module *m = t2n_parse(chunk, len, name, d);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (parse_secs) *parse_secs += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (m) {
+      m->source = t2n_arena_strndup(m->arena, chunk, len);
+      m->source_len = len;
+      m->source_name = t2n_intern(m, name);
+    }
+    rc |= fn(m, index++, arg) != 0;
+    if (m) t2n_module_free(m);
+    free(chunk);
+    if (end >= len) break;
+    const char *nl = memchr(buf + end, '\n', len - end);
+    start = nl ? (size_t)(nl - buf) + 1 : len + 1;
+  }
+  return rc;
 }
