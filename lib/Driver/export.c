@@ -18,6 +18,7 @@
 
 #include "t2n/examples.h"
 #include "t2n/nnef.h"
+#include "t2n/options.h"
 #include "t2n/pass.h"
 #include "t2n/text.h"
 #ifdef T2N_HAVE_TORCH
@@ -188,34 +189,9 @@ static int parse_args(int argc, char **argv, export_args *o, t2n_diag *d, int *e
   return 1;
 }
 
-static int ends_with(const char *s, const char *suf) {
-  size_t a = strlen(s), b = strlen(suf);
-  return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
-static int is_archive(const char *p) { return ends_with(p, ".jit") || ends_with(p, ".pt") || ends_with(p, ".pth"); }
-
 static t2n_module *load(export_args *o, t2n_diag *d) {
-  if (is_archive(o->input)) {
-#ifdef T2N_HAVE_TORCH
-    t2n_torch *t = NULL;
-    t2n_module *m = t2n_torch_load(o->input, o->submodule, NULL, d, &t);
-    if (t) {
-      o->torch = t;
-      t2n_pm_set_torch(o->pm, t);
-    }
-    return m;
-#else
-    t2n_report(d, T2N_ERROR, NULL, "reading '%s' needs the libtorch backend; this t2n was built without it "
-               "(dump the model with utils/t2n-dump and export the module text)", o->input);
-    return NULL;
-#endif
-  }
-  if (o->submodule) {
-    t2n_report(d, T2N_ERROR, NULL, "--submodule applies to .jit inputs only");
-    return NULL;
-  }
-  return t2n_parse_file(o->input, d);
+  return t2n_load_input(o->input, o->submodule, o->pm, &o->torch,
+                        "dump the model with utils/t2n-dump and export the module text", d);
 }
 
 /* ---- weights ---- */
@@ -235,7 +211,7 @@ static char *weights_path(const export_args *o, const t2n_module *m) {
 static int load_weights(export_args *o, t2n_module *m, t2n_safetensors *st, int *have, t2n_diag *d) {
   *have = 0;
 #ifdef T2N_HAVE_TORCH
-  if (is_archive(o->input) && o->torch) {
+  if (t2n_input_is_archive(o->input) && o->torch) {
     /* The archive's tensors go through a private temporary file that is
      * mapped and unlinked at once, so they are streamed like any weights. */
     char tmpl[] = "/tmp/t2n-export-weights-XXXXXX";

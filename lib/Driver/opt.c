@@ -139,38 +139,13 @@ static int parse_args(int argc, char **argv, opt_args *o, t2n_pass_manager *pm, 
   return 1;
 }
 
-static int ends_with(const char *s, const char *suf) {
-  size_t a = strlen(s), b = strlen(suf);
-  return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
 static int is_directory(const char *path) {
   struct stat st;
   return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static t2n_module *load(opt_args *o, t2n_pass_manager *pm, t2n_diag *d) {
-  if (is_directory(o->input)) {
-    t2n_report(d, T2N_ERROR, NULL, "cannot read '%s': is a directory", o->input);
-    return NULL;
-  }
-  if (ends_with(o->input, ".jit") || ends_with(o->input, ".pt") || ends_with(o->input, ".pth")) {
-#ifdef T2N_HAVE_TORCH
-    t2n_torch *t = NULL;
-    t2n_module *m = t2n_torch_load(o->input, o->submodule, NULL, d, &t);
-    if (t) t2n_pm_set_torch(pm, t);
-    return m;
-#else
-    t2n_report(d, T2N_ERROR, NULL, "reading '%s' needs the libtorch backend; this t2n was built without it "
-               "(dump the model with utils/t2n-dump instead)", o->input);
-    return NULL;
-#endif
-  }
-  if (o->submodule) {
-    t2n_report(d, T2N_ERROR, NULL, "--submodule applies to .jit inputs only");
-    return NULL;
-  }
-  return t2n_parse_file(o->input, d);
+  return t2n_load_input(o->input, o->submodule, pm, NULL, "dump the model with utils/t2n-dump instead", d);
 }
 
 /* Runs the pipeline on one module and appends its text to *out. */

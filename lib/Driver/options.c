@@ -1,7 +1,12 @@
 /* Parsing of the tools' command lines from include/t2n/options.def. */
 #include "t2n/options.h"
+#include "t2n/text.h"
+#ifdef T2N_HAVE_TORCH
+#include "t2n/torch.h"
+#endif
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include "t2n/examples.h"
 #include "t2n/suggest.h"
@@ -170,4 +175,45 @@ void t2n_print_version(FILE *out, const char *prog) {
 #else
   fprintf(out, "%s %s (libtorch backend: not built)\n", prog, T2N_VERSION);
 #endif
+}
+
+int t2n_input_is_archive(const char *p) {
+  size_t n = strlen(p);
+  const char *ext[] = {".jit", ".pt", ".pth"};
+  for (int i = 0; i < 3; i++) {
+    size_t k = strlen(ext[i]);
+    if (n >= k && strcmp(p + n - k, ext[i]) == 0) return 1;
+  }
+  return 0;
+}
+
+t2n_module *t2n_load_input(const char *path, const char *submodule, t2n_pass_manager *pm, void **torch,
+                           const char *hint, t2n_diag *d) {
+  struct stat st;
+  if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot read '%s': is a directory", path);
+    return NULL;
+  }
+  if (t2n_input_is_archive(path)) {
+#ifdef T2N_HAVE_TORCH
+    t2n_torch *t = NULL;
+    t2n_module *m = t2n_torch_load(path, submodule, NULL, d, &t);
+    if (t) {
+      if (torch) *torch = t;
+      t2n_pm_set_torch(pm, t);
+    }
+    return m;
+#else
+    (void)pm;
+    (void)torch;
+    t2n_report(d, T2N_ERROR, NULL, "reading '%s' needs the libtorch backend; this t2n was built without it (%s)",
+               path, hint);
+    return NULL;
+#endif
+  }
+  if (submodule) {
+    t2n_report(d, T2N_ERROR, NULL, "--submodule applies to .jit inputs only");
+    return NULL;
+  }
+  return t2n_parse_file(path, d);
 }
