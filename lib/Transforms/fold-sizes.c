@@ -38,23 +38,6 @@
 #include "t2n/pass.h"
 #include "t2n/shape.h"
 
-typedef struct cands {
-  t2n_node **v;
-  int n, cap;
-} cands;
-
-static int collect(t2n_node *n, void *p) {
-  cands *c = p;
-  if (!t2n_is_size_query(n) && !t2n_node_is(n, "prim::dtype")) return 0;
-  if (c->n == c->cap) {
-    c->cap = c->cap ? c->cap * 2 : 32;
-    c->v = realloc(c->v, sizeof *c->v * (size_t)c->cap);
-    if (!c->v) abort();
-  }
-  c->v[c->n++] = n;
-  return 0;
-}
-
 static int fold_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
   if (n->noutputs != 1 || n->ninputs < 1) return 0;
   t2n_value *out = n->outputs[0];
@@ -80,13 +63,6 @@ static int fold_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
 }
 
 int t2n_pass_fold_sizes(t2n_pass_ctx *ctx) {
-  cands c = {NULL, 0, 0};
-  t2n_walk(ctx->graph->top, collect, &c);
-  if (c.n) {
-    t2n_shape_facts *f = t2n_shape_infer(ctx->mod, ctx->graph, ctx->opts);
-    for (int i = 0; i < c.n; i++) ctx->rewrites += fold_one(ctx, f, c.v[i]);
-    t2n_shape_facts_free(f);
-  }
-  free(c.v);
+  t2n_fold_size_queries(ctx, 1, fold_one);
   return 0;
 }

@@ -142,31 +142,7 @@ static int fold_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
   return 1;
 }
 
-typedef struct cands {
-  t2n_node **v;
-  int n, cap;
-} cands;
-
-static int collect(t2n_node *n, void *p) {
-  cands *c = p;
-  if (!t2n_is_size_query(n)) return 0;
-  if (c->n == c->cap) {
-    c->cap = c->cap ? c->cap * 2 : 32;
-    c->v = realloc(c->v, sizeof *c->v * (size_t)c->cap);
-    if (!c->v) abort();
-  }
-  c->v[c->n++] = n;
-  return 0;
-}
-
 int t2n_pass_replace_size_calls(t2n_pass_ctx *ctx) {
-  cands c = {NULL, 0, 0};
-  t2n_walk(ctx->graph->top, collect, &c);
-  if (c.n) {
-    t2n_shape_facts *f = t2n_shape_infer(ctx->mod, ctx->graph, ctx->opts);
-    for (int i = 0; i < c.n; i++) ctx->rewrites += fold_one(ctx, f, c.v[i]);
-    t2n_shape_facts_free(f);
-  }
-  free(c.v);
+  t2n_fold_size_queries(ctx, 0, fold_one);
   return 0;
 }

@@ -2,6 +2,7 @@
  * -replace-size-calls and -fold-sizes. See size_util.h. */
 #include "size_util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "fold_util.h"
@@ -106,4 +107,33 @@ t2n_value *t2n_size_query_fold(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_
     repl = t2n_insert_int(g, n, t->sizes[k])->outputs[0];
   }
   return repl;
+}
+
+typedef struct size_cands {
+  t2n_node **v;
+  int n, cap;
+  int with_dtype;
+} size_cands;
+
+static int collect_size_query(t2n_node *n, void *p) {
+  size_cands *c = p;
+  if (!t2n_is_size_query(n) && !(c->with_dtype && t2n_node_is(n, "prim::dtype"))) return 0;
+  if (c->n == c->cap) {
+    c->cap = c->cap ? c->cap * 2 : 32;
+    c->v = realloc(c->v, sizeof *c->v * (size_t)c->cap);
+    if (!c->v) abort();
+  }
+  c->v[c->n++] = n;
+  return 0;
+}
+
+void t2n_fold_size_queries(t2n_pass_ctx *ctx, int with_dtype, t2n_size_fold_fn fold_one) {
+  size_cands c = {NULL, 0, 0, with_dtype};
+  t2n_walk(ctx->graph->top, collect_size_query, &c);
+  if (c.n) {
+    t2n_shape_facts *f = t2n_shape_infer(ctx->mod, ctx->graph, ctx->opts);
+    for (int i = 0; i < c.n; i++) ctx->rewrites += fold_one(ctx, f, c.v[i]);
+    t2n_shape_facts_free(f);
+  }
+  free(c.v);
 }

@@ -21,4 +21,12 @@ int t2n_is_size_query(const t2n_node *n);
  *   prim::dtype(x): the dtype of x known (its ScalarType number). */
 t2n_value *t2n_size_query_fold(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n);
 
+/* The driver both passes share: collects the size queries of the graph
+ * (and prim::dtype when `with_dtype`), infers shapes once if there is any,
+ * and calls fold_one on each, which returns 1 for a rewrite (counted in
+ * ctx->rewrites). Collecting first keeps the walk off nodes fold_one
+ * replaces. */
+typedef int (*t2n_size_fold_fn)(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n);
+void t2n_fold_size_queries(t2n_pass_ctx *ctx, int with_dtype, t2n_size_fold_fn fold_one);
+
 #endif
