@@ -426,6 +426,7 @@ t2n_nnef_tid t2n_lower_broadcast_rank(t2n_lower_ctx *c, t2n_nnef_tid t, int rank
 /* ---- the prim rows of the table ---- */
 int t2n_lower_prim_constant(t2n_lower_ctx *c, t2n_node *n) { return 0; } /* read by users */
 int t2n_lower_prim_list(t2n_lower_ctx *c, t2n_node *n) { return 0; }     /* read by users */
+int t2n_lower_nothing(t2n_lower_ctx *c, t2n_node *n) { return 0; }       /* no effect on any output */
 int t2n_lower_prim_tuple(t2n_lower_ctx *c, t2n_node *n) {
   /* Only graph outputs may use a tuple (flattened by the walk). */
   const t2n_value *v = n->outputs[0];

@@ -138,11 +138,17 @@ static int declare_inputs(t2n_lower_ctx *c, const t2n_lower_options *lo) {
   return errs;
 }
 
-/* Graph outputs, tuples and lists flattened in order. */
+/* Graph outputs, tuples, lists and dicts flattened in order; None elements
+ * are left out (NNEF outputs are tensors). */
 static void flatten_outputs(t2n_value *v, t2n_value ***out, int *n, int *cap) {
   if (v->def && (t2n_node_is(v->def, "prim::TupleConstruct") || t2n_node_is(v->def, "prim::ListConstruct")) &&
       !t2n_type_is_tensor(v->type)) {
     for (int i = 0; i < v->def->ninputs; i++) flatten_outputs(v->def->inputs[i], out, n, cap);
+    return;
+  }
+  if (t2n_type_is(v->type, "NoneType")) return; /* a None in a returned tuple (GoogLeNet's absent aux logits) */
+  if (v->def && t2n_node_is(v->def, "prim::DictConstruct")) { /* the values, in insertion order */
+    for (int i = 1; i < v->def->ninputs; i += 2) flatten_outputs(v->def->inputs[i], out, n, cap);
     return;
   }
   if (*n == *cap) {
@@ -161,6 +167,21 @@ static int renameable(const t2n_nnef_graph *g, t2n_nnef_tid t) {
         return strcmp(g->ops[i].kind, "external") != 0 && strcmp(g->ops[i].kind, "tract_core_external") != 0 &&
                strcmp(g->ops[i].kind, "variable") != 0;
   return 0;
+}
+
+/* The name of a flattened output: the key of a returned dict entry (a
+ * segmentation model's "out", "aux"), else the value's name. */
+static const char *output_name(t2n_lower_ctx *c, const t2n_value *v, char *buf, size_t n) {
+  for (int i = 0; i < v->nuses; i++) {
+    const t2n_node *u = v->uses[i].user;
+    t2n_ival k;
+    if (t2n_node_is(u, "prim::DictConstruct") && v->uses[i].index % 2 == 1 &&
+        t2n_lower_const(c, u->inputs[v->uses[i].index - 1], &k) && k.kind == T2N_IV_STR) {
+      snprintf(buf, n, "%.*s", (int)k.slen, k.s);
+      return buf;
+    }
+  }
+  return user_name(c, v->name, buf, n);
 }
 
 typedef struct outputs {
@@ -183,8 +204,7 @@ static int reserve_outputs(t2n_lower_ctx *c, const t2n_lower_options *lo, output
   o->names = calloc((size_t)o->n + 1, sizeof *o->names);
   for (int i = 0; i < o->n; i++) {
     char buf[256];
-    o->names[i] = t2n_nnef_fresh_name(c->g, i < lo->noutput_names ? lo->output_names[i]
-                                                                    : user_name(c, o->vals[i]->name, buf, sizeof buf));
+    o->names[i] = t2n_nnef_fresh_name(c->g, i < lo->noutput_names ? lo->output_names[i] : output_name(c, o->vals[i], buf, sizeof buf));
   }
   return 0;
 }

@@ -393,6 +393,7 @@ static const op_rule rules[] = {
     {"aten::upsample_bilinear2d", t2n_sh_r_upsample, 2},
     {"aten::upsample_bicubic2d", t2n_sh_r_upsample, 2},
     {"aten::upsample_trilinear3d", t2n_sh_r_upsample, 3},
+    {"aten::__interpolate", t2n_sh_r_interpolate, 0},
     {"aten::pixel_shuffle", t2n_sh_r_pixel_shuffle, 0},
     {"aten::pixel_unshuffle", t2n_sh_r_pixel_shuffle, 1},
     /* recurrent */

@@ -389,3 +389,36 @@ void t2n_sh_r_pixel_shuffle(rc *c) { /* pixel_shuffle(self, r) (aux 0), pixel_un
     o->sizes[R - 1] = w < 0 ? -1 : w / r;
   }
 }
+
+/* __interpolate(input, size?, scale_factor?, mode, align_corners?,
+ * recompute_scale_factor?, antialias): size an int or int list, or
+ * floor(In * scale) per spatial axis. */
+void t2n_sh_r_interpolate(rc *c) {
+  const t2n_ival *x = ctensor(c, 0);
+  t2n_ival *o = T(c, 0);
+  if (!x) return;
+  o->dtype = x->dtype;
+  set_dev(o, x->s);
+  if (x->rank < 3) return;
+  int nsp = x->rank - 2;
+  int64_t os[MAXR];
+  o->rank = x->rank;
+  o->sizes[0] = x->sizes[0];
+  o->sizes[1] = x->sizes[1];
+  int k = cnone(c, 1) ? -1 : cints(c, 1, os, MAXR);
+  if (k == 1 || k == nsp) {
+    for (int i = 0; i < nsp; i++) o->sizes[2 + i] = os[k == 1 ? 0 : i];
+    return;
+  }
+  const t2n_ival *l = c->nin > 2 ? IN(c, 2) : NULL;
+  for (int i = 0; i < nsp; i++) {
+    const t2n_ival *e = !l ? NULL : l->kind == T2N_IV_LIST ? (l->n == nsp ? &l->elems[i] : l->n == 1 ? &l->elems[0] : NULL) : l;
+    int64_t in = x->sizes[2 + i];
+    if (!e || (e->kind != T2N_IV_FLOAT && e->kind != T2N_IV_INT) || in < 0) {
+      o->sizes[2 + i] = -1;
+      continue;
+    }
+    double s = e->kind == T2N_IV_FLOAT ? e->f : (double)e->i;
+    o->sizes[2 + i] = (int64_t)floor((double)in * s);
+  }
+}
