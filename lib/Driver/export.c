@@ -469,6 +469,12 @@ static t2n_nnef_graph *lower_probe(void *arg, t2n_module **keep, t2n_diag *d) {
   pass_stat *st = NULL;
   int nst = 0;
   *keep = t2n_parse(pa->text, pa->len, pa->o->input, d);
+  if (*keep) {
+    /* Later messages quote source lines, as t2n_parse_file keeps them. */
+    (*keep)->source = t2n_arena_strndup((*keep)->arena, pa->text, pa->len);
+    (*keep)->source_len = pa->len;
+    (*keep)->source_name = t2n_intern(*keep, pa->o->input);
+  }
   t2n_graph *g = *keep ? t2n_module_target_graph(*keep, pa->o->method, d) : NULL;
   t2n_nnef_graph *ng = NULL;
   if (g && !run_pipeline(*keep, g, pa->o, d, &st, &nst)) ng = t2n_nnef_lower(*keep, g, pa->o->popts, pa->w, pa->lo, d);
@@ -498,7 +504,17 @@ static int export_module(export_args *o, t2n_module *m, t2n_diag *d) {
     snprintf(ref_outputs + l, sizeof ref_outputs - l, "%s%s", i ? "," : "", g->top->ret->inputs[i]->name);
   }
   size_t text_len = 0;
-  if (o->ndyn && !(text = t2n_module_to_string(m, &text_len))) goto done;
+  if (o->ndyn) {
+    /* The axes are checked before any pass runs, so a misspelt name is the
+     * first error, not a failure further down. */
+    if (!t2n_examples_apply(o->popts, g, o->split_input ? T2N_EXAMPLES_ANY_NAME : 0, d) ||
+        !t2n_export_dynamic_check(o->popts, g, o->dyn, o->ndyn, d))
+      goto done;
+    /* Probes parse the input file again (messages then point into it), or
+     * a printed copy of a .jit's module, stdin, or a --split-input-file chunk. */
+    int reread = !o->split_input && strcmp(o->input, "-") != 0 && !t2n_input_is_archive(o->input);
+    if (reread ? !t2n_read_file(o->input, &text, &text_len, d) : !(text = t2n_module_to_string(m, &text_len))) goto done;
+  }
   if (run_pipeline(m, g, o, d, &st, &nst)) goto done;
   lo.input_names = split_names(o->input_names, &lo.ninput_names);
   lo.output_names = split_names(o->output_names, &lo.noutput_names);

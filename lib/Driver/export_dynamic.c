@@ -55,24 +55,21 @@ static t2n_example *shape_example(t2n_pass_options *po, t2n_graph *g, const t2n_
   return NULL;
 }
 
-int t2n_export_dynamic(t2n_pass_options *po, t2n_graph *g, const t2n_dynamic_axis *ax, int nax,
-                       t2n_nnef_graph *base, t2n_probe_fn fn, void *arg, t2n_diag *d) {
-  t2n_dynamic_plan *pl = calloc(1, sizeof *pl);
-  t2n_example *ex[T2N_DYN_MAX_SYMBOLS * 4] = {NULL};
-  int sym[T2N_DYN_MAX_SYMBOLS * 4] = {0}, rc = 1, probing = 0;
-  t2n_nnef_graph *gs[T2N_DYN_MAX_PROBES] = {base};
-  t2n_module *mods[T2N_DYN_MAX_PROBES] = {NULL};
+/* The symbols of the axes and their example values into pl, the example
+ * of each axis into ex, its symbol's index into sym. 0 after reporting. */
+static int plan_axes(t2n_pass_options *po, t2n_graph *g, const t2n_dynamic_axis *ax, int nax, t2n_dynamic_plan *pl,
+                     t2n_example **ex, int *sym, t2n_diag *d) {
   if (nax > T2N_DYN_MAX_SYMBOLS * 4) {
     t2n_report(d, T2N_ERROR, NULL, "at most %d --dynamic-axis options", T2N_DYN_MAX_SYMBOLS * 4);
-    goto done;
+    return 0;
   }
   for (int i = 0; i < nax; i++) {
     const t2n_dynamic_axis *a = &ax[i];
-    if (!(ex[i] = shape_example(po, g, a, d))) goto done;
+    if (!(ex[i] = shape_example(po, g, a, d))) return 0;
     for (int k = 0; k < i; k++)
       if (ex[k] == ex[i] && ax[k].axis == a->axis) {
         t2n_report(d, T2N_ERROR, NULL, "--dynamic-axis names axis %d of '%s' twice", a->axis, a->input);
-        goto done;
+        return 0;
       }
     int64_t size = ex[i]->sizes[a->axis];
     int s;
@@ -81,7 +78,7 @@ int t2n_export_dynamic(t2n_pass_options *po, t2n_graph *g, const t2n_dynamic_axi
     if (s == pl->nsymbols) {
       if (s == T2N_DYN_MAX_SYMBOLS) {
         t2n_report(d, T2N_ERROR, NULL, "at most %d dynamic-axis symbols", T2N_DYN_MAX_SYMBOLS);
-        goto done;
+        return 0;
       }
       pl->symbols[s] = a->symbol;
       pl->base[s] = size;
@@ -91,10 +88,30 @@ int t2n_export_dynamic(t2n_pass_options *po, t2n_graph *g, const t2n_dynamic_axi
                  "--dynamic-axis: symbol %s is %lld on axis %d of '%s' but %lld on an earlier axis in the example "
                  "shapes; one symbol has one value",
                  a->symbol, (long long)size, a->axis, a->input, (long long)pl->base[s]);
-      goto done;
+      return 0;
     }
     sym[i] = s;
   }
+  return 1;
+}
+
+int t2n_export_dynamic_check(t2n_pass_options *po, t2n_graph *g, const t2n_dynamic_axis *ax, int nax, t2n_diag *d) {
+  t2n_dynamic_plan *pl = calloc(1, sizeof *pl);
+  t2n_example *ex[T2N_DYN_MAX_SYMBOLS * 4] = {NULL};
+  int sym[T2N_DYN_MAX_SYMBOLS * 4] = {0};
+  int ok = plan_axes(po, g, ax, nax, pl, ex, sym, d);
+  free(pl);
+  return ok;
+}
+
+int t2n_export_dynamic(t2n_pass_options *po, t2n_graph *g, const t2n_dynamic_axis *ax, int nax,
+                       t2n_nnef_graph *base, t2n_probe_fn fn, void *arg, t2n_diag *d) {
+  t2n_dynamic_plan *pl = calloc(1, sizeof *pl);
+  t2n_example *ex[T2N_DYN_MAX_SYMBOLS * 4] = {NULL};
+  int sym[T2N_DYN_MAX_SYMBOLS * 4] = {0}, rc = 1, probing = 0;
+  t2n_nnef_graph *gs[T2N_DYN_MAX_PROBES] = {base};
+  t2n_module *mods[T2N_DYN_MAX_PROBES] = {NULL};
+  if (!plan_axes(po, g, ax, nax, pl, ex, sym, d)) goto done;
   t2n_dynamic_probes(pl);
   probing = 1;
   for (int p = 1; p < pl->nprobes; p++) {

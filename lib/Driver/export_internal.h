@@ -14,6 +14,9 @@ typedef t2n_nnef_graph *(*t2n_probe_fn)(void *arg, t2n_module **keep, t2n_diag *
  * fn, and merges the graphs into `base` (lowered at the examples) with
  * t2n_nnef_symbolize. The examples are restored afterwards. Returns 0 on
  * success. */
+/* Checks the axes against graph g's inputs and the examples (parsed: after
+ * t2n_examples_apply). Returns 1 when they are usable. */
+int t2n_export_dynamic_check(t2n_pass_options *po, t2n_graph *g, const t2n_dynamic_axis *ax, int nax, t2n_diag *d);
 int t2n_export_dynamic(t2n_pass_options *po, t2n_graph *g, const t2n_dynamic_axis *ax, int nax,
                        t2n_nnef_graph *base, t2n_probe_fn fn, void *arg, t2n_diag *d);
 

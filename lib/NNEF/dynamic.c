@@ -259,10 +259,13 @@ static void fail_value(merge *mg, const t2n_nnef_op *op, const char *arg, const 
       k += (size_t)snprintf(vals + k, sizeof vals - k, "%s%s = %lld", s ? ", " : " at ", mg->pl->symbols[s],
                             (long long)mg->pl->values[q][s]);
   }
+  char place[96];
+  if (arg) snprintf(place, sizeof place, "argument '%s'", arg);
+  else snprintf(place, sizeof place, "an operand");
   t2n_nnef_report_op(mg->gs[0], op, mg->d, T2N_ERROR,
-                     "%s cannot stay symbolic: %s '%s' of its NNEF %s depends on the dynamic axis in a way t2n "
+                     "%s cannot stay symbolic: %s in %s of its NNEF %s depends on the dynamic axis in a way t2n "
                      "cannot write as a tract shape expression (%s)",
-                     where_text(op), what, arg, op->kind, vals);
+                     where_text(op), what, place, op->kind, vals);
   mg->errors++;
 }
 
@@ -324,7 +327,7 @@ static void merge_values(merge *mg, int i, const char *arg, int k, t2n_nnef_valu
         (v->kind == T2N_NV_TENSOR && v->tensor != v0->tensor) ||
         ((v->kind == T2N_NV_STRING) && strcmp(v->s, v0->s) != 0) || (v->kind == T2N_NV_BOOL && v->i != v0->i)) {
       char what[128];
-      snprintf(what, sizeof what, "another argument '%s'", arg ? arg : "(positional)");
+      snprintf(what, sizeof what, "another argument %s", arg ? arg : "operand");
       fail_structure(mg, op0, what, p);
       return;
     }
@@ -344,7 +347,7 @@ static void merge_values(merge *mg, int i, const char *arg, int k, t2n_nnef_valu
   if (!differs) return;
   for (int p = 0; p < pl->nprobes; p++) iv[p] = vs[p]->i, fv[p] = vs[p]->f;
   if (v0->kind == T2N_NV_FLOAT) {
-    fail_value(mg, op0, arg ? arg : "(positional)", "the number", NULL, fv);
+    fail_value(mg, op0, arg, "a number", NULL, fv);
     return;
   }
   /* A fitted expression first: tract evaluates a negative slice end only
@@ -356,7 +359,7 @@ static void merge_values(merge *mg, int i, const char *arg, int k, t2n_nnef_valu
     return;
   }
   if (!fit(pl, iv, buf, sizeof buf)) {
-    fail_value(mg, op0, arg ? arg : "(positional)", "the size", iv, NULL);
+    fail_value(mg, op0, arg, "a size", iv, NULL);
     return;
   }
   v0->kind = T2N_NV_EXPR;
