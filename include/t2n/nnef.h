@@ -311,13 +311,11 @@ typedef enum { T2N_TARGET_TRACT, T2N_TARGET_KHRONOS } t2n_nnef_target;
 /* The standard form of a lowered op kind (its row of lowerings_khronos.def),
  * or NULL when it has none (it needs a tract extension). */
 const char *t2n_khronos_form(const char *kind);
-/* Nodes of graph g whose op kind has no standard form: each reported at its
- * location, all at once. Returns how many. */
-int t2n_khronos_check_nodes(t2n_module *m, t2n_graph *g, t2n_diag *d);
 /* Rewrites a lowered graph into standard NNEF (tract spellings to the
- * spec's: 'replicated' borders, recip, tract_core_external, ...); an op or
- * parameter left that the spec lacks is an error at its source, all at
- * once. Returns 0 on success. */
+ * spec's: 'replicated' borders, recip, tract_core_external, ...). A node
+ * whose kind has no standard form, and an op or parameter left that the
+ * spec lacks, is an error at the node's location, all of them at once.
+ * Returns 0 on success. */
 int t2n_khronos_rewrite(t2n_nnef_graph *g, t2n_diag *d);
 
 /* ---- the t2n-export tool (lib/Driver/export.c) ---- */

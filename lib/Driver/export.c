@@ -525,6 +525,7 @@ static int export_module(export_args *o, t2n_module *m, t2n_diag *d) {
     probe_arg pa = {o, text, text_len, have_w ? &w : NULL, &lo};
     if (t2n_export_dynamic(o->popts, g, o->dyn, o->ndyn, ng, lower_probe, &pa, d)) goto done;
   }
+  if (o->target == T2N_TARGET_KHRONOS && t2n_khronos_rewrite(ng, d)) goto done;
   if (o->print) {
     t2n_nnef_print(stdout, ng);
     rc = fflush(stdout) != 0;
