@@ -267,42 +267,44 @@ void t2n_nnef_report_op(const t2n_nnef_graph *g, const t2n_nnef_op *op, t2n_diag
 
 /* ---- dynamic axes (lib/NNEF/dynamic.c) ----
  * --dynamic-axis NAME:AXIS=SYMBOL makes an axis of a tensor input a tract
- * symbol. The exporter lowers the model at several probe values of the
- * symbols (t2n_dynamic_probes) and t2n_nnef_symbolize merges the graphs:
- * every integer that differs between them becomes a shape expression. */
+ * symbol. The exporter lowers the model again at probe values of the
+ * symbols and t2n_nnef_symbolize merges the graphs: every integer that
+ * differs between them becomes a shape expression. */
 typedef struct t2n_dynamic_axis {
   const char *input;         /* graph input name, as --input-shape names it */
   int axis;                  /* >= 0 */
   const char *symbol;        /* NNEF identifier */
-  int sym;                   /* index of the symbol in t2n_dynamic_plan.symbols */
 } t2n_dynamic_axis;
 /* Parses NAME:AXIS=SYMBOL (AXIS >= 0, SYMBOL an identifier that is no NNEF
- * keyword). Reports and returns 0 when malformed. Keeps pointers into spec. */
+ * keyword). Reports and returns 0 when malformed. input and symbol are
+ * malloc'ed. */
 int t2n_dynamic_axis_parse(const char *spec, t2n_dynamic_axis *out, t2n_diag *d);
 
-enum { T2N_DYN_MAX_SYMBOLS = 8, T2N_DYN_MAX_PROBES = 1 + 10 * T2N_DYN_MAX_SYMBOLS };
+/* The model lowered with symbol s set to values[s]; NULL after reporting. */
+typedef t2n_nnef_graph *(*t2n_dynamic_probe_fn)(void *arg, const int64_t *values, t2n_diag *d);
+
+enum { T2N_DYN_MAX_SYMBOLS = 8, T2N_DYN_MAX_PROBES = 512 };
 typedef struct t2n_dynamic_plan {
   const char *symbols[T2N_DYN_MAX_SYMBOLS];
   int64_t base[T2N_DYN_MAX_SYMBOLS]; /* each symbol's value in the example inputs */
   int nsymbols;
-  /* probe p gives symbol s the value values[p][s]; probe 0 is the base. */
+  t2n_dynamic_probe_fn probe;
+  void *probe_arg;
+  /* the probes made: graphs[p] lowered at values[p]; graphs[0] is the base
+   * graph (set by the caller), the others are the caller's to free. */
   int64_t values[T2N_DYN_MAX_PROBES][T2N_DYN_MAX_SYMBOLS];
+  t2n_nnef_graph *graphs[T2N_DYN_MAX_PROBES];
   int nprobes;
 } t2n_dynamic_plan;
-/* The probes for the symbols of plan (symbols and base set): the base, then
- * for each symbol alone base+1 .. base+7, base+840 and base+1683 (enough to
- * tell a floor division by 2..8 from an affine size and check the fit), then
- * one probe moving every symbol at once. */
-void t2n_dynamic_probes(t2n_dynamic_plan *plan);
-/* Merges gs[0..plan->nprobes-1], the same model lowered at each probe, into
- * gs[0]: an integer argument that differs becomes T2N_NV_EXPR (a size of a
- * reshape or slice that follows the input's own size as 0 or a negative
- * end), and the symbols are declared (`extension tract_symbol S`). The
- * graphs must have the same ops; a constant (variable data, fragment) that
- * differs, or an integer that fits no expression t2n writes (c + sum of
- * m * floor((a * S + b) / d) with d <= 8, one term per symbol), is an error
- * at the op's source, all of them reported. Returns 0 on success. */
-int t2n_nnef_symbolize(t2n_nnef_graph *const *gs, const t2n_dynamic_plan *plan, t2n_diag *d);
+/* Merges the probes into graphs[0]: an integer argument that differs
+ * becomes T2N_NV_EXPR (a reshape size the input's own becomes 0, a single
+ * other one -1; a slice end a constant short of the axis that fits no
+ * expression a negative end), and the symbols are declared (`extension
+ * tract_symbol S`). A probe with other ops, a constant (variable data,
+ * fragment text, a float) that differs, or an integer no form fits (c +
+ * sum over symbols of m * floor((S + b) / d), d <= 16384) is an error at the
+ * op's source, all of them reported. Returns 0 on success. */
+int t2n_nnef_symbolize(t2n_dynamic_plan *plan, t2n_diag *d);
 
 /* ---- targets (lib/NNEF/khronos.c) ----
  * --target=tract (the default) writes tract's dialect; --target=khronos

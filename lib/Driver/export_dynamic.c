@@ -1,8 +1,9 @@
 /* t2n-export --dynamic-axis: the probe loop (lib/NNEF/dynamic.c says why
  * probes, and how the graphs are merged).
  *
- * Each probe is a whole export of a fresh copy of the input with the
- * example sizes of the dynamic axes changed, so passes that fold sizes
+ * Each probe (the plan's callback, asked for by t2n_nnef_symbolize) is a
+ * whole export of a fresh copy of the input with the example sizes of the
+ * dynamic axes changed, so passes that fold sizes
  * (-fold-sizes, -infer-shapes) see that probe's sizes and whatever they
  * fold shows up as a differing integer. A probe's messages are held back
  * and shown only when it fails: the model does not export at that size. */
@@ -104,50 +105,66 @@ int t2n_export_dynamic_check(t2n_pass_options *po, t2n_graph *g, const t2n_dynam
   return ok;
 }
 
+/* The state of the probe callback. */
+typedef struct prober {
+  const t2n_dynamic_axis *ax;
+  int nax;
+  t2n_example **ex;
+  const int *sym;
+  t2n_probe_fn fn;
+  void *arg;
+  t2n_module **mods;
+  int nmods;
+  const t2n_dynamic_plan *pl;
+} prober;
+
+/* One probe: the examples at `vals`, then a whole export of a fresh copy
+ * of the input, its messages held back unless it fails. */
+static t2n_nnef_graph *probe(void *arg, const int64_t *vals, t2n_diag *d) {
+  prober *pr = arg;
+  for (int i = 0; i < pr->nax; i++) pr->ex[i]->sizes[pr->ax[i].axis] = vals[pr->sym[i]];
+  char *msgs = NULL;
+  size_t nmsgs = 0;
+  FILE *cap = open_memstream(&msgs, &nmsgs), *out = d->out;
+  int errs = d->nerrors;
+  if (cap) d->out = cap;
+  t2n_module *m = NULL;
+  t2n_nnef_graph *g = pr->fn(pr->arg, &m, d);
+  d->out = out;
+  if (cap) fclose(cap);
+  if (m) pr->mods[pr->nmods++] = m;
+  if (!g) {
+    d->nerrors = errs;
+    char at[256];
+    size_t k = 0;
+    for (int s = 0; s < pr->pl->nsymbols && k < sizeof at; s++)
+      k += (size_t)snprintf(at + k, sizeof at - k, "%s%s = %lld", s ? ", " : "", pr->pl->symbols[s], (long long)vals[s]);
+    t2n_report(d, T2N_ERROR, NULL,
+               "--dynamic-axis: the model does not export at %s (t2n-export lowers it at several sizes to find what "
+               "depends on the axis; the model may accept only some sizes); its messages there:",
+               at);
+    if (msgs) fputs(msgs, d->out);
+  }
+  free(msgs);
+  return g;
+}
+
 int t2n_export_dynamic(t2n_pass_options *po, t2n_graph *g, const t2n_dynamic_axis *ax, int nax,
                        t2n_nnef_graph *base, t2n_probe_fn fn, void *arg, t2n_diag *d) {
   t2n_dynamic_plan *pl = calloc(1, sizeof *pl);
   t2n_example *ex[T2N_DYN_MAX_SYMBOLS * 4] = {NULL};
-  int sym[T2N_DYN_MAX_SYMBOLS * 4] = {0}, rc = 1, probing = 0;
-  t2n_nnef_graph *gs[T2N_DYN_MAX_PROBES] = {base};
-  t2n_module *mods[T2N_DYN_MAX_PROBES] = {NULL};
-  if (!plan_axes(po, g, ax, nax, pl, ex, sym, d)) goto done;
-  t2n_dynamic_probes(pl);
-  probing = 1;
-  for (int p = 1; p < pl->nprobes; p++) {
-    for (int i = 0; i < nax; i++) ex[i]->sizes[ax[i].axis] = pl->values[p][sym[i]];
-    char *msgs = NULL;
-    size_t nmsgs = 0;
-    FILE *cap = open_memstream(&msgs, &nmsgs), *out = d->out;
-    int errs = d->nerrors;
-    if (cap) d->out = cap;
-    gs[p] = fn(arg, &mods[p], d);
-    d->out = out;
-    if (cap) fclose(cap);
-    if (!gs[p]) {
-      d->nerrors = errs;
-      char at[256];
-      size_t k = 0;
-      for (int s = 0; s < pl->nsymbols && k < sizeof at; s++)
-        k += (size_t)snprintf(at + k, sizeof at - k, "%s%s = %lld", s ? ", " : "", pl->symbols[s],
-                              (long long)pl->values[p][s]);
-      t2n_report(d, T2N_ERROR, NULL,
-                 "--dynamic-axis: the model does not export at %s (t2n-export lowers it at %d sizes to find what "
-                 "depends on the axis; the model may accept only some sizes); its messages there:",
-                 at, pl->nprobes);
-      if (msgs) fputs(msgs, d->out);
-      free(msgs);
-      goto done;
-    }
-    free(msgs);
+  int sym[T2N_DYN_MAX_SYMBOLS * 4] = {0}, rc = 1;
+  prober pr = {ax, nax, ex, sym, fn, arg, calloc(T2N_DYN_MAX_PROBES, sizeof(t2n_module *)), 0, pl};
+  if (plan_axes(po, g, ax, nax, pl, ex, sym, d)) {
+    pl->probe = probe;
+    pl->probe_arg = &pr;
+    pl->graphs[0] = base;
+    rc = t2n_nnef_symbolize(pl, d);
+    for (int i = 0; i < nax; i++) ex[i]->sizes[ax[i].axis] = pl->base[sym[i]];
   }
-  rc = t2n_nnef_symbolize(gs, pl, d);
-done:
-  for (int i = 0; probing && i < nax; i++) ex[i]->sizes[ax[i].axis] = pl->base[sym[i]];
-  for (int p = 1; p < T2N_DYN_MAX_PROBES; p++) {
-    t2n_nnef_graph_free(gs[p]);
-    if (mods[p]) t2n_module_free(mods[p]);
-  }
+  for (int p = 1; p < pl->nprobes; p++) t2n_nnef_graph_free(pl->graphs[p]);
+  for (int i = 0; i < pr.nmods; i++) t2n_module_free(pr.mods[i]);
+  free(pr.mods);
   free(pl);
   return rc;
 }

@@ -58,9 +58,29 @@ class ConvVision(nn.Module):
         return f, v.sum(dim=1), F.pad(h, [0, 2])[:, :, :, 1:]
 
 
+class StftGRU(nn.Module):
+    """An audio model with its own front end: an stft magnitude over time
+    (hop 16: the frame count is a floor division the graph never spells),
+    a GRU over the frames, a head, and the frames but the first."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("window", torch.hann_window(64))
+        self.gru = nn.GRU(33, 10, batch_first=True)
+        self.head = nn.Linear(10, 2)
+
+    def forward(self, x, h0):
+        s = torch.stft(x, 64, hop_length=16, window=self.window, return_complex=True)
+        m = torch.log(torch.abs(s) + 1e-3).transpose(1, 2)   # [1, T / 16 + 1, 33]
+        y, _ = self.gru(m, h0)
+        z = self.head(y)
+        return z[:, 1:], z.flatten(1)
+
+
 # case: (model, example input shapes, dynamic axes, sizes to run at)
 CASES = {
     "conv-lstm": (ConvLSTM, {"x": [1, 2, 40], "h0": [1, 1, 12], "c0": [1, 1, 12]}, ["x:2=T"], [40, 17, 64, 101]),
+    "stft-gru": (StftGRU, {"x": [1, 800], "h0": [1, 1, 10]}, ["x:1=N"], [800, 400, 1001, 3333]),
     "conv-vision": (ConvVision, {"x": [1, 3, 8, 12]}, ["x:3=W"], [12, 9, 16, 33]),
 }
 
