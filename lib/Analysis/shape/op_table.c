@@ -342,6 +342,7 @@ static const op_rule rules[] = {
     {"aten::baddbmm", t2n_sh_r_addmm, 1},
     {"aten::addmv", t2n_sh_r_addmm, 2},
     {"aten::linear", t2n_sh_r_linear, 0},
+    {"aten::einsum", t2n_sh_r_einsum, 0},
     {"aten::bilinear", t2n_sh_r_bilinear, 0},
     /* convolution, pooling, padding, normalisation */
     {"aten::conv1d", t2n_sh_r_conv, 0},

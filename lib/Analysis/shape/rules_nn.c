@@ -422,3 +422,41 @@ void t2n_sh_r_interpolate(rc *c) {
     o->sizes[2 + i] = (int64_t)floor((double)in * s);
   }
 }
+
+/* einsum(equation, tensors, path?): each output letter's size from the
+ * operand axis it labels; the implicit output is the letters seen once, in
+ * alphabetical order. No ellipsis. */
+void t2n_sh_r_einsum(rc *c) {
+  const t2n_ival *eq = IN(c, 0), *l = IN(c, 1);
+  t2n_ival *o = T(c, 0);
+  if (eq->kind != T2N_IV_STR || l->kind != T2N_IV_LIST || l->n < 1) return;
+  int64_t size[128];
+  int count[128] = {0};
+  for (int i = 0; i < 128; i++) size[i] = -1;
+  const char *p = eq->s, *end = eq->s + eq->slen;
+  for (int op = 0; op < l->n; op++) {
+    const t2n_ival *t = &l->elems[op];
+    if (t->kind != T2N_IV_TENSOR || t->rank < 0) return;
+    if (op == 0) o->dtype = t->dtype, set_dev(o, t->s);
+    int ax = 0;
+    for (; p < end && *p != ',' && *p != '-'; p++) {
+      unsigned char ch = (unsigned char)*p;
+      if (ch == ' ') continue;
+      if (ch == '.' || ch >= 128 || ax >= t->rank) return;
+      count[ch]++;
+      if (size[ch] < 0 || size[ch] == 1) size[ch] = t->sizes[ax];
+      ax++;
+    }
+    if (ax != t->rank) return;
+    if (p < end && *p == ',') p++;
+  }
+  int r = 0;
+  if (p + 1 < end && p[0] == '-' && p[1] == '>') {
+    for (p += 2; p < end; p++)
+      if (*p != ' ' && r < MAXR) o->sizes[r++] = size[(unsigned char)*p];
+  } else {
+    for (int ch = 0; ch < 128; ch++)
+      if (count[ch] == 1 && r < MAXR) o->sizes[r++] = size[ch];
+  }
+  o->rank = r;
+}

