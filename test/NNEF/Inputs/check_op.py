@@ -208,7 +208,20 @@ def stft_cases():
             c = torch.stft(x, 16, hop_length=8, window=None, center=False, onesided=False, return_complex=True)
             return s.pow(2).sum(-1).sqrt(), torch.view_as_real(c)
 
+    class StftComplex(nn.Module):
+        # torchaudio's spectrogram: a reshape of the complex result, then
+        # its parts and phase.
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("window", torch.hann_window(16))
+
+        def forward(self, x):
+            s = torch.stft(x.reshape(-1, 64), 16, hop_length=4, window=self.window, return_complex=True)
+            s = s.reshape(x.shape[:-1] + s.shape[-2:])
+            return s.real, s.imag, torch.angle(s), s.abs().pow(2.0)
+
     return {
+        "stft-complex": (StftComplex, [r(1, 2, 64)]),
         "stft-real": (StftReal, [r(2, 64)]),
         "stft": (lambda: Stft(), [r(2, 64)]),
         "stft-short-window": (lambda: Stft(win_length=12), [r(2, 64)]),
