@@ -381,9 +381,10 @@ struct Exporter {
       torch::jit::Function *m = o->type()->findMethod("__getstate__");
       if (!m) return out;
       IValue st = (*m)({IValue(o)});
-      // ((kind, tensors, doubles, longs, packed params), class name)
+      // (kind, tensors, doubles, longs, packed params); Python's pickler
+      // wraps it as (state, class name).
       const auto &outer = st.toTupleRef().elements();
-      const auto &in = outer.at(0).toTupleRef().elements();
+      const auto &in = outer.at(0).isTuple() ? outer.at(0).toTupleRef().elements() : outer;
       auto tensors = in.at(1).toTensorList();
       auto packed = in.at(4).toList();
       if (packed.size() != 2) return out;
