@@ -189,6 +189,12 @@ int t2n_lower_error(t2n_lower_ctx *c, const t2n_node *n, const char *fmt, ...)
  * error at `at` and returns -1 when v has no tensor (a list, None, a value
  * no lowering bound). */
 t2n_nnef_tid t2n_lower_tensor(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *at);
+/* 1 when tensor value v is complex (by its inferred dtype). A complex value
+ * is bound to its real view [.., 2] (lib/NNEF/lower_complex.c):
+ * t2n_lower_tensor refuses it, t2n_lower_complex_view returns that view
+ * (-1 when unbound). */
+int t2n_lower_is_complex(t2n_lower_ctx *c, const t2n_value *v);
+t2n_nnef_tid t2n_lower_complex_view(t2n_lower_ctx *c, const t2n_value *v);
 /* Binds t2n value v to NNEF tensor t (a later bind replaces it). */
 void t2n_lower_bind(t2n_lower_ctx *c, const t2n_value *v, t2n_nnef_tid t);
 /* 1 when v already has an NNEF tensor. */

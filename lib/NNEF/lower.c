@@ -345,7 +345,19 @@ t2n_nnef_tid t2n_lower_scalar_tensor(t2n_lower_ctx *c, t2n_dtype dt, double v) {
   return t2n_lower_variable_copy(c, "scalar", dt, 0, NULL, buf, t2n_dtype_size(dt));
 }
 
+t2n_nnef_tid t2n_lower_complex_view(t2n_lower_ctx *c, const t2n_value *v) {
+  t2n_nnef_tid *slot = map_slot(c, v, 0);
+  return slot ? *slot : -1;
+}
+
 t2n_nnef_tid t2n_lower_tensor(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *at) {
+  if (t2n_lower_is_complex(c, v)) {
+    /* Bound to its (re, im) view: only lower_complex.c's ops read it. */
+    t2n_lower_error(c, at, "%%%s is complex and %s does not take complex operands (NNEF has no complex tensors; "
+                    "abs, real, imag, angle, view_as_real, reshape and view of one are lowered)",
+                    v->name, at ? at->kind : "this op");
+    return -1;
+  }
   t2n_nnef_tid *slot = map_slot(c, v, 0);
   if (slot) return *slot;
   t2n_nnef_tid t = -1;
@@ -376,6 +388,11 @@ t2n_nnef_tid t2n_lower_output_tensor(t2n_lower_ctx *c, t2n_node *n, int i) {
   int64_t sizes[T2N_NNEF_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->outputs[i], n, &dt, sizes);
   if (r < 0) return -1;
+  if (t2n_lower_is_complex(c, n->outputs[i])) {
+    t2n_lower_error(c, n, "%%%s would be a complex result of %s (NNEF has no complex tensors; abs, real, imag, angle, "
+                    "view_as_real, reshape and view of a complex value are lowered)", n->outputs[i]->name, n->kind);
+    return -1;
+  }
   if (!t2n_nnef_dtype_name(dt)) {
     t2n_lower_error(c, n, "%%%s has dtype %s, which tract cannot hold", n->outputs[i]->name, t2n_dtype_name(dt));
     return -1;

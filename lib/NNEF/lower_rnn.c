@@ -164,3 +164,23 @@ int t2n_lower_gru_cell(t2n_lower_ctx *c, t2n_node *n) {
   t2n_lower_bind(c, n->outputs[0], hy);
   return 0;
 }
+
+/* rnn_tanh_cell / rnn_relu_cell(input, hx, w_ih, w_hh, b_ih, b_hh) -> hy:
+ * act((x W_ih^T + b_ih) + (h W_hh^T + b_hh)), torch's simple cell. */
+static int lower_simple_cell(t2n_lower_ctx *c, t2n_node *n, const char *act) {
+  t2n_nnef_tid x, w_ih, w_hh, b_ih, b_hh;
+  int64_t hid;
+  if (n->noutputs != 1) return t2n_lower_error(c, n, "%s must have one output", n->kind);
+  if (cell_operands(c, n, &x, &w_ih, &w_hh, &b_ih, &b_hh, &hid)) return 1;
+  t2n_nnef_tid h = t2n_lower_tensor(c, n->inputs[1], n);
+  t2n_nnef_tid hy = t2n_lower_output_tensor(c, n, 0);
+  if (h < 0 || hy < 0) return 1;
+  t2n_nnef_tid gi = t2n_rnn_linear(c, x, w_ih, b_ih);
+  t2n_nnef_tid gh = t2n_rnn_linear(c, h, w_hh, b_hh);
+  t2n_lower_emit1(c, act, hy, t2n_rnn_binary(c, "add", gi, gh));
+  t2n_lower_bind(c, n->outputs[0], hy);
+  return 0;
+}
+
+int t2n_lower_rnn_tanh_cell(t2n_lower_ctx *c, t2n_node *n) { return lower_simple_cell(c, n, "tanh"); }
+int t2n_lower_rnn_relu_cell(t2n_lower_ctx *c, t2n_node *n) { return lower_simple_cell(c, n, "relu"); }

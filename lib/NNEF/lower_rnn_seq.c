@@ -1,5 +1,5 @@
-/* Lowerings of the sequence RNNs aten::lstm and aten::gru (the forms
- * nn.LSTM / nn.GRU call, with their `_flat_weights` list) as one
+/* Lowerings of the sequence RNNs aten::lstm, aten::gru, aten::rnn_tanh and
+ * aten::rnn_relu (the forms nn.LSTM / nn.GRU / nn.RNN call, with their `_flat_weights` list) as one
  * tract_core_scan per layer and direction over a fragment holding one cell
  * step.
  *
@@ -22,22 +22,45 @@
 
 #include "rnn_internal.h"
 
+enum { CELL_GRU, CELL_LSTM, CELL_TANH, CELL_RELU };
+
 typedef struct seq_form {
-  int lstm;                      /* 1 LSTM (h and c), 0 GRU (h) */
+  int lstm;                      /* 1 LSTM (h and c), 0 the others (h) */
+  int cell;                      /* CELL_* */
   int has_biases, num_layers, bidirectional, batch_first;
-  int64_t hidden;
+  int64_t hidden;                /* the cell's (and c's) size */
+  int64_t proj;                  /* LSTM proj_size: h's size (0: none, h is hidden) */
 } seq_form;
 
+static int gate_count(int cell) { return cell == CELL_LSTM ? 4 : cell == CELL_GRU ? 3 : 1; }
+
 /* The step fragment for hidden size h: declared once per (cell, size). */
-static const char *step_fragment(t2n_lower_ctx *c, int lstm, int64_t h) {
+static const char *step_fragment(t2n_lower_ctx *c, int cell, int64_t h, int64_t proj) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   char name[64], text[2400];
   long long H = (long long)h;
-  snprintf(name, sizeof name, "t2n_%s_step_%lld", lstm ? "lstm" : "gru", H);
-  if (lstm)
+  static const char *const names[] = {"gru", "lstm", "rnn_tanh", "rnn_relu"};
+  if (proj) snprintf(name, sizeof name, "t2n_lstm_step_%lld_proj_%lld", H, (long long)proj);
+  else snprintf(name, sizeof name, "t2n_%s_step_%lld", names[cell], H);
+  int lstm = cell == CELL_LSTM;
+  if (cell == CELL_TANH || cell == CELL_RELU)
+    /* torch's simple cell: act((x W_ih^T + b_ih) + (h W_hh^T + b_hh)). */
+    snprintf(text, sizeof text,
+             "fragment %s( x_t: tensor<scalar>, h_prev: tensor<scalar>,"
+             " w_ih: tensor<scalar>, w_hh: tensor<scalar>, b_ih: tensor<scalar>, b_hh: tensor<scalar> )"
+             " -> ( h_t: tensor<scalar> )\n"
+             "{\n"
+             "  x = squeeze(x_t, axes = [0]);\n"
+             "  h = squeeze(h_prev, axes = [0]);\n"
+             "  z = add(add(matmul(x, w_ih, transposeB = true), b_ih), add(matmul(h, w_hh, transposeB = true), b_hh));\n"
+             "  h_t = unsqueeze(%s(z), axes = [0]);\n"
+             "}\n",
+             name, cell == CELL_TANH ? "tanh" : "relu");
+  else if (lstm)
+    /* With proj_size, h = (o * tanh(c)) W_hr^T (torch's projected LSTM). */
     snprintf(text, sizeof text,
              "fragment %s( x_t: tensor<scalar>, h_prev: tensor<scalar>, c_prev: tensor<scalar>,"
-             " w_ih: tensor<scalar>, w_hh: tensor<scalar>, b_ih: tensor<scalar>, b_hh: tensor<scalar> )"
+             " w_ih: tensor<scalar>, w_hh: tensor<scalar>, b_ih: tensor<scalar>, b_hh: tensor<scalar>%s )"
              " -> ( h_t: tensor<scalar>, c_t: tensor<scalar> )\n"
              "{\n"
              "  x = squeeze(x_t, axes = [0]);\n"
@@ -49,11 +72,12 @@ static const char *step_fragment(t2n_lower_ctx *c, int lstm, int64_t h) {
              "  g = tanh(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
              "  o = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
              "  c_new = add(mul(f, c), mul(i, g));\n"
-             "  h_new = mul(o, tanh(c_new));\n"
+             "  h_new = %s;\n"
              "  h_t = unsqueeze(h_new, axes = [0]);\n"
              "  c_t = unsqueeze(c_new, axes = [0]);\n"
              "}\n",
-             name, H, H, 2 * H, 2 * H, 3 * H, 3 * H, 4 * H);
+             name, proj ? ", w_hr: tensor<scalar>" : "", H, H, 2 * H, 2 * H, 3 * H, 3 * H, 4 * H,
+             proj ? "matmul(mul(o, tanh(c_new)), w_hr, transposeB = true)" : "mul(o, tanh(c_new))");
   else
     snprintf(text, sizeof text,
              "fragment %s( x_t: tensor<scalar>, h_prev: tensor<scalar>,"
@@ -94,17 +118,18 @@ static t2n_nnef_tid scan_layer(t2n_lower_ctx *c, const seq_form *f, t2n_nnef_tid
                                const t2n_nnef_tid *w, int reverse, t2n_nnef_tid *zero, t2n_nnef_tid *hn,
                                t2n_nnef_tid *cn) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
-  const char *body = step_fragment(c, f->lstm, f->hidden);
-  int64_t gates = (f->lstm ? 4 : 3) * f->hidden;
+  const char *body = step_fragment(c, f->cell, f->hidden, f->proj);
+  int64_t gates = gate_count(f->cell) * f->hidden;
   t2n_nnef_tid b_ih = bias_row(c, f->has_biases ? w[2] : -1, gates, zero);
   t2n_nnef_tid b_hh = bias_row(c, f->has_biases ? w[3] : -1, gates, zero);
   const t2n_nnef_tensor *xt = t2n_nnef_tensor_get(g, x);
   int64_t T = xt->sizes[0], B = xt->sizes[1];
   t2n_dtype dt = xt->dtype;
-  int64_t ys[3] = {T, B, f->hidden}, ss[3] = {1, B, f->hidden};
+  int64_t hsz = f->proj ? f->proj : f->hidden;
+  int64_t ys[3] = {T, B, hsz}, ss[3] = {1, B, hsz}, cs[3] = {1, B, f->hidden};
   t2n_nnef_tid y = t2n_lower_temp(c, "rnn_y", dt, 3, ys);
   *hn = t2n_lower_temp(c, "rnn_hn", dt, 3, ss);
-  if (f->lstm) *cn = t2n_lower_temp(c, "rnn_cn", dt, 3, ss);
+  if (f->lstm) *cn = t2n_lower_temp(c, "rnn_cn", dt, 3, cs);
   t2n_nnef_op *op = t2n_nnef_op_new(g, "tract_core_scan", f->lstm ? 3 : 2);
   op->outputs[0] = y;
   op->outputs[1] = *hn;
@@ -114,14 +139,16 @@ static t2n_nnef_tid scan_layer(t2n_lower_ctx *c, const seq_form *f, t2n_nnef_tid
   t2n_nnef_value sc[4] = {t2n_nnef_v_string(g, "x_t"), t2n_nnef_v_tensor(x), t2n_nnef_v_int(0), t2n_nnef_v_int(chunk)};
   t2n_nnef_value scan = tup(g, 4, sc);
   t2n_nnef_arg_value(g, op, "scan", t2n_nnef_v_array(g, 1, &scan));
-  const char *full_names[4] = {"w_ih", "w_hh", "b_ih", "b_hh"};
-  t2n_nnef_tid full_t[4] = {w[0], w[1], b_ih, b_hh};
-  t2n_nnef_value full[4];
-  for (int i = 0; i < 4; i++) {
+  /* _flat_weights per layer and direction: w_ih, w_hh, [b_ih, b_hh], [w_hr] */
+  const char *full_names[5] = {"w_ih", "w_hh", "b_ih", "b_hh", "w_hr"};
+  t2n_nnef_tid full_t[5] = {w[0], w[1], b_ih, b_hh, f->proj ? w[f->has_biases ? 4 : 2] : -1};
+  int nfull = f->proj ? 5 : 4;
+  t2n_nnef_value full[5];
+  for (int i = 0; i < nfull; i++) {
     t2n_nnef_value p[2] = {t2n_nnef_v_string(g, full_names[i]), t2n_nnef_v_tensor(full_t[i])};
     full[i] = tup(g, 2, p);
   }
-  t2n_nnef_arg_value(g, op, "full", t2n_nnef_v_array(g, 4, full));
+  t2n_nnef_arg_value(g, op, "full", t2n_nnef_v_array(g, nfull, full));
   t2n_nnef_value st[2];
   t2n_nnef_value sh[3] = {t2n_nnef_v_string(g, "h_prev"), t2n_nnef_v_tensor(h0), t2n_nnef_v_string(g, "h_t")};
   st[0] = tup(g, 3, sh);
@@ -175,13 +202,15 @@ static t2n_nnef_tid swap01(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid out) {
 
 /* lstm(input, [h0, c0], params, has_biases, num_layers, dropout, train,
  *      bidirectional, batch_first) -> (output, h_n, c_n)
- * gru(input, h0, params, ...same...) -> (output, h_n) */
-static int lower_seq(t2n_lower_ctx *c, t2n_node *n, int lstm) {
+ * gru / rnn_tanh / rnn_relu(input, h0, params, ...same...) -> (output, h_n) */
+static int lower_seq(t2n_lower_ctx *c, t2n_node *n, int cell) {
+  int lstm = cell == CELL_LSTM;
   if (n->ninputs != 9 || n->noutputs != (lstm ? 3 : 2))
     return t2n_lower_error(c, n, "%s with %d operands is not a form t2n-export lowers (packed sequences are not)",
                            n->kind, n->ninputs);
   seq_form f = {0};
   f.lstm = lstm;
+  f.cell = cell;
   int train = 1;
   if (!t2n_lower_const_bool(c, n->inputs[3], &f.has_biases) || !t2n_lower_const_bool(c, n->inputs[6], &train) ||
       !t2n_lower_const_bool(c, n->inputs[7], &f.bidirectional) ||
@@ -198,7 +227,11 @@ static int lower_seq(t2n_lower_ctx *c, t2n_node *n, int lstm) {
   int xr = t2n_lower_need_shape(c, n->inputs[0], n, &dt, xs);
   if (xr < 0) return 1;
   if (xr != 3) return t2n_lower_error(c, n, "%s of a rank-%d input: only batched (rank-3) inputs are lowered", n->kind, xr);
-  t2n_nnef_tid params[16 * 2 * 4];
+  /* An LSTM with proj_size has one more weight (w_hr) per layer and direction. */
+  const t2n_node *pl = n->inputs[2]->def;
+  if (lstm && pl && t2n_node_is(pl, "prim::ListConstruct") && pl->ninputs == f.num_layers * dirs * (per + 1)) per++;
+  int has_proj = per == (f.has_biases ? 5 : 3);
+  t2n_nnef_tid params[16 * 2 * 5];
   if (t2n_rnn_tensor_list(c, n, n->inputs[2], params, f.num_layers * dirs * per)) return 1;
   t2n_nnef_tid h0all, c0all = -1;
   if (lstm) {
@@ -208,14 +241,23 @@ static int lower_seq(t2n_lower_ctx *c, t2n_node *n, int lstm) {
   } else if ((h0all = t2n_lower_tensor(c, n->inputs[1], n)) < 0) {
     return 1;
   }
-  const t2n_value *hv = lstm ? n->inputs[1]->def->inputs[0] : n->inputs[1];
+  const t2n_value *hv = lstm ? n->inputs[1]->def->inputs[1] : n->inputs[1]; /* c0 for an LSTM: the cell size */
   if (t2n_lower_need_shape(c, hv, n, NULL, hs) != 3) return 1;
   f.hidden = hs[2];
   t2n_nnef_graph *g = t2n_lower_graph(c);
+  if (has_proj) f.proj = t2n_nnef_tensor_get(g, params[f.has_biases ? 4 : 2])->sizes[0];
+  int64_t hsz = has_proj ? f.proj : f.hidden;
   for (int i = 0; i < f.num_layers * dirs; i++) {
     const t2n_nnef_tensor *w_hh = t2n_nnef_tensor_get(g, params[i * per + 1]);
-    if (w_hh->rank != 2 || w_hh->sizes[1] != f.hidden || w_hh->sizes[0] != (lstm ? 4 : 3) * f.hidden)
-      return t2n_lower_error(c, n, "%s with projections (proj_size) is not lowered", n->kind);
+    if (w_hh->rank != 2 || w_hh->sizes[1] != hsz || w_hh->sizes[0] != gate_count(cell) * f.hidden)
+      return t2n_lower_error(c, n, "%s: weight_hh of layer %d is not [%lld, %lld] as the state sizes imply", n->kind,
+                             i / dirs, (long long)(gate_count(cell) * f.hidden), (long long)hsz);
+    if (has_proj) {
+      const t2n_nnef_tensor *w_hr = t2n_nnef_tensor_get(g, params[i * per + per - 1]);
+      if (w_hr->rank != 2 || w_hr->sizes[0] != f.proj || w_hr->sizes[1] != f.hidden)
+        return t2n_lower_error(c, n, "%s: weight_hr of layer %d is not [%lld, %lld]", n->kind, i / dirs,
+                               (long long)f.proj, (long long)f.hidden);
+    }
   }
   t2n_nnef_tid outs[3];
   for (int k = 0; k < n->noutputs; k++)
@@ -245,5 +287,7 @@ static int lower_seq(t2n_lower_ctx *c, t2n_node *n, int lstm) {
   return 0;
 }
 
-int t2n_lower_lstm(t2n_lower_ctx *c, t2n_node *n) { return lower_seq(c, n, 1); }
-int t2n_lower_gru(t2n_lower_ctx *c, t2n_node *n) { return lower_seq(c, n, 0); }
+int t2n_lower_lstm(t2n_lower_ctx *c, t2n_node *n) { return lower_seq(c, n, CELL_LSTM); }
+int t2n_lower_gru(t2n_lower_ctx *c, t2n_node *n) { return lower_seq(c, n, CELL_GRU); }
+int t2n_lower_rnn_tanh(t2n_lower_ctx *c, t2n_node *n) { return lower_seq(c, n, CELL_TANH); }
+int t2n_lower_rnn_relu(t2n_lower_ctx *c, t2n_node *n) { return lower_seq(c, n, CELL_RELU); }

@@ -14,20 +14,13 @@
  *   xc = pad(unsqueeze(x, axes = [2]), padding = [(0, 0), (0, 0), (0, 1)]);
  *   s = tract_core_stft(xc, axis = 1, frame = n_fft, stride = hop, window = w);
  *   [B, T, n_fft, 2] -> slice the onesided bins -> transpose to [B, F, T, 2].
- * NNEF has no complex tensors: a complex stft used only by aten::abs is
- * bound to its magnitude sqrt(re^2 + im^2) (abs of it is then exact), one
- * used only by aten::view_as_real to the [.., 2] tensor. */
+ * NNEF has no complex tensors: a complex stft is bound to that [.., 2]
+ * (re, im) view, which the ops of lower_complex.c read (abs, real, imag,
+ * angle, view_as_real, reshapes). */
 #include <math.h>
 #include <string.h>
 
 #include "t2n/nnef.h"
-
-static int all_users(const t2n_value *v, const char *kind) {
-  if (!v->nuses) return 0;
-  for (int i = 0; i < v->nuses; i++)
-    if (!t2n_node_is(v->uses[i].user, kind)) return 0;
-  return 1;
-}
 
 static t2n_nnef_tid emit_slice(t2n_lower_ctx *c, t2n_nnef_tid x, int axis, int64_t b, int64_t e) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
@@ -94,10 +87,7 @@ int t2n_lower_stft(t2n_lower_ctx *c, t2n_node *n) {
     if (center && strcmp(mode.s, "reflect") && strcmp(mode.s, "constant") && strcmp(mode.s, "replicate"))
       return t2n_lower_error(c, n, "aten::stft pad_mode '%s' is not lowered", mode.s);
   }
-  int abs_users = cplx && all_users(n->outputs[0], "aten::abs");
-  if (cplx && !abs_users && !all_users(n->outputs[0], "aten::view_as_real"))
-    return t2n_lower_error(c, n, "a complex aten::stft is lowered when only aten::abs or only aten::view_as_real use it "
-                                 "(NNEF has no complex tensors)");
+  (void)cplx; /* both forms bind the same [.., 2] tensor; only its dtype differs */
   int64_t len = xs[xr - 1] + (center ? 2 * (nfft / 2) : 0);
   if (len < nfft) return t2n_lower_error(c, n, "aten::stft of %lld samples with n_fft %lld", (long long)len, (long long)nfft);
   int64_t B = xr == 2 ? xs[0] : 1, T = 1 + (len - nfft) / hop, F = onesided ? nfft / 2 + 1 : nfft;
@@ -159,18 +149,6 @@ int t2n_lower_stft(t2n_lower_ctx *c, t2n_node *n) {
     tr = nr;
   }
   t2n_nnef_tid res = tr;
-  if (abs_users) {
-    t2n_nnef_tid re = emit_slice(c, tr, 3, 0, 1), im = emit_slice(c, tr, 3, 1, 2);
-    t2n_nnef_tid re2 = same_shape(c, "stft_re2", re), im2 = same_shape(c, "stft_im2", im);
-    t2n_lower_emit2(c, "mul", re2, re, re);
-    t2n_lower_emit2(c, "mul", im2, im, im);
-    t2n_nnef_tid sum = same_shape(c, "stft_power", re2), mag = same_shape(c, "stft_magnitude4", re2);
-    t2n_lower_emit2(c, "add", sum, re2, im2);
-    t2n_lower_emit1(c, "sqrt", mag, sum);
-    int64_t s3m[3] = {B, F, T}, ax3 = 3;
-    res = t2n_lower_temp(c, "stft_magnitude", T2N_DT_FLOAT32, 3, s3m);
-    t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "squeeze", res, mag), "axes", &ax3, 1);
-  }
   if (xr == 1) {
     const t2n_nnef_tensor *rt = t2n_nnef_tensor_get(g, res);
     int64_t s[T2N_NNEF_MAX_RANK], ax0 = 0;
@@ -180,17 +158,5 @@ int t2n_lower_stft(t2n_lower_ctx *c, t2n_node *n) {
     res = sq;
   }
   t2n_lower_bind(c, n->outputs[0], res);
-  return 0;
-}
-
-/* view_as_real of a complex aten::stft: the stft is already bound to its
- * [.., 2] form. */
-int t2n_lower_view_as_real(t2n_lower_ctx *c, t2n_node *n) {
-  const t2n_value *in = n->inputs[0];
-  if (n->ninputs != 1 || !in->def || !t2n_node_is(in->def, "aten::stft"))
-    return t2n_lower_error(c, n, "aten::view_as_real is lowered only on the result of aten::stft");
-  t2n_nnef_tid t = t2n_lower_tensor(c, in, n);
-  if (t < 0) return 1;
-  t2n_lower_bind(c, n->outputs[0], t);
   return 0;
 }

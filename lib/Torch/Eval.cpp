@@ -8,6 +8,7 @@
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
+#include <torch/custom_class.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir.h>
@@ -128,6 +129,11 @@ struct Builder {
       if (auto nt = cu->get_type(c10::QualifiedName(q))) return nt;
     }
     if (auto c = t->cu->get_class(c10::QualifiedName(q))) return c;
+    // C++ custom classes (quantized packed weights: LinearPackedParamsBase,
+    // rnn.CellParamsBase, ...) live in torch's own registry, which libtorch
+    // fills when it loads, not in any compilation unit.
+    if (q.rfind("__torch__.torch.classes.", 0) == 0)
+      if (auto c = torch::getCustomClass(q)) return c;
     fail("class " + q + " is not known to torch" +
          (t->has_module ? std::string(" (not in ") + t->path + ")"
                         : std::string(" (load the .jit to evaluate module graphs)")));

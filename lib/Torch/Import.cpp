@@ -344,6 +344,68 @@ struct Exporter {
     return a.empty() ? b : a + "." + b;
   }
 
+  // Quantized packed weights are C++ objects torch alone can read. Their
+  // tensors go into the weights dequantized to f32 (utils/t2n-dump does the
+  // same), so the export and the native tools need no libtorch for them:
+  //   LinearPackedParamsBase at PATH (its unpack()): PATH.weight, PATH.bias
+  //   rnn.CellParamsBase at PATH (its __getstate__, a dynamically quantized
+  //   LSTM/GRU cell): PATH.w_ih, PATH.w_hh, PATH.b_ih, PATH.b_hh
+  // The object's field text names them: `<Q object weight=tensor("PATH.weight",
+  // Float(16, 8)), bias=tensor(...)>`; -dequantize reads them from there.
+  // Other custom classes stay opaque (`<Q object>`).
+  static at::Tensor as_f32(const at::Tensor &w) {
+    return (w.is_quantized() ? w.dequantize() : w.to(at::kFloat)).contiguous();
+  }
+  static bool unpack_linear(const ObjPtr &o, at::Tensor *w, at::Tensor *b) {
+    torch::jit::Function *m = o->type()->findMethod("unpack");
+    if (!m) return false;
+    IValue r = (*m)({IValue(o)});
+    if (!r.isTuple() || r.toTupleRef().elements().size() < 2) return false;
+    const auto &el = r.toTupleRef().elements();
+    *w = as_f32(el[0].toTensor());
+    *b = el[1].isTensor() ? as_f32(el[1].toTensor()) : at::Tensor();
+    return true;
+  }
+  static std::vector<std::pair<std::string, at::Tensor>> packed_weights(const ObjPtr &o) {
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    const std::string q = o->type()->name()->qualifiedName();
+    try {
+      at::Tensor w, b;
+      if (q == "__torch__.torch.classes.quantized.LinearPackedParamsBase") {
+        if (!unpack_linear(o, &w, &b)) return out;
+        out.emplace_back("weight", w);
+        if (b.defined()) out.emplace_back("bias", b);
+        return out;
+      }
+      if (q != "__torch__.torch.classes.rnn.CellParamsBase") return out;
+      torch::jit::Function *m = o->type()->findMethod("__getstate__");
+      if (!m) return out;
+      IValue st = (*m)({IValue(o)});
+      // (kind, tensors, doubles, longs, packed params); Python's pickler
+      // wraps it as (state, class name).
+      const auto &outer = st.toTupleRef().elements();
+      const auto &in = outer.at(0).isTuple() ? outer.at(0).toTupleRef().elements() : outer;
+      auto tensors = in.at(1).toTensorList();
+      auto packed = in.at(4).toList();
+      if (packed.size() != 2) return out;
+      at::Tensor ws[2], bias[2];
+      for (size_t k = 0; k < 2; k++)
+        if (!unpack_linear(packed.get(k).toObject(), &ws[k], &bias[k])) return out;
+      out.emplace_back("w_ih", ws[0]);
+      out.emplace_back("w_hh", ws[1]);
+      const char *bn[2] = {"b_ih", "b_hh"};
+      for (size_t k = 0; k < 2; k++) {
+        at::Tensor bk = tensors.size() == 2 ? as_f32(tensors.get(k)) : bias[k];
+        if (bk.defined()) out.emplace_back(bn[k], bk);
+      }
+    } catch (const std::exception &) {
+      // A packed form this torch cannot unpack stays opaque: -dequantize
+      // then says the weights are missing.
+      out.clear();
+    }
+    return out;
+  }
+
   std::string value_text(const IValue &v, const std::string &path) {
     std::ostringstream ss;
     if (v.isNone()) return "None";
@@ -412,7 +474,18 @@ struct Exporter {
       }
       return s + "}";
     }
-    if (v.isObject()) return "<" + v.toObjectRef().type()->name()->qualifiedName() + " object>";
+    if (v.isObject()) {
+      std::string refs;
+      if (is_custom_class(v.toObjectRef().type()))
+        for (const auto &nt : packed_weights(v.toObject())) {
+          std::string key = join(path, nt.first);
+          if (collect) add_weight(t, key, nt.second);
+          std::ostringstream rs;
+          c10::printQuotedString(rs, key);
+          refs += (refs.empty() ? " " : ", ") + nt.first + "=tensor(" + rs.str() + ", " + tensor_type_text(nt.second) + ")";
+        }
+      return "<" + v.toObjectRef().type()->name()->qualifiedName() + " object" + refs + ">";
+    }
     ss << v;
     return ss.str();
   }

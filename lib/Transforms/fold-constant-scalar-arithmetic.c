@@ -11,7 +11,11 @@
  *     aten::__getitem__ (constant list or ASCII str, constant index), and
  *     aten::__is__ / __isnot__ against None (also when the other side is a
  *     non-constant whose type cannot hold None, such as Tensor or int), and
- *     the range-loop helpers aten::__range_length / __derive_index.
+ *     the range-loop helpers aten::__range_length / __derive_index; and
+ *     prim::isinstance when the operand's static type decides it (a leaf
+ *     type such as bool, int, str or Tensor, or a constant None): torch's
+ *     own scripting leaves these when a function is inlined into a caller
+ *     that passes a concrete type (torchaudio's `normalized: bool | str`).
  *
  * Rewrites: a new prim::Constant holding the result goes right before the
  * node (t2n_insert_ival), every use of the node's output takes it, and the
@@ -58,7 +62,7 @@
 typedef enum {
   OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_NOT, OP_CONTAINS, OP_BOOL, OP_INT, OP_FLOAT,
   OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_FLOORDIV, OP_REM, OP_NEG, OP_AND, OP_OR, OP_XOR, OP_LEN,
-  OP_GETITEM, OP_IS, OP_ISNOT, OP_RANGE_LENGTH, OP_DERIVE_INDEX
+  OP_GETITEM, OP_IS, OP_ISNOT, OP_RANGE_LENGTH, OP_DERIVE_INDEX, OP_ISINSTANCE
 } op_kind;
 
 static const struct { const char *kind; op_kind op; int arity; } ops[] = {
@@ -72,7 +76,7 @@ static const struct { const char *kind; op_kind op; int arity; } ops[] = {
     {"aten::__or__", OP_OR, 2}, {"aten::__xor__", OP_XOR, 2}, {"aten::len", OP_LEN, 1},
     {"aten::__getitem__", OP_GETITEM, 2}, {"aten::__is__", OP_IS, 2},
     {"aten::__isnot__", OP_ISNOT, 2}, {"aten::__range_length", OP_RANGE_LENGTH, 3},
-    {"aten::__derive_index", OP_DERIVE_INDEX, 3}};
+    {"aten::__derive_index", OP_DERIVE_INDEX, 3}, {"prim::isinstance", OP_ISINSTANCE, 1}};
 
 /* ---- Python semantics on ivals ---- */
 
@@ -558,6 +562,58 @@ static int eval_is(fold_env *e, const t2n_node *n, int *res) {
   return -1;
 }
 
+/* The static leaf type of v when it decides isinstance: a scalar leaf that
+ * is not a union in disguise (Any, Scalar, number), Tensor, or NoneType for
+ * a constant None; NULL otherwise. */
+static const char *static_leaf(t2n_pass_ctx *ctx, const t2n_value *v) {
+  t2n_ival c;
+  const t2n_type *t = v->type;
+  if (t2n_constant_value(ctx->mod, v, &c) && c.kind == T2N_IV_NONE) return "NoneType";
+  if (!t) return NULL;
+  if (t->kind == T2N_TY_TENSOR) return "Tensor";
+  if (t->kind != T2N_TY_SCALAR) return NULL;
+  static const char *const leaves[] = {"bool", "int", "float", "str", "NoneType", "Device", "complex"};
+  for (size_t i = 0; i < sizeof leaves / sizeof leaves[0]; i++)
+    if (t2n_type_is(t, leaves[i])) return leaves[i];
+  return NULL;
+}
+
+/* isinstance[types=[A, B]](v): 1 with *res when v's static type decides it,
+ * 0 (with e->why) when not. TorchScript has no subtyping among these leaves
+ * (a bool is not an int for isinstance), so a listed name either is the
+ * leaf or is not; a listed type that could contain the leaf (Any, number,
+ * Optional[...], a union) is not decided here. */
+static int eval_isinstance(fold_env *e, const t2n_node *n, int *res) {
+  const char *leaf = static_leaf(e->ctx, n->inputs[0]);
+  const t2n_attr *a = t2n_node_attr(n, "types");
+  if (!leaf) return refuse(e, "the type of %%%s does not decide it", n->inputs[0]->name);
+  if (!a || !a->raw || a->raw[0] != '[') return refuse(e, "no types=[...] attribute");
+  static const char *const known[] = {"bool", "int", "float", "str", "NoneType", "Device", "complex", "Tensor"};
+  const char *p = a->raw + 1;
+  *res = 0;
+  while (*p == ' ') p++;
+  while (*p && *p != ']') {
+    /* One listed type: up to the next ',' or the closing ']' at depth 0. */
+    size_t len = 0;
+    for (int depth = 0; p[len] && !(depth == 0 && (p[len] == ',' || p[len] == ']')); len++)
+      depth += (p[len] == '[' || p[len] == '(') - (p[len] == ']' || p[len] == ')');
+    size_t next = len;
+    while (len && p[len - 1] == ' ') len--;
+    int leafname = 0;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+      if (strlen(known[i]) == len && strncmp(p, known[i], len) == 0) leafname = 1;
+    /* Containers (int[], (int, int), Dict(...)) never hold a leaf; anything
+     * else (Any, number, Optional[...], a class) is not decided here. */
+    int container = len && (p[len - 1] == ']' || p[0] == '(' || strncmp(p, "Dict(", 5) == 0);
+    if (!leafname && !container) return refuse(e, "type %.*s is not one this fold decides", (int)len, p);
+    if (leafname && strlen(leaf) == len && strncmp(p, leaf, len) == 0) *res = 1;
+    p += next;
+    if (*p == ',') p++;
+    while (*p == ' ') p++;
+  }
+  return 1;
+}
+
 static void try_fold(t2n_pass_ctx *ctx, t2n_node *n) {
   int k = -1;
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
@@ -578,6 +634,13 @@ static void try_fold(t2n_pass_ctx *ctx, t2n_node *n) {
       return;
     }
     set_bool(&out, op == OP_IS ? res : !res);
+  } else if (op == OP_ISINSTANCE) {
+    int res = 0;
+    if (!eval_isinstance(&e, n, &res)) {
+      t2n_remark(ctx, n, "%s left alone: %s", n->kind, e.why);
+      return;
+    }
+    set_bool(&out, res);
   } else {
     for (int i = 0; i < n->ninputs; i++)
       if (!t2n_type_is_primitive(n->inputs[i]->type)) return; /* tensors etc.: not a candidate */

@@ -1,5 +1,6 @@
-/* Shape rules of signal ops: stft. */
+/* Shape rules of signal ops: stft and the complex views. */
 #include "shape_internal.h"
+#include "t2n/limits.h"
 
 /* stft(self, n_fft, hop_length, win_length, window, normalized, onesided,
  *      return_complex[, align_to_window]) and
@@ -32,4 +33,26 @@ void t2n_sh_r_stft(rc *c) {
   o->sizes[r++] = len < nfft ? -1 : 1 + (len - nfft) / hop; /* torch refuses a signal shorter than n_fft */
   if (!cplx) o->sizes[r++] = 2;
   o->rank = r;
+}
+
+/* view_as_real(complex [..]) -> real [.., 2] (aux 0);
+ * view_as_complex(real [.., 2]) -> complex [..] (aux 1). */
+void t2n_sh_r_view_as_real(rc *c) {
+  const t2n_ival *x = ctensor(c, 0);
+  t2n_ival *o = T(c, 0);
+  if (!x) return;
+  set_dev(o, x->s);
+  if (c->aux == 0) {
+    o->dtype = dt_to_real(x->dtype);
+    if (x->rank < 0 || x->rank + 1 > T2N_MAX_RANK) return;
+    for (int i = 0; i < x->rank; i++) o->sizes[i] = x->sizes[i];
+    o->sizes[x->rank] = 2;
+    o->rank = x->rank + 1;
+    return;
+  }
+  o->dtype = x->dtype == T2N_DT_FLOAT64 ? T2N_DT_COMPLEX128 : x->dtype == T2N_DT_FLOAT16 ? T2N_DT_COMPLEX32
+                                                                                        : T2N_DT_COMPLEX64;
+  if (x->rank < 1) return;
+  for (int i = 0; i + 1 < x->rank; i++) o->sizes[i] = x->sizes[i];
+  o->rank = x->rank - 1;
 }

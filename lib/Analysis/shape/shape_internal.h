@@ -438,6 +438,7 @@ void t2n_sh_r_pool(rc *c);
 void t2n_sh_r_adaptive_pool(rc *c);
 void t2n_sh_r_pad(rc *c);
 void t2n_sh_r_stft(rc *c); /* rules_signal.c */
+void t2n_sh_r_view_as_real(rc *c);
 void t2n_sh_r_norm_layer(rc *c);
 void t2n_sh_r_embedding(rc *c);
 void t2n_sh_r_one_hot(rc *c);

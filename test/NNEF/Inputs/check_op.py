@@ -156,6 +156,50 @@ def rnn_cases():
             y, hn = self.gru(x, h)
             return y, hn
 
+    class RNN(nn.Module):
+        def __init__(self, **kw):
+            super().__init__()
+            self.rnn = nn.RNN(6, 10, **kw)
+
+        def forward(self, x, h):
+            y, hn = self.rnn(x, h)
+            return y, hn
+
+    class RNNCells(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.RNNCell(8, 12)
+            self.b = nn.RNNCell(12, 12, bias=False, nonlinearity="relu")
+
+        def forward(self, x, h):
+            return self.b(self.a(x, h), h)
+
+    class NoState(nn.Module):
+        # No initial state: nn.LSTM / nn.GRU make zeros of the batch size.
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(6, 10, num_layers=2, bidirectional=True, batch_first=True)
+            self.gru = nn.GRU(20, 8, batch_first=True)
+
+        def forward(self, x):
+            y, _ = self.lstm(x)
+            z, h = self.gru(y)
+            return z, h
+
+    class LSTMProj(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(6, 10, num_layers=2, bidirectional=True, proj_size=4)
+
+        def forward(self, x, h, c):
+            y, (hn, cn) = self.lstm(x, (h, c))
+            return y, hn, cn
+
+    def rnn(nl, bi, bf, bias=True, nonlinearity="tanh"):
+        d = 2 if bi else 1
+        return (lambda: RNN(num_layers=nl, bidirectional=bi, batch_first=bf, bias=bias, nonlinearity=nonlinearity),
+                [r(3, 7, 6) if bf else r(7, 3, 6), r(nl * d, 3, 10)])
+
     def gru(nl, bi, bf, bias=True):
         d = 2 if bi else 1
         return (lambda: GRU(num_layers=nl, bidirectional=bi, batch_first=bf, bias=bias),
@@ -174,6 +218,12 @@ def rnn_cases():
         "lstm-bidirectional": lstm(1, True, False, bias=False),
         "lstm-2layer-bidirectional": lstm(2, True, True),
         "gru": gru(1, False, True, bias=False),
+        "rnn-tanh": rnn(1, False, False),
+        "rnn-relu-2layer-bidirectional-batch-first": rnn(2, True, True, nonlinearity="relu"),
+        "rnn-tanh-bidirectional-no-bias": rnn(1, True, False, bias=False),
+        "rnn-cells": (RNNCells, [r(3, 8), r(3, 12)]),
+        "lstm-gru-no-state": (NoState, [r(3, 7, 6)]),
+        "lstm-proj": (LSTMProj, [r(7, 3, 6), r(4, 3, 4), r(4, 3, 10)]),
         "gru-2layer-bidirectional": gru(2, True, False),
     }
 
@@ -208,7 +258,20 @@ def stft_cases():
             c = torch.stft(x, 16, hop_length=8, window=None, center=False, onesided=False, return_complex=True)
             return s.pow(2).sum(-1).sqrt(), torch.view_as_real(c)
 
+    class StftComplex(nn.Module):
+        # torchaudio's spectrogram: a reshape of the complex result, then
+        # its parts and phase.
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("window", torch.hann_window(16))
+
+        def forward(self, x):
+            s = torch.stft(x.reshape(-1, 64), 16, hop_length=4, window=self.window, return_complex=True)
+            s = s.reshape(x.shape[:-1] + s.shape[-2:])
+            return s.real, s.imag, torch.angle(s), s.abs().pow(2.0)
+
     return {
+        "stft-complex": (StftComplex, [r(1, 2, 64)]),
         "stft-real": (StftReal, [r(2, 64)]),
         "stft": (lambda: Stft(), [r(2, 64)]),
         "stft-short-window": (lambda: Stft(win_length=12), [r(2, 64)]),
