@@ -138,8 +138,7 @@ int t2n_lower_mul(t2n_lower_ctx *c, t2n_node *n) {
 }
 int t2n_lower_div(t2n_lower_ctx *c, t2n_node *n) {
   if (arity(c, n, 2, 3)) return 1;
-  if (n->ninputs == 3 && !t2n_lower_is_none(c, n->inputs[2]))
-    return t2n_lower_error(c, n, "aten::div with a rounding_mode is not lowered (true division only)");
+  if (n->ninputs == 3 && !t2n_lower_is_none(c, n->inputs[2])) return t2n_lower_div_rounding(c, n);
   return binary(c, n, "div", n->inputs[0], n->inputs[1], NULL);
 }
 
@@ -239,4 +238,8 @@ int t2n_lower_where(t2n_lower_ctx *c, t2n_node *n) {
   emit(c, "select", out, 3, a);
   t2n_lower_bind(c, n->outputs[0], out);
   return 0;
+}
+
+int t2n_lower_operand(t2n_lower_ctx *c, t2n_node *n, const t2n_value *v, t2n_dtype dt, int rank, t2n_nnef_value *out) {
+  return operand(c, n, v, dt, rank, out);
 }
