@@ -238,6 +238,10 @@ t2n_nnef_tid t2n_lower_variable_copy(t2n_lower_ctx *c, const char *label, t2n_dt
 /* A rank-0 or rank-1 constant tensor of dtype dt holding v, written as a
  * small variable (tract has no `constant`). */
 t2n_nnef_tid t2n_lower_scalar_tensor(t2n_lower_ctx *c, t2n_dtype dt, double v);
+/* An integer operand: a variable of dtype dt and shape [1] * rank holding
+ * v. tract reads an integer literal as a TDim (a size), and arithmetic of
+ * an i64 tensor with one yields a TDim tensor, which it cannot return. */
+t2n_nnef_tid t2n_lower_int_literal(t2n_lower_ctx *c, t2n_dtype dt, int rank, int64_t v);
 /* Casts tensor t to dt with tract_core_cast when its dtype differs. */
 t2n_nnef_tid t2n_lower_cast(t2n_lower_ctx *c, t2n_nnef_tid t, t2n_dtype dt);
 /* Unsqueezes t on the left to `rank` (left-aligned broadcasting in tract). */

@@ -378,6 +378,14 @@ t2n_nnef_tid t2n_lower_scalar_tensor(t2n_lower_ctx *c, t2n_dtype dt, double v) {
   return t2n_lower_variable_copy(c, "scalar", dt, 0, NULL, buf, t2n_dtype_size(dt));
 }
 
+t2n_nnef_tid t2n_lower_int_literal(t2n_lower_ctx *c, t2n_dtype dt, int rank, int64_t v) {
+  unsigned char buf[8] = {0};
+  int64_t ones[T2N_NNEF_MAX_RANK];
+  for (int i = 0; i < rank; i++) ones[i] = 1;
+  store_elem(buf, dt, (double)v);
+  return t2n_lower_variable_copy(c, "scalar", dt, rank, ones, buf, t2n_dtype_size(dt));
+}
+
 t2n_nnef_tid t2n_lower_tensor(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *at) {
   t2n_nnef_tid *slot = map_slot(c, v, 0);
   if (slot) return *slot;

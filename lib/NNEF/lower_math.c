@@ -66,8 +66,11 @@ static t2n_nnef_value sel(expr *e, int last, t2n_nnef_value c, t2n_nnef_value a,
   t2n_nnef_value args[3] = {c, a, b};
   return op(e, "select", e->dt, last, 3, args);
 }
-static t2n_nnef_value zero(expr *e) { return is_float_dt(e->dt) ? t2n_nnef_v_float(0) : t2n_nnef_v_int(0); }
-static t2n_nnef_value one(expr *e) { return is_float_dt(e->dt) ? t2n_nnef_v_float(1) : t2n_nnef_v_int(1); }
+static t2n_nnef_value num(expr *e, int v) {
+  return is_float_dt(e->dt) ? t2n_nnef_v_float(v) : t2n_nnef_v_tensor(t2n_lower_int_literal(e->c, e->dt, e->rank, v));
+}
+static t2n_nnef_value zero(expr *e) { return num(e, 0); }
+static t2n_nnef_value one(expr *e) { return num(e, 1); }
 
 /* The operand of input i in the result dtype. */
 static int arg(expr *e, int i, t2n_nnef_value *out) {
@@ -147,10 +150,8 @@ int t2n_lower_log2(t2n_lower_ctx *c, t2n_node *n) {
 }
 
 int t2n_lower_square(t2n_lower_ctx *c, t2n_node *n) {
-  expr e;
-  t2n_nnef_value x;
-  if (begin(c, n, &e) || arg(&e, 0, &x)) return 1;
-  return finish(&e, op2(&e, "mul", 1, x, x));
+  if (n->ninputs != 1) return t2n_lower_error(c, n, "aten::square takes one operand");
+  return t2n_lower_binary(c, n, "mul", n->inputs[0], n->inputs[0]);
 }
 
 /* bitwise_not: logical not of a bool tensor, tract_core_bitnot of ints. */
