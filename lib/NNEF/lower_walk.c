@@ -42,6 +42,15 @@ static int check_all(t2n_lower_ctx *c) {
   for (t2n_node *n = c->graph->top->first; n; n = n->next) {
     if (!needs_lowering(c, n) || t2n_lowering_lookup(n->kind)) continue;
     bad++;
+    if (t2n_node_is(n, "prim::Loop")) {
+      /* NNEF has no loops: say why export preparation left this one. */
+      char why[256] = "it was not unrolled";
+      int64_t trip;
+      t2n_loop_unroll_blocker(c->mod, n, &trip, why, sizeof why);
+      t2n_lower_error(c, n, "prim::Loop cannot be exported: %s; NNEF has no loops, and only loops with a constant trip "
+                      "count unroll", why);
+      continue;
+    }
     int k = 0;
     while (k < nsites && !(sites[k].first->line == n->line && n->line > 0 && strcmp(sites[k].first->kind, n->kind) == 0))
       k++;
