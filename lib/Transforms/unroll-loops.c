@@ -59,7 +59,7 @@ int t2n_loop_unroll_blocker(t2n_module *m, const t2n_node *n, int64_t *trip_out,
   int ncarried = n->ninputs - 2;
   if (!body || ncarried < 0 || body->nparams != ncarried + 1 || !body->ret || body->ret->ninputs != ncarried + 1 ||
       n->noutputs != ncarried) {
-    snprintf(why, nwhy, "it is malformed (its inputs, body and outputs do not match)");
+    snprintf(why, nwhy, "malformed (its inputs, body and outputs do not match)");
     return 1;
   }
   int64_t trip = 0, cond = 0, again = 0;
@@ -74,7 +74,7 @@ int t2n_loop_unroll_blocker(t2n_module *m, const t2n_node *n, int64_t *trip_out,
   }
   if (!cond || trip < 0) trip = 0;
   if (trip > 0 && (!const_of(m, body->ret->inputs[0], T2N_IV_BOOL, &again) || !again)) {
-    snprintf(why, nwhy, "it is a while loop (its body computes the condition)");
+    snprintf(why, nwhy, "a while loop (its body computes the condition)");
     return 1;
   }
   long size = count_nodes(body);
