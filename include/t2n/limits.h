@@ -10,4 +10,8 @@
 /* The safetensors reference library refuses headers above 100 MB. */
 #define T2N_SAFETENSORS_MAX_HEADER 100000000u
 
+/* Pieces one aten::split / chunk / unbind is lowered into: each is an NNEF
+ * slice, and more would make graph.nnef grow out of proportion. */
+#define T2N_MAX_SPLIT 4096
+
 #endif

@@ -197,6 +197,13 @@ int t2n_lower_is_complex(t2n_lower_ctx *c, const t2n_value *v);
 t2n_nnef_tid t2n_lower_complex_view(t2n_lower_ctx *c, const t2n_value *v);
 /* Binds t2n value v to NNEF tensor t (a later bind replaces it). */
 void t2n_lower_bind(t2n_lower_ctx *c, const t2n_value *v, t2n_nnef_tid t);
+/* Binds tensor-list value v (aten::split, chunk, unbind) to n tensors. */
+void t2n_lower_bind_list(t2n_lower_ctx *c, const t2n_value *v, const t2n_nnef_tid *items, int n);
+/* The element tensors of tensor-list value v: a list bound by
+ * t2n_lower_bind_list, or a prim::ListConstruct whose items are lowered
+ * (tensors, or known numbers as 0-dim tensors). Sets *items (in the graph
+ * arena) and returns the count, or reports an error at `at` and returns -1. */
+int t2n_lower_tensor_list(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *at, t2n_nnef_tid **items);
 /* 1 when v already has an NNEF tensor. */
 int t2n_lower_is_bound(t2n_lower_ctx *c, const t2n_value *v);
 /* dtype, rank and sizes of tensor value v from its type after -infer-shapes
@@ -241,6 +248,10 @@ t2n_nnef_tid t2n_lower_variable_copy(t2n_lower_ctx *c, const char *label, t2n_dt
 /* A rank-0 or rank-1 constant tensor of dtype dt holding v, written as a
  * small variable (tract has no `constant`). */
 t2n_nnef_tid t2n_lower_scalar_tensor(t2n_lower_ctx *c, t2n_dtype dt, double v);
+/* An integer operand: a variable of dtype dt and shape [1] * rank holding
+ * v. tract reads an integer literal as a TDim (a size), and arithmetic of
+ * an i64 tensor with one yields a TDim tensor, which it cannot return. */
+t2n_nnef_tid t2n_lower_int_literal(t2n_lower_ctx *c, t2n_dtype dt, int rank, int64_t v);
 /* Casts tensor t to dt with tract_core_cast when its dtype differs. */
 t2n_nnef_tid t2n_lower_cast(t2n_lower_ctx *c, t2n_nnef_tid t, t2n_dtype dt);
 /* Unsqueezes t on the left to `rank` (left-aligned broadcasting in tract). */
@@ -251,6 +262,11 @@ t2n_nnef_tid t2n_lower_broadcast_rank(t2n_lower_ctx *c, t2n_nnef_tid t, int rank
  * comparisons ("eq", "lt", ...) to their promoted dtype, and tensors are
  * unsqueezed to the result's rank. Binds the output. */
 int t2n_lower_binary(t2n_lower_ctx *c, t2n_node *n, const char *kind, const t2n_value *a, const t2n_value *b);
+/* aten::div(a, b, rounding_mode='floor'|'trunc') (lib/NNEF/lower_math.c). */
+int t2n_lower_div_rounding(t2n_lower_ctx *c, t2n_node *n);
+/* Operand v of n computed in dtype dt at rank `rank`: a tensor cast and
+ * unsqueezed on the left, or a known number as a literal of dt. */
+int t2n_lower_operand(t2n_lower_ctx *c, t2n_node *n, const t2n_value *v, t2n_dtype dt, int rank, t2n_nnef_value *out);
 
 /* ---- writing (lib/NNEF/write.c) ---- */
 /* Prints graph.nnef. Deterministic: the same graph gives the same bytes. */

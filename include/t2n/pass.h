@@ -196,6 +196,9 @@ void t2n_remark(t2n_pass_ctx *ctx, const t2n_node *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Verifier (lib/IR/verify.c): reports each problem through d, returns count. */
+/* Whether prim::Loop n unrolls (-unroll-loops): 0 and its trip count, or 1
+ * and why not (in why). */
+int t2n_loop_unroll_blocker(t2n_module *m, const t2n_node *n, int64_t *trip, char *why, size_t nwhy);
 int t2n_verify_graph(t2n_graph *g, t2n_diag *d, const char *what);
 int t2n_verify_module(t2n_module *m, t2n_diag *d);
 

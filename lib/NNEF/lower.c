@@ -98,6 +98,39 @@ void t2n_lower_bind(t2n_lower_ctx *c, const t2n_value *v, t2n_nnef_tid t) { *map
 
 int t2n_lower_is_bound(t2n_lower_ctx *c, const t2n_value *v) { return map_slot(c, v, 0) != NULL; }
 
+/* ---- tensor lists ---- */
+void t2n_lower_bind_list(t2n_lower_ctx *c, const t2n_value *v, const t2n_nnef_tid *items, int n) {
+  if (c->nlists == c->caplists) {
+    int cap = c->caplists ? 2 * c->caplists : 16;
+    struct t2n_lower_list *l = t2n_arena_alloc(c->g->arena, sizeof *l * (size_t)cap);
+    if (c->nlists) memcpy(l, c->lists, sizeof *l * (size_t)c->nlists);
+    c->lists = l;
+    c->caplists = cap;
+  }
+  t2n_nnef_tid *copy = t2n_arena_alloc(c->g->arena, sizeof *copy * (size_t)(n ? n : 1));
+  if (n) memcpy(copy, items, sizeof *copy * (size_t)n);
+  c->lists[c->nlists++] = (struct t2n_lower_list){v, copy, n};
+}
+
+int t2n_lower_tensor_list(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *at, t2n_nnef_tid **items) {
+  for (int i = 0; i < c->nlists; i++)
+    if (c->lists[i].v == v) {
+      *items = c->lists[i].items;
+      return c->lists[i].n;
+    }
+  if (!v->def || !t2n_node_is(v->def, "prim::ListConstruct")) {
+    t2n_lower_error(c, at, "the tensor list %%%s of %s comes from %s; only prim::ListConstruct, aten::split, "
+                    "aten::chunk and aten::unbind lists are lowered", v->name, at->kind,
+                    v->def ? v->def->kind : "a graph input");
+    return -1;
+  }
+  int n = v->def->ninputs;
+  *items = t2n_arena_alloc(c->g->arena, sizeof **items * (size_t)(n ? n : 1));
+  for (int i = 0; i < n; i++)
+    if (((*items)[i] = t2n_lower_tensor(c, v->def->inputs[i], at)) < 0) return -1;
+  return n;
+}
+
 t2n_nnef_graph *t2n_lower_graph(t2n_lower_ctx *c) { return c->g; }
 t2n_module *t2n_lower_module(t2n_lower_ctx *c) { return c->mod; }
 
@@ -348,6 +381,14 @@ t2n_nnef_tid t2n_lower_scalar_tensor(t2n_lower_ctx *c, t2n_dtype dt, double v) {
 t2n_nnef_tid t2n_lower_complex_view(t2n_lower_ctx *c, const t2n_value *v) {
   t2n_nnef_tid *slot = map_slot(c, v, 0);
   return slot ? *slot : -1;
+}
+
+t2n_nnef_tid t2n_lower_int_literal(t2n_lower_ctx *c, t2n_dtype dt, int rank, int64_t v) {
+  unsigned char buf[8] = {0};
+  int64_t ones[T2N_NNEF_MAX_RANK];
+  for (int i = 0; i < rank; i++) ones[i] = 1;
+  store_elem(buf, dt, (double)v);
+  return t2n_lower_variable_copy(c, "scalar", dt, rank, ones, buf, t2n_dtype_size(dt));
 }
 
 t2n_nnef_tid t2n_lower_tensor(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *at) {

@@ -25,7 +25,7 @@ static int operand(t2n_lower_ctx *c, t2n_node *n, const t2n_value *v, t2n_dtype 
     double x = iv.kind == T2N_IV_FLOAT ? iv.f : (double)iv.i;
     if (dt == T2N_DT_BOOL) *out = t2n_nnef_v_bool(x != 0);
     else if (is_float_dt(dt)) *out = t2n_nnef_v_float(x);
-    else *out = t2n_nnef_v_int((int64_t)x);
+    else *out = t2n_nnef_v_tensor(t2n_lower_int_literal(c, dt, rank, (int64_t)x));
     return 0;
   }
   t2n_nnef_tid t = t2n_lower_tensor(c, v, n);
@@ -90,7 +90,8 @@ static int binary(t2n_lower_ctx *c, t2n_node *n, const char *kind, const t2n_val
     if (!t2n_lower_const_float(c, alpha, &al))
       return t2n_lower_error(c, n, "the alpha of %s must be a constant number", n->kind);
     if (al != 1) {
-      t2n_nnef_value ma[2] = {args[1], is_float_dt(dt) ? t2n_nnef_v_float(al) : t2n_nnef_v_int((int64_t)al)};
+      t2n_nnef_value ma[2] = {args[1], is_float_dt(dt) ? t2n_nnef_v_float(al)
+                                                        : t2n_nnef_v_tensor(t2n_lower_int_literal(c, dt, rank, (int64_t)al))};
       /* b * alpha has b's shape, or the result's when b is a scalar. */
       t2n_nnef_tid tmp = args[1].kind == T2N_NV_TENSOR
                              ? t2n_lower_temp(c, "scaled", dt, t2n_nnef_tensor_get(t2n_lower_graph(c), args[1].tensor)->rank,
@@ -105,6 +106,18 @@ static int binary(t2n_lower_ctx *c, t2n_node *n, const char *kind, const t2n_val
     }
   }
   (void)osizes;
+  if (strcmp(kind, "mul") == 0 && args[0].kind == T2N_NV_TENSOR && args[1].kind == T2N_NV_TENSOR &&
+      args[0].tensor == args[1].tensor && !is_float_dt(dt) && dt != T2N_DT_BOOL) {
+    /* tract rewrites mul(x, x) into its Square op, which has no integer
+     * kernel (a run-time error): the second operand becomes a value tract
+     * does not see as x, bitnot(bitnot(x)), exact for every integer. */
+    const t2n_nnef_tensor *xt = t2n_nnef_tensor_get(t2n_lower_graph(c), args[1].tensor);
+    t2n_nnef_tid t1 = t2n_lower_temp(c, "not_x", dt, xt->rank, xt->sizes);
+    t2n_lower_emit1(c, "tract_core_bitnot", t1, args[1].tensor);
+    t2n_nnef_tid t2 = t2n_lower_temp(c, "same_x", dt, xt->rank, xt->sizes);
+    t2n_lower_emit1(c, "tract_core_bitnot", t2, t1);
+    args[1] = t2n_nnef_v_tensor(t2);
+  }
   emit(c, kind, out, 2, args);
   t2n_lower_bind(c, n->outputs[0], out);
   return 0;
@@ -138,8 +151,7 @@ int t2n_lower_mul(t2n_lower_ctx *c, t2n_node *n) {
 }
 int t2n_lower_div(t2n_lower_ctx *c, t2n_node *n) {
   if (arity(c, n, 2, 3)) return 1;
-  if (n->ninputs == 3 && !t2n_lower_is_none(c, n->inputs[2]))
-    return t2n_lower_error(c, n, "aten::div with a rounding_mode is not lowered (true division only)");
+  if (n->ninputs == 3 && !t2n_lower_is_none(c, n->inputs[2])) return t2n_lower_div_rounding(c, n);
   return binary(c, n, "div", n->inputs[0], n->inputs[1], NULL);
 }
 
@@ -239,4 +251,8 @@ int t2n_lower_where(t2n_lower_ctx *c, t2n_node *n) {
   emit(c, "select", out, 3, a);
   t2n_lower_bind(c, n->outputs[0], out);
   return 0;
+}
+
+int t2n_lower_operand(t2n_lower_ctx *c, t2n_node *n, const t2n_value *v, t2n_dtype dt, int rank, t2n_nnef_value *out) {
+  return operand(c, n, v, dt, rank, out);
 }

@@ -17,6 +17,10 @@ struct t2n_lower_ctx {
   const t2n_value **mapkeys;
   t2n_nnef_tid *mapvals;
   size_t mapcap, mapn;
+  /* t2n tensor-list value -> its element tensors (aten::split, chunk,
+   * unbind): few per graph, searched linearly; arrays in the graph arena. */
+  struct t2n_lower_list { const t2n_value *v; t2n_nnef_tid *items; int n; } *lists;
+  int nlists, caplists;
 };
 
 #endif

@@ -86,3 +86,62 @@ static int max_min(t2n_lower_ctx *c, t2n_node *n, int is_max) {
 
 int t2n_lower_max(t2n_lower_ctx *c, t2n_node *n) { return max_min(c, n, 1); }
 int t2n_lower_min(t2n_lower_ctx *c, t2n_node *n) { return max_min(c, n, 0); }
+
+int t2n_lower_prod(t2n_lower_ctx *c, t2n_node *n) {
+  /* prod(self, dtype?) over every axis, prod(self, dim, keepdim, dtype?) */
+  int64_t dim;
+  int keep = 0;
+  if (n->ninputs <= 2) return reduce(c, n, "tract_core_product_reduce", NULL, -1, 0, 0);
+  if (!t2n_lower_const_int(c, n->inputs[1], &dim) || !t2n_lower_const_bool(c, n->inputs[2], &keep))
+    return t2n_lower_error(c, n, "the dim and keepdim of aten::prod must be constants");
+  return reduce(c, n, "tract_core_product_reduce", &dim, 1, keep, 0);
+}
+
+/* amax/amin(self, dim=[], keepdim): an empty dim list reduces every axis. */
+static int amax_amin(t2n_lower_ctx *c, t2n_node *n, const char *kind) {
+  int64_t dims[T2N_NNEF_MAX_RANK];
+  int keep = 0, k = n->ninputs > 1 ? t2n_lower_const_ints(c, n->inputs[1], dims, T2N_NNEF_MAX_RANK) : 0;
+  if (k < 0 || (n->ninputs > 2 && !t2n_lower_const_bool(c, n->inputs[2], &keep)))
+    return t2n_lower_error(c, n, "the dim and keepdim of %s must be constants", n->kind);
+  return reduce(c, n, kind, dims, k ? k : -1, keep, 0);
+}
+int t2n_lower_amax(t2n_lower_ctx *c, t2n_node *n) { return amax_amin(c, n, "max_reduce"); }
+int t2n_lower_amin(t2n_lower_ctx *c, t2n_node *n) { return amax_amin(c, n, "min_reduce"); }
+
+/* argmax/argmin(self, dim?, keepdim): with no dim the flattened tensor is
+ * reduced and the index reshaped to the output (0-dim, or all ones with
+ * keepdim). */
+static int arg_reduce(t2n_lower_ctx *c, t2n_node *n, const char *kind) {
+  int64_t dim;
+  int keep = 0;
+  if (n->ninputs > 2 && !t2n_lower_const_bool(c, n->inputs[2], &keep))
+    return t2n_lower_error(c, n, "the keepdim of %s must be a constant bool", n->kind);
+  if (n->ninputs > 1 && !t2n_lower_is_none(c, n->inputs[1])) {
+    if (!t2n_lower_const_int(c, n->inputs[1], &dim)) return t2n_lower_error(c, n, "the dim of %s must be a constant int", n->kind);
+    return reduce(c, n, kind, &dim, 1, keep, 0);
+  }
+  t2n_nnef_tid x = t2n_lower_tensor(c, n->inputs[0], n);
+  t2n_nnef_tid out = x < 0 ? -1 : t2n_lower_output_tensor(c, n, 0);
+  if (out < 0) return 1;
+  t2n_nnef_graph *g = t2n_lower_graph(c);
+  const t2n_nnef_tensor *xt = t2n_nnef_tensor_get(g, x);
+  int64_t total = 1, zero = 0, one = 1;
+  for (int i = 0; i < xt->rank; i++) total *= xt->sizes[i];
+  t2n_nnef_tid flat = t2n_lower_temp(c, "flat", xt->dtype, 1, &total);
+  t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "reshape", flat, x), "shape", &total, 1);
+  t2n_nnef_tid idx = t2n_lower_temp(c, "index", T2N_DT_INT64, 1, &one);
+  t2n_nnef_arg_ints(g, t2n_lower_emit1(c, kind, idx, flat), "axes", &zero, 1);
+  const t2n_nnef_tensor *ot = t2n_nnef_tensor_get(g, out);
+  if (ot->rank == 0) {
+    t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "squeeze", out, idx), "axes", &zero, 1);
+  } else {
+    int64_t shape[T2N_NNEF_MAX_RANK];
+    int r = ot->rank;
+    memcpy(shape, ot->sizes, sizeof shape);
+    t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "reshape", out, idx), "shape", shape, r);
+  }
+  t2n_lower_bind(c, n->outputs[0], out);
+  return 0;
+}
+int t2n_lower_argmax(t2n_lower_ctx *c, t2n_node *n) { return arg_reduce(c, n, "argmax_reduce"); }
+int t2n_lower_argmin(t2n_lower_ctx *c, t2n_node *n) { return arg_reduce(c, n, "argmin_reduce"); }

@@ -200,30 +200,19 @@ int t2n_lower_transpose(t2n_lower_ctx *c, t2n_node *n) {
   return emit_transpose(c, n, x, perm, r);
 }
 
-/* The tensors of a prim::ListConstruct argument. */
-static int list_items(t2n_lower_ctx *c, t2n_node *n, const t2n_value *l, const t2n_value ***items, int *k) {
-  if (!l->def || !t2n_node_is(l->def, "prim::ListConstruct"))
-    return t2n_lower_error(c, n, "the tensors of %s must come from a prim::ListConstruct", n->kind);
-  *items = (const t2n_value **)l->def->inputs;
-  *k = l->def->ninputs;
-  if (!*k) return t2n_lower_error(c, n, "%s of an empty list", n->kind);
-  return 0;
-}
-
 /* concat of the items (each cast to dt, unsqueezed at `unsq` when >= 0). */
 static int concat(t2n_lower_ctx *c, t2n_node *n, int64_t axis, int64_t unsq) {
-  const t2n_value **items;
-  int k;
-  if (list_items(c, n, n->inputs[0], &items, &k)) return 1;
+  t2n_nnef_tid *items;
+  int k = t2n_lower_tensor_list(c, n->inputs[0], n, &items);
+  if (k < 0) return 1;
+  if (!k) return t2n_lower_error(c, n, "%s of an empty list", n->kind);
   t2n_nnef_tid out = t2n_lower_output_tensor(c, n, 0);
   if (out < 0) return 1;
   t2n_nnef_graph *g = t2n_lower_graph(c);
   t2n_dtype dt = t2n_nnef_tensor_get(g, out)->dtype;
   t2n_nnef_value *vals = t2n_arena_alloc(g->arena, sizeof *vals * (size_t)k);
   for (int i = 0; i < k; i++) {
-    t2n_nnef_tid t = t2n_lower_tensor(c, items[i], n);
-    if (t < 0) return 1;
-    t = t2n_lower_cast(c, t, dt);
+    t2n_nnef_tid t = t2n_lower_cast(c, items[i], dt);
     if (unsq >= 0) {
       const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(g, t);
       int64_t sz[T2N_NNEF_MAX_RANK];

@@ -42,6 +42,15 @@ static int check_all(t2n_lower_ctx *c) {
   for (t2n_node *n = c->graph->top->first; n; n = n->next) {
     if (!needs_lowering(c, n) || t2n_lowering_lookup(n->kind)) continue;
     bad++;
+    if (t2n_node_is(n, "prim::Loop")) {
+      /* NNEF has no loops: say why export preparation left this one. */
+      char why[256] = "it was not unrolled";
+      int64_t trip;
+      t2n_loop_unroll_blocker(c->mod, n, &trip, why, sizeof why);
+      t2n_lower_error(c, n, "prim::Loop cannot be exported: %s; NNEF has no loops, and only loops with a constant trip "
+                      "count unroll", why);
+      continue;
+    }
     int k = 0;
     while (k < nsites && !(sites[k].first->line == n->line && n->line > 0 && strcmp(sites[k].first->kind, n->kind) == 0))
       k++;
@@ -139,23 +148,43 @@ static int declare_inputs(t2n_lower_ctx *c, const t2n_lower_options *lo) {
 }
 
 /* Graph outputs, tuples, lists and dicts flattened in order; None elements
- * are left out (NNEF outputs are tensors). */
-static void flatten_outputs(t2n_value *v, t2n_value ***out, int *n, int *cap) {
+ * are left out (NNEF outputs are tensors). A tensor list made
+ * by an op (aten::split, chunk, unbind) gives one output per element: its
+ * count is what shape inference knows of the list. */
+typedef struct outputs {
+  t2n_value **vals;
+  int *elem; /* element of a lowered tensor list, or -1 */
+  const char **names;
+  int n, cap;
+} outputs;
+
+static void push_output(outputs *o, t2n_value *v, int elem) {
+  if (o->n == o->cap) {
+    o->cap = o->cap ? o->cap * 2 : 8;
+    o->vals = realloc(o->vals, sizeof *o->vals * (size_t)o->cap);
+    o->elem = realloc(o->elem, sizeof *o->elem * (size_t)o->cap);
+  }
+  o->vals[o->n] = v;
+  o->elem[o->n++] = elem;
+}
+
+static void flatten_outputs(t2n_lower_ctx *c, t2n_value *v, outputs *o) {
   if (v->def && (t2n_node_is(v->def, "prim::TupleConstruct") || t2n_node_is(v->def, "prim::ListConstruct")) &&
       !t2n_type_is_tensor(v->type)) {
-    for (int i = 0; i < v->def->ninputs; i++) flatten_outputs(v->def->inputs[i], out, n, cap);
+    for (int i = 0; i < v->def->ninputs; i++) flatten_outputs(c, v->def->inputs[i], o);
     return;
   }
   if (t2n_type_is(v->type, "NoneType")) return; /* a None in a returned tuple (GoogLeNet's absent aux logits) */
   if (v->def && t2n_node_is(v->def, "prim::DictConstruct")) { /* the values, in insertion order */
-    for (int i = 1; i < v->def->ninputs; i += 2) flatten_outputs(v->def->inputs[i], out, n, cap);
+    for (int i = 1; i < v->def->ninputs; i += 2) flatten_outputs(c, v->def->inputs[i], o);
     return;
   }
-  if (*n == *cap) {
-    *cap = *cap ? *cap * 2 : 8;
-    *out = realloc(*out, sizeof **out * (size_t)*cap);
+  const t2n_ival *iv = c->facts && !t2n_type_is_tensor(v->type) ? t2n_shape_get(c->facts, v) : NULL;
+  if (iv && iv->kind == T2N_IV_LIST && iv->n > 0 && iv->elems[0].kind == T2N_IV_TENSOR) {
+    for (int i = 0; i < iv->n; i++) push_output(o, v, i);
+    return;
   }
-  (*out)[(*n)++] = v;
+  push_output(o, v, -1);
 }
 
 /* Whether tensor t is produced by an op of the graph (not an input or a
@@ -184,18 +213,11 @@ static const char *output_name(t2n_lower_ctx *c, const t2n_value *v, char *buf, 
   return user_name(c, v->name, buf, n);
 }
 
-typedef struct outputs {
-  t2n_value **vals;
-  const char **names;
-  int n;
-} outputs;
-
 /* Takes the output names before anything is lowered, so no intermediate
  * tensor holds one. */
 static int reserve_outputs(t2n_lower_ctx *c, const t2n_lower_options *lo, outputs *o) {
-  int cap = 0;
   t2n_node *ret = c->graph->top->ret;
-  for (int i = 0; ret && i < ret->ninputs; i++) flatten_outputs(ret->inputs[i], &o->vals, &o->n, &cap);
+  for (int i = 0; ret && i < ret->ninputs; i++) flatten_outputs(c, ret->inputs[i], o);
   if (lo->noutput_names && lo->noutput_names != o->n) {
     t2n_report(c->diag, T2N_ERROR, NULL, "--output-names gives %d names; the graph has %d outputs (tuples flattened)",
                lo->noutput_names, o->n);
@@ -209,12 +231,41 @@ static int reserve_outputs(t2n_lower_ctx *c, const t2n_lower_options *lo, output
   return 0;
 }
 
+/* Makes t the graph output named `name`. */
+static void add_output(t2n_lower_ctx *c, t2n_nnef_tid t, const char *name) {
+  int taken = 0;
+  for (int k = 0; k < c->g->noutputs; k++) taken |= c->g->outputs[k] == t;
+  if (!taken && renameable(c->g, t)) {
+    c->g->tensors[t].name = name;
+  } else {
+    /* An input, a weight or a tensor returned twice: a copy of its own. */
+    const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(c->g, t);
+    t2n_nnef_tid k = t2n_nnef_tensor_new(c->g, "copy", tt->dtype, tt->rank, tt->sizes);
+    c->g->tensors[k].name = name;
+    t2n_lower_emit1(c, "copy", k, t);
+    t = k;
+  }
+  t2n_nnef_add_output(c->g, t);
+}
+
 static int declare_outputs(t2n_lower_ctx *c, outputs *o) {
   int errs = 0;
   t2n_node *ret = c->graph->top->ret;
   for (int i = 0; i < o->n; i++) {
     t2n_value *v = o->vals[i];
     t2n_ival iv;
+    if (o->elem[i] >= 0) {
+      t2n_nnef_tid *items;
+      int k = t2n_lower_tensor_list(c, v, ret, &items);
+      if (k < 0 || o->elem[i] >= k) {
+        if (k >= 0)
+          t2n_report(c->diag, T2N_ERROR, NULL, "graph output %%%s has %d tensors; shape inference expected more", v->name, k);
+        errs++;
+        continue;
+      }
+      add_output(c, items[o->elem[i]], o->names[i]);
+      continue;
+    }
     /* A known number (lifted state that the examples fix, a size) is
      * returned as a 0-dim tensor, as torch's outputs compare. */
     int number = t2n_lower_const(c, v, &iv) &&
@@ -230,19 +281,7 @@ static int declare_outputs(t2n_lower_ctx *c, outputs *o) {
       errs++;
       continue;
     }
-    int taken = 0;
-    for (int k = 0; k < c->g->noutputs; k++) taken |= c->g->outputs[k] == t;
-    if (!taken && renameable(c->g, t)) {
-      c->g->tensors[t].name = o->names[i];
-    } else {
-      /* An input, a weight or a tensor returned twice: a copy of its own. */
-      const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(c->g, t);
-      t2n_nnef_tid k = t2n_nnef_tensor_new(c->g, "copy", tt->dtype, tt->rank, tt->sizes);
-      c->g->tensors[k].name = o->names[i];
-      t2n_lower_emit1(c, "copy", k, t);
-      t = k;
-    }
-    t2n_nnef_add_output(c->g, t);
+    add_output(c, t, o->names[i]);
   }
   return errs;
 }
@@ -278,6 +317,7 @@ t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_optio
   if (declare_outputs(&c, &outs) || d->nerrors > errs0) goto fail;
   c.g->cur_src = NULL;
   free(outs.vals);
+  free(outs.elem);
   free(outs.names);
   t2n_shape_facts_free(c.facts);
   free(c.mapkeys);
@@ -285,6 +325,7 @@ t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_optio
   return c.g;
 fail:
   free(outs.vals);
+  free(outs.elem);
   free(outs.names);
   t2n_shape_facts_free(c.facts);
   free(c.mapkeys);

@@ -25,6 +25,7 @@
  * Why: NNEF has no loops; scripted models loop over a batch or a list of
  * layers with a trip count that the example shapes fix (group_norm and
  * instance_norm of some torch versions, chunked RNN wrappers). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "fold_util.h"
@@ -44,43 +45,58 @@ static long count_nodes(const t2n_block *b) {
   return c;
 }
 
-static int const_of(t2n_pass_ctx *ctx, const t2n_value *v, t2n_ival_kind kind, int64_t *out) {
+static int const_of(t2n_module *m, const t2n_value *v, t2n_ival_kind kind, int64_t *out) {
   t2n_ival iv;
-  if (!t2n_constant_value(ctx->mod, v, &iv) || iv.kind != kind) return 0;
+  if (!t2n_constant_value(m, v, &iv) || iv.kind != kind) return 0;
   *out = iv.i;
   return 1;
 }
 
-/* 1 when the loop was unrolled. */
-static int unroll(t2n_pass_ctx *ctx, t2n_node *n, int remarks) {
+/* The one statement of when a loop unrolls: -unroll-loops' remarks and the
+ * NNEF exporter's error on a loop left in the graph both read it. */
+int t2n_loop_unroll_blocker(t2n_module *m, const t2n_node *n, int64_t *trip_out, char *why, size_t nwhy) {
   t2n_block *body = n->nblocks == 1 ? n->blocks[0] : NULL;
   int ncarried = n->ninputs - 2;
   if (!body || ncarried < 0 || body->nparams != ncarried + 1 || !body->ret || body->ret->ninputs != ncarried + 1 ||
       n->noutputs != ncarried) {
-    if (remarks) t2n_remark(ctx, n, "prim::Loop left alone: malformed (its inputs, body and outputs do not match)");
-    return 0;
+    snprintf(why, nwhy, "malformed (its inputs, body and outputs do not match)");
+    return 1;
   }
   int64_t trip = 0, cond = 0, again = 0;
-  if (!const_of(ctx, n->inputs[0], T2N_IV_INT, &trip)) {
-    if (remarks) t2n_remark(ctx, n, "prim::Loop left alone: its trip count %%%s is not a constant", n->inputs[0]->name);
-    return 0;
+  if (!const_of(m, n->inputs[0], T2N_IV_INT, &trip)) {
+    snprintf(why, nwhy, "its trip count %%%s is not a constant (it depends on tensor data or on an input without "
+             "an example)", n->inputs[0]->name);
+    return 1;
   }
-  if (!const_of(ctx, n->inputs[1], T2N_IV_BOOL, &cond)) {
-    if (remarks) t2n_remark(ctx, n, "prim::Loop left alone: its initial condition is not a constant");
-    return 0;
+  if (!const_of(m, n->inputs[1], T2N_IV_BOOL, &cond)) {
+    snprintf(why, nwhy, "its initial condition is not a constant (a while loop on tensor data)");
+    return 1;
   }
   if (!cond || trip < 0) trip = 0;
-  if (trip > 0 && (!const_of(ctx, body->ret->inputs[0], T2N_IV_BOOL, &again) || !again)) {
-    if (remarks) t2n_remark(ctx, n, "prim::Loop left alone: a while loop (its body computes the condition)");
-    return 0;
+  if (trip > 0 && (!const_of(m, body->ret->inputs[0], T2N_IV_BOOL, &again) || !again)) {
+    snprintf(why, nwhy, "a while loop (its body computes the condition)");
+    return 1;
   }
   long size = count_nodes(body);
   if (trip > 0 && size > 0 && trip > T2N_UNROLL_MAX_NODES / size) {
-    if (remarks)
-      t2n_remark(ctx, n, "prim::Loop left alone: %lld iterations of %ld nodes exceed the unroll limit of %d nodes",
-                 (long long)trip, size, T2N_UNROLL_MAX_NODES);
+    snprintf(why, nwhy, "%lld iterations of %ld nodes exceed the unroll limit of %d nodes", (long long)trip, size,
+             T2N_UNROLL_MAX_NODES);
+    return 1;
+  }
+  *trip_out = trip;
+  return 0;
+}
+
+/* 1 when the loop was unrolled. */
+static int unroll(t2n_pass_ctx *ctx, t2n_node *n, int remarks) {
+  char why[256];
+  int64_t trip;
+  if (t2n_loop_unroll_blocker(ctx->mod, n, &trip, why, sizeof why)) {
+    if (remarks) t2n_remark(ctx, n, "prim::Loop left alone: %s", why);
     return 0;
   }
+  t2n_block *body = n->blocks[0];
+  int ncarried = n->ninputs - 2;
   t2n_value **vals = malloc(sizeof *vals * (size_t)(ncarried + 1) * 2);
   if (!vals) abort();
   t2n_value **outs = vals + ncarried + 1;

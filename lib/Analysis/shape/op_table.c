@@ -318,6 +318,9 @@ static const op_rule rules[] = {
     {"aten::randint", t2n_sh_r_randint, 0},
     {"aten::full", t2n_sh_r_full, 0},
     {"aten::zeros_like", t2n_sh_r_like, 0},
+    /* zero(x), fill(x, value): the pure forms of zero_ / fill_, x's facts */
+    {"aten::zero", t2n_sh_r_same_preserve, 0},
+    {"aten::fill", t2n_sh_r_same_preserve, 0},
     {"aten::ones_like", t2n_sh_r_like, 0},
     {"aten::empty_like", t2n_sh_r_like, 0},
     {"aten::rand_like", t2n_sh_r_like, 0},
