@@ -66,4 +66,13 @@ int t2n_input_is_archive(const char *path);
 t2n_module *t2n_load_input(const char *path, const char *submodule, t2n_pass_manager *pm, void **torch,
                            const char *hint, t2n_diag *d);
 
+/* OUT.t2n -> OUT.safetensors (any other name gets .safetensors appended):
+ * where the weights of module text written to OUT go. malloc'ed. */
+char *t2n_weights_beside(const char *out);
+/* Before module text is written to `out` (NULL or "-": stdout): makes its
+ * weights line name a file that exists from there (lib/Driver/weights_out.c).
+ * `torch` is the backend handle of a .jit input (its weights are written
+ * beside the output), else NULL (the name is made relative to the output's
+ * folder). Returns 0 after reporting an error. */
+int t2n_place_weights(t2n_module *m, const char *input, const char *out, void *torch, t2n_diag *d);
 #endif
