@@ -106,6 +106,7 @@ static int parse_args(int argc, char **argv, opt_args *o, t2n_pass_manager *pm, 
       break;
     }
     case T2N_O_TIME_PASSES: c->time_passes = 1; break;
+    case T2N_O_REQUIRE_FLAT: c->require_flat = 1; break;
     case T2N_O_PASS_REMARKS:
       d->remarks = 1;
       if (v && !set_remark_filter(o, v, d)) return 0;
@@ -133,6 +134,7 @@ static int parse_args(int argc, char **argv, opt_args *o, t2n_pass_manager *pm, 
   po->resolvable = o->resolvable;
   po->nresolvable = o->nresolvable;
   c->input_path = o->input;
+  c->report_leftovers = 1;
   c->any_example_names = o->split_input;
   c->remark_passes = o->remark_passes;
   c->nremark_passes = o->nremark_passes;

@@ -181,7 +181,9 @@ int main(int argc, char **argv) {
   }
   /* The archive is recognised by its content (on stdin too); its backend
    * handle comes back in t. */
-  m = t2n_load_input(input, jit ? NULL : submodule, NULL, (void **)&t, "", d);
+  /* With text input, --submodule names the root in --jit / --reference. */
+  const char *sub = t2n_input_is_archive(input) || (!jit && !reference) ? submodule : NULL;
+  m = t2n_load_input(input, sub, NULL, (void **)&t, "", d);
   if (!m) goto done;
   int from_archive = t != NULL;
   if (!from_archive) {
@@ -217,6 +219,20 @@ int main(int argc, char **argv) {
     if (!rt) goto done;
   }
   if (compare || reference) {
+    /* -lift-state made module state graph inputs (%self.n): the archive's
+     * own method keeps that state inside the module and takes fewer
+     * arguments, so torch would only say "expected N arguments". */
+    for (int i = 0; i < t2n_graph_ninputs(g); i++) {
+      const t2n_value *v = t2n_graph_input(g, i);
+      if (v->name && strncmp(v->name, "self.", 5) == 0) {
+        t2n_report(d, T2N_ERROR, NULL,
+                   "the graph takes lifted module state (input %%%s, made by -lift-state), which %s's own method "
+                   "keeps inside the module: it cannot be called with these inputs; compare the graph from before "
+                   "-lift-state, or run the lifted graph without %s", v->name, reference ? reference : input,
+                   reference ? "--reference" : "--compare-torch");
+        goto done;
+      }
+    }
     ref = t2n_torch_run_method(rt ? rt : t, method ? method : "forward", in, d);
     if (!ref) goto done;
     double md = 0;
