@@ -10,6 +10,7 @@
 
 #include "pm_internal.h"
 #include "t2n/diag.h"
+#include "t2n/srcloc.h"
 
 /* The node kinds an exporter cannot take after hardening, and the usual
  * reason each is still there. */
@@ -31,7 +32,7 @@ static const struct {
 #define NLEFTOVERS ((int)(sizeof leftovers / sizeof leftovers[0]))
 
 typedef struct flat_walk {
-  const t2n_module *m;
+  t2n_module *m;
   char *text;
   size_t len, cap;
   int count;
@@ -59,13 +60,12 @@ static int visit(t2n_node *n, void *arg) {
   flat_walk *w = arg;
   for (int i = 0; i < NLEFTOVERS; i++) {
     if (!t2n_node_is(n, leftovers[i].kind)) continue;
-    const t2n_module *m = w->m;
-    const char *file = m->source_name ? m->source_name : "<input>";
+    t2n_srcloc l;
+    t2n_node_srcloc(w->m, n, &l);
     append(w, "\n  ");
-    if (n->line > 0)
-      append(w, "%s:%d:%d: ", file, n->line, t2n_srcloc_column(m->source, m->source_len, n->line, n->kind));
-    else
-      append(w, "%s: (made by a pass) ", file);
+    if (l.line > 0 && l.col > 0) append(w, "%s:%d:%d: ", l.file, l.line, l.col);
+    else if (l.line > 0) append(w, "%s:%d: ", l.file, l.line);
+    else append(w, "%s: (made by a pass) ", l.file);
     append(w, "%s: %s", n->kind, leftovers[i].why);
     w->count++;
     break;

@@ -224,7 +224,8 @@ int main(int argc, char **argv) {
      * arguments, so torch would only say "expected N arguments". */
     for (int i = 0; i < t2n_graph_ninputs(g); i++) {
       const t2n_value *v = t2n_graph_input(g, i);
-      if (v->name && strncmp(v->name, "self.", 5) == 0) {
+      /* "%self.1" is the module itself; "%self._state" lifted state. */
+      if (v->name && strncmp(v->name, "self.", 5) == 0 && !(v->name[5] >= '0' && v->name[5] <= '9')) {
         t2n_report(d, T2N_ERROR, NULL,
                    "the graph takes lifted module state (input %%%s, made by -lift-state), which %s's own method "
                    "keeps inside the module: it cannot be called with these inputs; compare the graph from before "

@@ -8,6 +8,7 @@
 
 #include "shape_internal.h"
 #include "t2n/diag.h"
+#include "t2n/srcloc.h"
 
 const t2n_ival t2n_sh_unknown_ival = {T2N_IV_UNKNOWN, 0, 0, NULL, 0, 0, NULL, T2N_DT_UNKNOWN, -1,
                                       {-1, -1, -1, -1, -1, -1, -1, -1}};
@@ -55,12 +56,11 @@ const char *t2n_sh_dims(t2n_shape_facts *f, const t2n_ival *x) {
 }
 
 int t2n_shape_report_refusals(const t2n_shape_facts *f, t2n_diag *d) {
-  const t2n_module *m = f->m;
   for (int i = 0; i < f->nrefused; i++) {
     const t2n_node *n = f->refused[i].n;
-    t2n_srcloc l = {m->source_name ? m->source_name : "<input>", m->source, m->source_len, n->line,
-                    t2n_srcloc_column(m->source, m->source_len, n->line, n->kind)};
-    t2n_report(d, T2N_ERROR, n->line > 0 ? &l : NULL, "%s: torch would refuse these operands: %s", n->kind,
+    t2n_srcloc l;
+    t2n_node_srcloc(f->m, n, &l);
+    t2n_report(d, T2N_ERROR, l.line > 0 ? &l : NULL, "%s: torch would refuse these operands: %s", n->kind,
                f->refused[i].msg);
   }
   return f->nrefused;
