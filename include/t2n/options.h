@@ -54,14 +54,25 @@ void t2n_options_help(FILE *out, unsigned tool);
 /* "t2n-opt 0.1.0 (libtorch backend: built, loaded on first use)". */
 void t2n_print_version(FILE *out, const char *prog);
 
-/* Is `path` a TorchScript archive by its name (.jit, .pt, .pth)? */
+/* Is `path` a TorchScript archive, by its content (a zip signature)? 0 for
+ * "-" (t2n_load_input sniffs stdin once read). */
 int t2n_input_is_archive(const char *path);
 /* Reads a tool's input: a .jit archive through the libtorch backend
  * (`submodule` a.b.c or NULL; the backend handle it made goes to `pm`, which
- * then owns it, and to *torch when not NULL), else graph text, a module dump
+ * then owns it, and to *torch when not NULL; with neither it is freed) -- an
+ * archive is recognised by its content, on stdin too, else graph text, a module dump
  * or t2n module text. `hint` ends the message when the backend is not built.
  * Returns NULL after reporting. */
 t2n_module *t2n_load_input(const char *path, const char *submodule, t2n_pass_manager *pm, void **torch,
                            const char *hint, t2n_diag *d);
 
+/* OUT.t2n -> OUT.safetensors (any other name gets .safetensors appended):
+ * where the weights of module text written to OUT go. malloc'ed. */
+char *t2n_weights_beside(const char *out);
+/* Before module text is written to `out` (NULL or "-": stdout): makes its
+ * weights line name a file that exists from there (lib/Driver/weights_out.c).
+ * `torch` is the backend handle of a .jit input (its weights are written
+ * beside the output), else NULL (the name is made relative to the output's
+ * folder). Returns 0 after reporting an error. */
+int t2n_place_weights(t2n_module *m, const char *input, const char *out, void *torch, t2n_diag *d);
 #endif

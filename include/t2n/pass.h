@@ -154,6 +154,9 @@ typedef struct t2n_pm_config {
                               * one set of options for many graphs) */
   const char *const *remark_passes; /* with diag->remarks: only these passes' remarks (NULL: all) */
   int nremark_passes;
+  int report_leftovers;      /* after a pipeline with -harden: warn about what an exporter
+                              * cannot take (t2n-opt; the exporter's lowering says it itself) */
+  int require_flat;          /* ... and make that an error (--require-flat) */
 } t2n_pm_config;
 
 t2n_pass_manager *t2n_pm_new(t2n_diag *d);

@@ -73,6 +73,13 @@ int t2n_fact_tensor_complete(const t2n_ival *iv);
  * the fact is not complete. */
 const t2n_type *t2n_fact_tensor_type(t2n_module *m, const t2n_ival *iv);
 
+/* Operands the rules saw that torch would refuse (a conv given the wrong
+ * channel count, matmul or linear with mismatched inner sizes, cat or an
+ * elementwise op with shapes that do not fit, a reshape to a size the
+ * elements cannot fill): each reported as an error at its node's source
+ * location, with the op and the shapes. Returns their number. */
+int t2n_shape_report_refusals(const t2n_shape_facts *f, t2n_diag *d);
+
 /* True when the op table has a rule for this kind. */
 int t2n_shape_has_rule(const char *kind);
 

@@ -16,6 +16,16 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
  * The caller frees *out with free(). */
 int t2n_read_file(const char *path, char **out, size_t *len, t2n_diag *d);
 t2n_module *t2n_parse_file(const char *path, t2n_diag *d);
+/* t2n_parse, keeping a copy of the text (m->source) for later diagnostics. */
+t2n_module *t2n_parse_text(const char *buf, size_t len, const char *name, t2n_diag *d);
+/* The weights file t2n module text names (its `weights "..."` line), as a
+ * path usable from the working directory: relative names are relative to
+ * the folder of `input` (the text's own path; "-" or NULL: the working
+ * directory). NULL when the module names none. malloc'ed. */
+char *t2n_module_weights_path(const t2n_module *m, const char *input);
+/* Does the data start with a zip signature (PK\3\4), as a TorchScript
+ * archive does whatever its name? */
+int t2n_is_zip(const char *buf, size_t len);
 /* --split-input-file: calls fn on each "// -----" separated chunk of buf,
  * parsed on its own with the line numbers of the whole text (m is NULL when
  * the chunk did not parse; it is freed after fn returns). Goes on after a

@@ -249,19 +249,13 @@ static t2n_module *load(export_args *o, t2n_diag *d) {
  * (relative to the text's folder). NULL when there is none. malloc'ed. */
 static char *weights_path(const export_args *o, const t2n_module *m) {
   if (o->weights) return strdup(o->weights);
-  if (m->kind != T2N_TEXT_T2N || !m->weights || strcmp(o->input, "-") == 0) return NULL;
-  const char *slash = strrchr(o->input, '/');
-  size_t dl = slash && m->weights[0] != '/' ? (size_t)(slash - o->input + 1) : 0;
-  char *p = malloc(dl + strlen(m->weights) + 1);
-  memcpy(p, o->input, dl);
-  strcpy(p + dl, m->weights);
-  return p;
+  return t2n_module_weights_path(m, o->input);
 }
 
 static int load_weights(export_args *o, t2n_module *m, t2n_safetensors *st, int *have, t2n_diag *d) {
   *have = 0;
 #ifdef T2N_HAVE_TORCH
-  if (t2n_input_is_archive(o->input) && o->torch) {
+  if (o->torch) { /* the input was an archive */
     /* The archive's tensors go through a private temporary file that is
      * mapped and unlinked at once, so they are streamed like any weights. */
     char tmpl[] = "/tmp/t2n-export-weights-XXXXXX";

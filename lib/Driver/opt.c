@@ -106,6 +106,7 @@ static int parse_args(int argc, char **argv, opt_args *o, t2n_pass_manager *pm, 
       break;
     }
     case T2N_O_TIME_PASSES: c->time_passes = 1; break;
+    case T2N_O_REQUIRE_FLAT: c->require_flat = 1; break;
     case T2N_O_PASS_REMARKS:
       d->remarks = 1;
       if (v && !set_remark_filter(o, v, d)) return 0;
@@ -133,6 +134,7 @@ static int parse_args(int argc, char **argv, opt_args *o, t2n_pass_manager *pm, 
   po->resolvable = o->resolvable;
   po->nresolvable = o->nresolvable;
   c->input_path = o->input;
+  c->report_leftovers = 1;
   c->any_example_names = o->split_input;
   c->remark_passes = o->remark_passes;
   c->nremark_passes = o->nremark_passes;
@@ -144,13 +146,17 @@ static int is_directory(const char *path) {
   return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static t2n_module *load(opt_args *o, t2n_pass_manager *pm, t2n_diag *d) {
-  return t2n_load_input(o->input, o->submodule, pm, NULL, "dump the model with utils/t2n-dump instead", d);
+static t2n_module *load(opt_args *o, t2n_pass_manager *pm, void **torch, t2n_diag *d) {
+  return t2n_load_input(o->input, o->submodule, pm, torch, "dump the model with utils/t2n-dump instead", d);
 }
 
-/* Runs the pipeline on one module and appends its text to *out. */
-static int run_one(t2n_pass_manager *pm, t2n_module *m, char **out, size_t *outlen) {
+/* Runs the pipeline on one module and appends its text to *out. With `o`,
+ * the text's weights line is made to name weights that exist beside
+ * o->output (written there from the archive `torch` of a .jit input). */
+static int run_one(t2n_pass_manager *pm, t2n_module *m, char **out, size_t *outlen, const opt_args *o, void *torch,
+                   t2n_diag *d) {
   if (t2n_pm_run(pm, m)) return 1;
+  if (o && !t2n_place_weights(m, o->input, o->output, torch, d)) return 1;
   size_t n;
   char *text = t2n_module_to_string(m, &n);
   if (!text) return 1;
@@ -186,7 +192,7 @@ static int split_chunk(t2n_module *m, int index, void *arg) {
     memcpy(*st->out + *st->outlen, "// -----\n", 9);
     *st->outlen += 9;
   }
-  if (!m || run_one(st->pm, m, st->out, st->outlen)) {
+  if (!m || run_one(st->pm, m, st->out, st->outlen, NULL, NULL, NULL)) {
     *st->outlen = mark; /* drop the separator of a chunk with no output */
     return 1;
   }
@@ -233,10 +239,11 @@ int t2n_opt_main(int argc, char **argv) {
     if (rc && (!o.output || strcmp(o.output, "-") == 0) && outlen) t2n_write_file(NULL, out, outlen, &d);
   } else {
     double t0 = t2n_pm_now();
-    t2n_module *m = load(&o, pm, &d);
+    void *torch = NULL; /* owned by pm */
+    t2n_module *m = load(&o, pm, &torch, &d);
     t2n_pm_add_time(pm, "parsing", t2n_pm_now() - t0);
     if (!m) goto done;
-    rc = run_one(pm, m, &out, &outlen);
+    rc = run_one(pm, m, &out, &outlen, &o, torch, &d);
     t2n_module_free(m);
   }
   /* Nothing is written when anything failed. */

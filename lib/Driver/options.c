@@ -5,8 +5,11 @@
 #include "t2n/torch.h"
 #endif
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "t2n/examples.h"
 #include "t2n/suggest.h"
@@ -177,37 +180,95 @@ void t2n_print_version(FILE *out, const char *prog) {
 #endif
 }
 
+/* By content, not by name: a renamed archive is still one, and a text
+ * file called model.jit is text. */
 int t2n_input_is_archive(const char *p) {
-  size_t n = strlen(p);
-  const char *ext[] = {".jit", ".pt", ".pth"};
-  for (int i = 0; i < 3; i++) {
-    size_t k = strlen(ext[i]);
-    if (n >= k && strcmp(p + n - k, ext[i]) == 0) return 1;
+  if (strcmp(p, "-") == 0) return 0; /* stdin is sniffed once read */
+  FILE *f = fopen(p, "rb");
+  if (!f) return 0;
+  char sig[4];
+  size_t n = fread(sig, 1, sizeof sig, f);
+  fclose(f);
+  return t2n_is_zip(sig, n);
+}
+
+#ifdef T2N_HAVE_TORCH
+static t2n_module *load_archive(const char *path, const char *submodule, const char *weights_name,
+                                t2n_pass_manager *pm, void **torch, t2n_diag *d) {
+  t2n_torch *t = NULL;
+  t2n_module *m = t2n_torch_load(path, submodule, weights_name, d, &t);
+  if (t) {
+    if (torch) *torch = t;
+    if (pm) t2n_pm_set_torch(pm, t);
+    else if (!torch) t2n_torch_free(t);
   }
-  return 0;
+  return m;
+}
+#endif
+
+/* An archive piped on stdin: torch reads archives from files, so it goes
+ * through a private temporary file, removed as soon as torch has read it. */
+static t2n_module *load_stdin(const char *submodule, t2n_pass_manager *pm, void **torch, const char *hint,
+                              t2n_diag *d) {
+  char *buf;
+  size_t len;
+  if (!t2n_read_file("-", &buf, &len, d)) return NULL;
+  t2n_module *m = NULL;
+  if (!t2n_is_zip(buf, len)) {
+    if (submodule) t2n_report(d, T2N_ERROR, NULL, "--submodule applies to .jit inputs only");
+    else m = t2n_parse_text(buf, len, "<stdin>", d);
+    free(buf);
+    return m;
+  }
+#ifdef T2N_HAVE_TORCH
+  const char *dir = getenv("TMPDIR");
+  char tmpl[4096];
+  snprintf(tmpl, sizeof tmpl, "%s/t2n-stdin-XXXXXX", dir && *dir ? dir : "/tmp");
+  int fd = mkstemp(tmpl);
+  if (fd < 0) {
+    t2n_report(d, T2N_ERROR, NULL, "cannot create a temporary file for the archive on stdin: %s", strerror(errno));
+    free(buf);
+    return NULL;
+  }
+  size_t done = 0;
+  while (done < len) {
+    ssize_t w = write(fd, buf + done, len - done);
+    if (w <= 0) break;
+    done += (size_t)w;
+  }
+  close(fd);
+  if (done == len) m = load_archive(tmpl, submodule, "stdin.safetensors", pm, torch, d);
+  else t2n_report(d, T2N_ERROR, NULL, "cannot write a temporary file for the archive on stdin: %s", strerror(errno));
+  unlink(tmpl);
+#else
+  (void)pm;
+  (void)torch;
+  (void)submodule;
+  t2n_report(d, T2N_ERROR, NULL,
+             "<stdin> is a zip archive (a TorchScript .jit); reading it needs the libtorch backend, and this t2n "
+             "was built without it (%s)", hint);
+#endif
+  free(buf);
+  return m;
 }
 
 t2n_module *t2n_load_input(const char *path, const char *submodule, t2n_pass_manager *pm, void **torch,
                            const char *hint, t2n_diag *d) {
   struct stat st;
-  if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+  if (strcmp(path, "-") == 0) return load_stdin(submodule, pm, torch, hint, d);
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
     t2n_report(d, T2N_ERROR, NULL, "cannot read '%s': is a directory", path);
     return NULL;
   }
   if (t2n_input_is_archive(path)) {
 #ifdef T2N_HAVE_TORCH
-    t2n_torch *t = NULL;
-    t2n_module *m = t2n_torch_load(path, submodule, NULL, d, &t);
-    if (t) {
-      if (torch) *torch = t;
-      t2n_pm_set_torch(pm, t);
-    }
-    return m;
+    return load_archive(path, submodule, NULL, pm, torch, d);
 #else
     (void)pm;
     (void)torch;
-    t2n_report(d, T2N_ERROR, NULL, "reading '%s' needs the libtorch backend; this t2n was built without it (%s)",
-               path, hint);
+    t2n_report(d, T2N_ERROR, NULL,
+               "'%s' is a zip archive (a TorchScript .jit); reading it needs the libtorch backend, and this t2n "
+               "was built without it (%s)", path, hint);
     return NULL;
 #endif
   }

@@ -50,6 +50,14 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
     t2n_module_free(ps.mod);
     return NULL;
   }
+  if (t2n_is_zip(buf, len)) {
+    /* A TorchScript archive given where text is read: say what it is
+     * instead of quoting its binary bytes. */
+    t2n_srcloc l = {file, NULL, 0, 0, 0};
+    t2n_report(d, T2N_ERROR, &l, "this is a zip archive (a TorchScript .jit?), not IR text");
+    t2n_module_free(ps.mod);
+    return NULL;
+  }
   if (memchr(buf, 0, len)) {
     const char *z = memchr(buf, 0, len);
     int line = 1, col = 1;
@@ -57,8 +65,14 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
       if (*p == '\n') line++, col = 1;
       else col++;
     }
-    t2n_srcloc l = {file, buf, len, line, col};
-    t2n_report(d, T2N_ERROR, &l, "unexpected NUL byte");
+    /* Early NUL: binary data, whose "line" would print garbage on the
+     * terminal. A late one in text is quoted as usual. */
+    int binary = z - buf < 4096;
+    t2n_srcloc l = {file, binary ? NULL : buf, binary ? 0 : len, line, col};
+    if (binary)
+      t2n_report(d, T2N_ERROR, &l, "binary data (a NUL byte), not IR text nor a zip archive");
+    else
+      t2n_report(d, T2N_ERROR, &l, "unexpected NUL byte");
     t2n_module_free(ps.mod);
     return NULL;
   }
@@ -130,17 +144,39 @@ int t2n_read_file(const char *path, char **out, size_t *len, t2n_diag *d) {
   return 1;
 }
 
-t2n_module *t2n_parse_file(const char *path, t2n_diag *d) {
-  char *buf;
-  size_t len;
-  if (!t2n_read_file(path, &buf, &len, d)) return NULL;
-  t2n_module *m = t2n_parse(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, d);
+int t2n_is_zip(const char *buf, size_t len) {
+  return len >= 4 && memcmp(buf, "PK\003\004", 4) == 0;
+}
+
+t2n_module *t2n_parse_text(const char *buf, size_t len, const char *name, t2n_diag *d) {
+  t2n_module *m = t2n_parse(buf, len, name, d);
   if (m) {
     /* Diagnostics from later stages quote source lines: keep the text. */
     m->source = t2n_arena_strndup(m->arena, buf, len);
     m->source_len = len;
-    m->source_name = t2n_intern(m, strcmp(path, "-") == 0 ? "<stdin>" : path);
+    m->source_name = t2n_intern(m, name);
   }
+  return m;
+}
+
+char *t2n_module_weights_path(const t2n_module *m, const char *input) {
+  if (!m || m->kind != T2N_TEXT_T2N || !m->weights) return NULL;
+  /* Relative to the text's folder; text read from stdin names it relative
+   * to the working directory. */
+  const char *slash = input && strcmp(input, "-") != 0 ? strrchr(input, '/') : NULL;
+  size_t dl = slash && m->weights[0] != '/' ? (size_t)(slash - input + 1) : 0;
+  char *p = malloc(dl + strlen(m->weights) + 1);
+  if (!p) abort();
+  memcpy(p, input, dl);
+  strcpy(p + dl, m->weights);
+  return p;
+}
+
+t2n_module *t2n_parse_file(const char *path, t2n_diag *d) {
+  char *buf;
+  size_t len;
+  if (!t2n_read_file(path, &buf, &len, d)) return NULL;
+  t2n_module *m = t2n_parse_text(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, d);
   free(buf);
   return m;
 }

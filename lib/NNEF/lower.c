@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "lower_internal.h"
+#include "t2n/srcloc.h"
 
 static const t2n_lowering_info lowering_table[] = {
 #define T2N_LOWERING(kind, fn, limits) {kind, fn, limits},
@@ -153,11 +154,8 @@ static int node_col(const t2n_module *m, const t2n_node *n) {
 
 static void node_loc(const t2n_lower_ctx *c, const t2n_node *n, t2n_srcloc *l) {
   const t2n_module *m = c->mod;
-  l->file = m->source_name ? m->source_name : "<input>";
-  l->buf = m->source;
-  l->len = m->source_len;
-  l->line = n ? n->line : 0;
-  l->col = n ? node_col(m, n) : 0;
+  t2n_node_srcloc(c->mod, n, l);
+  if (m->source && n) l->col = node_col(m, n);
 }
 
 int t2n_lower_error(t2n_lower_ctx *c, const t2n_node *n, const char *fmt, ...) {

@@ -46,7 +46,10 @@ t2n_pm_config *t2n_pm_get_config(t2n_pass_manager *pm) { return &pm->cfg; }
 t2n_pass_options *t2n_pm_pass_options(t2n_pass_manager *pm) { return &pm->popts; }
 int t2n_pm_npasses(const t2n_pass_manager *pm) { return pm->nentries; }
 
-void t2n_pm_clear(t2n_pass_manager *pm) { pm->nentries = 0; }
+void t2n_pm_clear(t2n_pass_manager *pm) {
+  pm->nentries = 0;
+  pm->hardens = 0;
+}
 
 int t2n_pm_nruns(const t2n_pass_manager *pm) { return pm->nruns; }
 
@@ -75,6 +78,7 @@ int t2n_pm_add_pass(t2n_pass_manager *pm, const t2n_pass_info *p) {
 }
 
 int t2n_pm_add_pipeline(t2n_pass_manager *pm, const t2n_pipeline_info *pl) {
+  if (strcmp(pl->flag, "harden") == 0) pm->hardens = 1;
   for (const t2n_pipeline_step *s = pl->steps; s->pass; s++) {
     const t2n_pass_info *p = t2n_pass_lookup(s->pass), *alt = s->alt ? t2n_pass_lookup(s->alt) : NULL;
     if (!p || (s->alt && !alt)) T2N_UNREACHABLE("passes.def: a pipeline names an unknown pass");
@@ -281,6 +285,8 @@ int t2n_pm_run(t2n_pass_manager *pm, t2n_module *m) {
   }
   t2n_pm_semantics_end(&sem);
   d->remarks = pm->remarks_on;
+  /* Once, at the end: later passes may still remove what -harden left. */
+  if (pm->hardens && pm->cfg.report_leftovers && d->nerrors == errors0) t2n_pm_report_leftovers(pm, m, g);
   pm->cur = NULL;
   if (pm->cfg.diagnostics && d->nerrors == errors0) write_diagnostics(pm);
   return d->nerrors > errors0;

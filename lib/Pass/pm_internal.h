@@ -41,6 +41,7 @@ struct t2n_pass_manager {
   t2n_module *cur;      /* the module being run (for its weights) */
   void *torch;          /* t2n_torch *, made on first need */
   int torch_tried, torch_loaded, torch_given;
+  int hardens;          /* the pipeline includes -harden: report what it left (flat.c) */
 };
 
 /* The reference outputs of --verify-semantics. */
@@ -55,5 +56,8 @@ void t2n_pm_torch_free(t2n_pass_manager *pm);
 int t2n_pm_semantics_begin(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, pm_sem *s);
 int t2n_pm_semantics_check(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, pm_sem *s, const char *pass);
 void t2n_pm_semantics_end(pm_sem *s);
+/* lib/Pass/flat.c: the warning (error with cfg.require_flat) listing what
+ * -harden left in g that an exporter cannot take. Returns 0 after an error. */
+int t2n_pm_report_leftovers(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "pm_internal.h"
 #include "t2n/examples.h"
+#include "t2n/text.h"
 #ifdef T2N_HAVE_TORCH
 #include "t2n/torch.h"
 #endif
@@ -28,22 +29,15 @@ void *t2n_pm_torch_get(void *arg) {
   t2n_torch *t = t2n_torch_new_empty();
   t2n_module *m = pm->cur;
   const char *input = pm->cfg.input_path;
-  if (t && m && m->kind == T2N_TEXT_T2N && m->weights && input && strcmp(input, "-") != 0) {
-    /* The weights file is named relative to the text file's folder. */
-    const char *slash = strrchr(input, '/');
-    size_t dl = slash && m->weights[0] != '/' ? (size_t)(slash - input + 1) : 0;
-    char *path = malloc(dl + strlen(m->weights) + 1);
-    if (!path) abort();
-    memcpy(path, input, dl);
-    strcpy(path + dl, m->weights);
-    /* Missing weights are not an error here: the passes only ask torch
-     * about conditions, and say so in a remark when it cannot answer. */
-    if (access(path, R_OK) == 0 && t2n_torch_read_weights(t, path, pm->d) != 0) {
-      t2n_torch_free(t);
-      t = NULL;
-    }
-    free(path);
+  char *path = t ? t2n_module_weights_path(m, input) : NULL;
+  /* Missing weights are not an error here: the passes only ask torch
+   * about conditions, and say so in a remark when it cannot answer.
+   * --verify-semantics needs them (t2n_pm_semantics_begin says so). */
+  if (path && access(path, R_OK) == 0 && t2n_torch_read_weights(t, path, pm->d) != 0) {
+    t2n_torch_free(t);
+    t = NULL;
   }
+  free(path);
   pm->torch = t;
   pm->torch_loaded = t != NULL;
   pm->t_torch += t2n_pm_now() - t0;

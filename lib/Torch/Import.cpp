@@ -566,11 +566,38 @@ void ensure_scanned(t2n_torch *t) {
 }
 }  // namespace t2n_torch_impl
 
+// torch's own C++ warnings (TORCH_WARN: "[W1201 ...] ..." lines from c10's
+// default handler) become the tool's warnings, each distinct one once.
+namespace {
+class OnceWarnings : public c10::WarningHandler {
+ public:
+  void process(const c10::Warning &w) override {
+    try {
+      std::string msg = w.msg();
+      if (!seen_.insert(msg).second) return;
+      std::fprintf(stderr, "%s: warning: torch: %s\n", prog_ ? prog_ : "t2n", msg.c_str());
+    } catch (...) {
+    }
+  }
+  const char *prog_ = nullptr;
+
+ private:
+  std::set<std::string> seen_;
+};
+}  // namespace
+
+static void install_warning_handler(const t2n_diag *d) {
+  static OnceWarnings handler;
+  if (d && d->prog) handler.prog_ = d->prog;
+  c10::WarningUtils::set_warning_handler(&handler);
+}
+
 extern "C" {
 
 const char *t2n_torch_version(void) { return TORCH_VERSION; }
 
 t2n_torch *t2n_torch_new_empty(void) {
+  install_warning_handler(nullptr);
   try {
     return new t2n_torch();
   } catch (...) {
@@ -579,6 +606,7 @@ t2n_torch *t2n_torch_new_empty(void) {
 }
 
 t2n_torch *t2n_torch_open(const char *jit_path, const char *submodule, t2n_diag *d) {
+  install_warning_handler(d);
   std::unique_ptr<t2n_torch> t;
   try {
     t.reset(new t2n_torch());

@@ -71,8 +71,16 @@ static int torch_condition(t2n_pass_ctx *ctx, torch_state *ts, const t2n_value *
   }
   if (mf) fclose(mf);
   if (!ok && ts->why[0] == 0) {
-    size_t l = msg ? strcspn(msg, "\n") : 0;
-    snprintf(ts->why, sizeof ts->why, "torch could not evaluate it: %.*s", (int)l, msg ? msg : "");
+    const char *text = msg ? msg : "";
+    size_t l = strcspn(text, "\n");
+    /* The backend's message came as a whole diagnostic ("t2n: error: ...");
+     * the remark quotes only its text, not a second "error:" prefix. */
+    const char *e = strstr(text, "error: ");
+    if (e && (size_t)(e - text) < l) {
+      l -= (size_t)(e + 7 - text);
+      text = e + 7;
+    }
+    snprintf(ts->why, sizeof ts->why, "torch could not evaluate it: %.*s", (int)l, text);
   }
   free(msg);
   return ok;

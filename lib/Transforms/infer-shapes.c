@@ -51,7 +51,9 @@ static void visit_block(is_ctx *c, t2n_block *b, const t2n_node *owner) {
 
 int t2n_pass_infer_shapes(t2n_pass_ctx *ctx) {
   is_ctx c = {ctx, t2n_shape_infer(ctx->mod, ctx->graph, ctx->opts)};
-  visit_block(&c, ctx->graph->top, NULL);
+  /* Impossible example shapes are errors, not types for the outputs. */
+  int refused = t2n_shape_report_refusals(c.f, ctx->diag);
+  if (!refused) visit_block(&c, ctx->graph->top, NULL);
   t2n_shape_facts_free(c.f);
-  return 0;
+  return refused ? 1 : 0;
 }

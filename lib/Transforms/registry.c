@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "t2n/pass.h"
+#include "t2n/srcloc.h"
 
 static const t2n_pass_info table[] = {
 #define T2N_PASS(flag, fn, needs, summary) {flag, fn, needs, summary},
@@ -69,10 +70,8 @@ void *t2n_pass_torch(const t2n_pass_ctx *ctx) {
 
 void t2n_remark(t2n_pass_ctx *ctx, const t2n_node *n, const char *fmt, ...) {
   if (!ctx->diag || !ctx->diag->remarks) return;
-  t2n_module *m = ctx->mod;
-  int line = n ? n->line : 0;
-  t2n_srcloc l = {m->source_name ? m->source_name : "<input>", m->source, m->source_len, line,
-                  t2n_srcloc_column(m->source, m->source_len, line, n ? n->kind : NULL)};
+  t2n_srcloc l;
+  t2n_node_srcloc(ctx->mod, n, &l);
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "t2n/diag.h"
 #include "t2n/examples.h"
@@ -39,22 +40,6 @@ static int ends_with(const char *s, const char *suf) {
   return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-static int is_archive(const char *p) {
-  return ends_with(p, ".jit") || ends_with(p, ".pt") || ends_with(p, ".pth");
-}
-
-
-/* The weights file named by module text, relative to the text's folder. */
-static char *weights_path(const char *input, const char *weights) {
-  const char *slash = strrchr(input, '/');
-  size_t dir = slash ? (size_t)(slash - input + 1) : 0;
-  if (weights[0] == '/') dir = 0;
-  char *p = malloc(dir + strlen(weights) + 1);
-  memcpy(p, input, dir);
-  strcpy(p + dir, weights);
-  return p;
-}
-
 /* mkdir -p of the folder holding `path`. */
 static void make_parent_dirs(const char *path) {
   char *p = strdup(path);
@@ -70,8 +55,8 @@ static void make_parent_dirs(const char *path) {
 /* --dump: OUT.t2n and OUT.safetensors, as `t2n-dump MODEL.jit -o OUT.t2n`
  * (folders made as needed). */
 static int dump_archive(const char *input, const char *submodule, const char *out, t2n_diag *d) {
-  if (!is_archive(input)) {
-    t2n_report(d, T2N_ERROR, NULL, "--dump needs a TorchScript archive (.jit, .pt, .pth)");
+  if (!t2n_input_is_archive(input)) {
+    t2n_report(d, T2N_ERROR, NULL, "--dump needs a TorchScript archive file (a zip: .jit, .pt, .pth)");
     return 1;
   }
   size_t n = strlen(out);
@@ -190,34 +175,35 @@ int main(int argc, char **argv) {
     rc = dump_archive(input, submodule, dump, d);
     goto done;
   }
-  if (is_archive(input)) {
-    if (jit) {
-      t2n_report(d, T2N_ERROR, NULL, "--jit applies to text inputs only");
-      goto done;
-    }
-    m = t2n_torch_load(input, submodule, NULL, d, &t);
-    if (!m) goto done;
-  } else {
-    m = t2n_parse_file(input, d);
-    if (!m) goto done;
+  if (jit && t2n_input_is_archive(input)) {
+    t2n_report(d, T2N_ERROR, NULL, "--jit applies to text inputs only");
+    goto done;
+  }
+  /* The archive is recognised by its content (on stdin too); its backend
+   * handle comes back in t. */
+  /* With text input, --submodule names the root in --jit / --reference. */
+  const char *sub = t2n_input_is_archive(input) || (!jit && !reference) ? submodule : NULL;
+  m = t2n_load_input(input, sub, NULL, (void **)&t, "", d);
+  if (!m) goto done;
+  int from_archive = t != NULL;
+  if (!from_archive) {
     t = jit ? t2n_torch_open(jit, submodule, d) : t2n_torch_new_empty();
     if (!t) goto done;
-    if (weights) {
-      if (t2n_torch_read_weights(t, weights, d)) goto done;
-    } else if (m->kind == T2N_TEXT_T2N && m->weights && !jit) {
-      char *wp = weights_path(input, m->weights);
-      FILE *f = fopen(wp, "rb");
-      if (f) {
-        fclose(f);
-        if (t2n_torch_read_weights(t, wp, d)) {
-          free(wp);
-          goto done;
-        }
-      }
+    char *wp = weights ? strdup(weights) : jit ? NULL : t2n_module_weights_path(m, input);
+    if (wp && access(wp, R_OK) != 0) {
+      /* Without it every weight would be "no tensor ... in the weights". */
+      t2n_report(d, T2N_ERROR, NULL, "cannot read the weights file '%s' %s: %s", wp,
+                 weights ? "(--weights)" : "that the module text names", strerror(errno));
       free(wp);
+      goto done;
     }
+    if (wp && t2n_torch_read_weights(t, wp, d)) {
+      free(wp);
+      goto done;
+    }
+    free(wp);
   }
-  if (compare && !is_archive(input) && !jit) {
+  if (compare && !from_archive && !jit) {
     t2n_report(d, T2N_ERROR, NULL, "--compare-torch needs the archive (a .jit input or --jit)");
     goto done;
   }
@@ -233,6 +219,21 @@ int main(int argc, char **argv) {
     if (!rt) goto done;
   }
   if (compare || reference) {
+    /* -lift-state made module state graph inputs (%self.n): the archive's
+     * own method keeps that state inside the module and takes fewer
+     * arguments, so torch would only say "expected N arguments". */
+    for (int i = 0; i < t2n_graph_ninputs(g); i++) {
+      const t2n_value *v = t2n_graph_input(g, i);
+      /* "%self.1" is the module itself; "%self._state" lifted state. */
+      if (v->name && strncmp(v->name, "self.", 5) == 0 && !(v->name[5] >= '0' && v->name[5] <= '9')) {
+        t2n_report(d, T2N_ERROR, NULL,
+                   "the graph takes lifted module state (input %%%s, made by -lift-state), which %s's own method "
+                   "keeps inside the module: it cannot be called with these inputs; compare the graph from before "
+                   "-lift-state, or run the lifted graph without %s", v->name, reference ? reference : input,
+                   reference ? "--reference" : "--compare-torch");
+        goto done;
+      }
+    }
     ref = t2n_torch_run_method(rt ? rt : t, method ? method : "forward", in, d);
     if (!ref) goto done;
     double md = 0;

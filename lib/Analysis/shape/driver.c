@@ -168,6 +168,7 @@ void t2n_shape_facts_free(t2n_shape_facts *f) {
   t2n_arena_free(f->a);
   free(f->tab);
   free(f->written);
+  free(f->refused);
   for (int i = 0; i < f->nalias; i++) t2n_alias_free(f->alias[i].a);
   free(f->alias);
   free(f);

@@ -4,8 +4,11 @@
  * include/t2n/shape.h. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "shape_internal.h"
+#include "t2n/diag.h"
+#include "t2n/srcloc.h"
 
 const t2n_ival t2n_sh_unknown_ival = {T2N_IV_UNKNOWN, 0, 0, NULL, 0, 0, NULL, T2N_DT_UNKNOWN, -1,
                                       {-1, -1, -1, -1, -1, -1, -1, -1}};
@@ -17,6 +20,50 @@ const char *t2n_sh_fmtstr(t2n_shape_facts *f, const char *fmt, ...) {
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   return t2n_arena_strndup(f->a, buf, strlen(buf));
+}
+
+void t2n_sh_refuse(rc *c, const char *fmt, ...) {
+  t2n_shape_facts *f = c->f;
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  const char *msg = t2n_arena_strndup(f->a, buf, strlen(buf));
+  why(c, T2N_WHY_OTHER, t2n_sh_fmtstr(f, "%s: %s", c->n->kind, msg));
+  for (int i = 0; i < f->nrefused; i++)
+    if (f->refused[i].n == c->n) return; /* a loop body is visited until its facts settle */
+  if (f->nrefused == f->caprefused) {
+    f->caprefused = f->caprefused ? 2 * f->caprefused : 4;
+    f->refused = realloc(f->refused, sizeof *f->refused * (size_t)f->caprefused);
+    if (!f->refused) abort();
+  }
+  f->refused[f->nrefused].n = c->n;
+  f->refused[f->nrefused++].msg = msg;
+}
+
+const char *t2n_sh_dims(t2n_shape_facts *f, const t2n_ival *x) {
+  char buf[256];
+  size_t n = 0;
+  if (!x || x->rank < 0) return "[?]";
+  buf[n++] = '[';
+  for (int i = 0; i < x->rank && n < sizeof buf - 32; i++) {
+    if (x->sizes[i] < 0) n += (size_t)snprintf(buf + n, sizeof buf - n, "%s?", i ? ", " : "");
+    else n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%lld", i ? ", " : "", (long long)x->sizes[i]);
+  }
+  buf[n++] = ']';
+  return t2n_arena_strndup(f->a, buf, n);
+}
+
+int t2n_shape_report_refusals(const t2n_shape_facts *f, t2n_diag *d) {
+  for (int i = 0; i < f->nrefused; i++) {
+    const t2n_node *n = f->refused[i].n;
+    t2n_srcloc l;
+    t2n_node_srcloc(f->m, n, &l);
+    t2n_report(d, T2N_ERROR, l.line > 0 ? &l : NULL, "%s: torch would refuse these operands: %s", n->kind,
+               f->refused[i].msg);
+  }
+  return f->nrefused;
 }
 
 int t2n_fact_strides(const t2n_ival *iv, int64_t strides[8]) {

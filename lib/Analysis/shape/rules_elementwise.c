@@ -239,7 +239,7 @@ static int bcast_inputs(rc *c, t2n_ival *o, const int *idx, int nidx) {
       set_dev(o, x->s);
       first = 0;
     } else if (!t2n_sh_bcast(o, x, o)) {
-      why(c, T2N_WHY_OTHER, t2n_sh_fmtstr(c->f, "%s: the operand shapes do not broadcast", c->n->kind));
+      t2n_sh_refuse(c, "the shapes %s and %s do not broadcast", t2n_sh_dims(c->f, o), t2n_sh_dims(c->f, x));
       return 0;
     }
   }

@@ -82,8 +82,15 @@ void t2n_sh_r_cat(rc *c) { /* cat(tensors, dim=0) */
       tf_init(o);
       return;
     }
-    for (int i = 0; i < ref->rank; i++)
+    for (int i = 0; i < ref->rank; i++) {
+      if (i != d && o->sizes[i] >= 0 && ts[k]->sizes[i] >= 0 && o->sizes[i] != ts[k]->sizes[i]) {
+        t2n_sh_refuse(c, "the sizes differ in dimension %d (not the one joined, %lld): %s and %s", i, (long long)d,
+                      t2n_sh_dims(c->f, ref), t2n_sh_dims(c->f, ts[k]));
+        tf_init(o);
+        return;
+      }
       if (i != d && o->sizes[i] < 0) o->sizes[i] = ts[k]->sizes[i];
+    }
     if (total >= 0 && ts[k]->sizes[d] >= 0) total += ts[k]->sizes[d];
     else total = -1;
   }

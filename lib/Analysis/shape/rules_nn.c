@@ -16,6 +16,15 @@ static void mat_out(rc *c, const t2n_ival *a, const t2n_ival *b, int rank, const
   for (int i = 0; i < rank; i++) o->sizes[i] = sz[i];
 }
 
+/* The contracted sizes of a product must agree; an unknown one passes. */
+static int inner_ok(rc *c, const t2n_ival *a, int ia, const t2n_ival *b, int ib) {
+  int64_t x = a->sizes[ia], y = b->sizes[ib];
+  if (x < 0 || y < 0 || x == y) return 1;
+  t2n_sh_refuse(c, "the inner sizes differ (%lld and %lld): shapes %s and %s", (long long)x, (long long)y,
+                t2n_sh_dims(c->f, a), t2n_sh_dims(c->f, b));
+  return 0;
+}
+
 void t2n_sh_r_matmul(rc *c) {
   const t2n_ival *a = ctensor(c, 0), *b = ctensor(c, 1);
   int64_t s[MAXR] = {0};
@@ -24,6 +33,10 @@ void t2n_sh_r_matmul(rc *c) {
     return;
   }
   int ra = a->rank, rb = b->rank;
+  if (!inner_ok(c, a, ra - 1, b, rb >= 2 ? rb - 2 : 0)) {
+    mat_out(c, a, b, -1, s);
+    return;
+  }
   if (ra == 1 && rb == 1) {
     mat_out(c, a, b, 0, s);
   } else if (ra == 2 && rb == 1) {
@@ -47,6 +60,7 @@ void t2n_sh_r_matmul(rc *c) {
     bb.rank = rb >= 2 ? rb - 2 : 0;
     for (int i = 0; i < bb.rank; i++) bb.sizes[i] = b->sizes[i];
     if (!t2n_sh_bcast(&ba, &bb, &bo)) {
+      t2n_sh_refuse(c, "the batch sizes of %s and %s do not broadcast", t2n_sh_dims(c->f, a), t2n_sh_dims(c->f, b));
       mat_out(c, a, b, -1, s);
       return;
     }
@@ -64,6 +78,10 @@ void t2n_sh_r_mm(rc *c) { /* mm(a, b), bmm(a, b), mv(m, v), dot(a, b) by aux 0..
   int64_t s[3] = {0};
   int want_a = c->aux == 1 ? 3 : c->aux == 3 ? 1 : 2, want_b = c->aux == 1 ? 3 : c->aux >= 2 ? 1 : 2;
   if (!a || !b || a->rank != want_a || b->rank != want_b) {
+    mat_out(c, a, b, -1, s);
+    return;
+  }
+  if (!inner_ok(c, a, a->rank - 1, b, b->rank >= 2 ? b->rank - 2 : 0)) {
     mat_out(c, a, b, -1, s);
     return;
   }
@@ -109,6 +127,12 @@ void t2n_sh_r_linear(rc *c) { /* linear(input, weight, bias?) */
   o->dtype = x->dtype;
   set_dev(o, x->s);
   if (x->rank < 1 || !w || w->rank < 1 || w->rank > 2) return;
+  int64_t in = x->sizes[x->rank - 1], win = w->sizes[w->rank - 1];
+  if (in >= 0 && win >= 0 && in != win) {
+    t2n_sh_refuse(c, "the input has %lld features and the weight expects %lld (in_features): input %s, weight %s",
+                  (long long)in, (long long)win, t2n_sh_dims(c->f, x), t2n_sh_dims(c->f, w));
+    return;
+  }
   o->rank = w->rank == 2 ? x->rank : x->rank - 1;
   for (int i = 0; i < x->rank - 1; i++) o->sizes[i] = x->sizes[i];
   if (w->rank == 2) o->sizes[x->rank - 1] = w->sizes[0];
@@ -194,6 +218,15 @@ void t2n_sh_r_conv(rc *c) {
     return;
   }
   int r = 0, off = x->rank - nsp;
+  /* The channels: in_channels = weight.size(1) * groups (a transposed
+   * conv's weight is [in, out/groups, ...]). */
+  int64_t cin = x->sizes[off - 1], wcin = transposed ? w->sizes[0] : (w->sizes[1] < 0 ? -1 : w->sizes[1] * groups);
+  if (cin >= 0 && wcin >= 0 && cin != wcin) {
+    t2n_sh_refuse(c, "the input has %lld channels and the weight expects %lld: input %s, weight %s%s", (long long)cin,
+                  (long long)wcin, t2n_sh_dims(c->f, x), t2n_sh_dims(c->f, w),
+                  groups != 1 ? t2n_sh_fmtstr(c->f, ", groups=%lld", (long long)groups) : "");
+    return;
+  }
   if (batched) o->sizes[r++] = x->sizes[0];
   o->sizes[r++] = transposed ? (w->sizes[1] < 0 ? -1 : w->sizes[1] * groups) : w->sizes[0];
   for (int k = 0; k < nsp; k++) {

@@ -78,14 +78,22 @@ static void reshape_to(rc *c, int k, const t2n_ival *x, int nr, const int64_t *n
       for (int i = 0; i < nr; i++)
         if (nsz[i] == INT64_MIN) slot = i;
     if (slot >= 0 && numel % prod == 0) o->sizes[slot] = numel / prod;
+    else if (slot >= 0 && infer >= 0) {
+      t2n_sh_refuse(c, "%lld elements (shape %s) cannot be viewed with a -1 beside sizes whose product is %lld",
+                    (long long)numel, t2n_sh_dims(c->f, x), (long long)prod);
+      o->rank = -1;
+      keep_strides_unknown(c, k);
+      return;
+    }
   }
   if (!tf_sizes_known(o)) {
     keep_strides_unknown(c, k);
     return;
   }
   if (numel >= 0 && numel_of(o) != numel) { /* torch raises */
+    t2n_sh_refuse(c, "shape %s holds %lld elements, the input %s has %lld", t2n_sh_dims(c->f, o),
+                  (long long)numel_of(o), t2n_sh_dims(c->f, x), (long long)numel);
     o->rank = -1;
-    why(c, T2N_WHY_OTHER, t2n_sh_fmtstr(c->f, "%s: the shape does not match the number of elements", c->n->kind));
     keep_strides_unknown(c, k);
     return;
   }

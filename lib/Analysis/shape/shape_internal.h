@@ -65,6 +65,8 @@ struct t2n_shape_facts {
   struct { t2n_graph *g; t2n_alias *a; } *alias; /* mutation analyses, one per graph asked about */
   int nalias, capalias;
   int depth;              /* call nesting */
+  struct { const t2n_node *n; const char *msg; } *refused; /* operands torch would refuse */
+  int nrefused, caprefused;
 };
 
 static inline size_t hash_ptr(const void *p) {
@@ -191,6 +193,14 @@ static inline void why(rc *c, t2n_why k, const char *msg) {
     c->whyk = k;
   }
 }
+
+/* Operands torch would refuse (a conv's channels, matmul's inner sizes,
+ * shapes that do not broadcast, ...): recorded once per node for
+ * t2n_shape_report_refusals, and the reason the outputs stay unknown. The
+ * message names the shapes; the report adds the op and its location. */
+void t2n_sh_refuse(rc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "[1, 5, 64, 64]" (unknown sizes as ?), in the facts' arena. */
+const char *t2n_sh_dims(t2n_shape_facts *f, const t2n_ival *x);
 
 static inline void why_data(rc *c) {
   why(c, T2N_WHY_TENSOR_DATA, t2n_sh_fmtstr(c->f, "%s reads the contents of a tensor", c->n->kind));
