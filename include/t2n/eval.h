@@ -4,6 +4,7 @@
 #define T2N_EVAL_H
 
 #include "t2n/ir.h"
+#include "t2n/limits.h"
 
 typedef enum {
   T2N_IV_UNKNOWN, T2N_IV_NONE, T2N_IV_BOOL, T2N_IV_INT, T2N_IV_FLOAT, T2N_IV_STR,
@@ -21,7 +22,7 @@ typedef struct t2n_ival {
   /* TENSOR: what is known of its metadata (no data) */
   t2n_dtype dtype;
   int rank;                  /* -1 unknown */
-  int64_t sizes[8];          /* -1 unknown */
+  int64_t sizes[T2N_MAX_RANK]; /* -1 unknown */
 } t2n_ival;
 
 /* The value of `v` when it is a compile-time constant: a prim::Constant of

@@ -24,10 +24,13 @@
 #include "t2n/diag.h"
 #include "t2n/examples.h"
 #include "t2n/ir.h"
+#include "t2n/limits.h"
 #include "t2n/pass.h"
 #include "t2n/shape.h"
 
-enum { T2N_NNEF_MAX_RANK = 8 };
+/* The old name of T2N_MAX_RANK (include/t2n/limits.h), kept while lowerings
+ * written against it are merged. */
+enum { T2N_NNEF_MAX_RANK = T2N_MAX_RANK };
 
 typedef int t2n_nnef_tid; /* index into t2n_nnef_graph.tensors; -1: none */
 

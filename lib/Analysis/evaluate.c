@@ -16,7 +16,7 @@ void t2n_ival_set_unknown(t2n_ival *v) {
   v->kind = T2N_IV_UNKNOWN;
   v->dtype = T2N_DT_UNKNOWN;
   v->rank = -1;
-  for (int i = 0; i < 8; i++) v->sizes[i] = -1;
+  for (int i = 0; i < T2N_MAX_RANK; i++) v->sizes[i] = -1;
 }
 
 int t2n_ival_is_complete(const t2n_ival *v) {
@@ -437,7 +437,7 @@ static int lit_tensor_type(lit *l, t2n_ival *out) {
       while (*l->p && *l->p != ')') l->p++;
       break;
     }
-    if (out->rank == 8) return 0;
+    if (out->rank == T2N_MAX_RANK) return 0;
     out->sizes[out->rank++] = v;
     l->p = end;
     skip_ws(l);

@@ -306,7 +306,8 @@ static t2n_nnef_tid weight_tensor(t2n_lower_ctx *c, const t2n_value *v, const t2
     return -1;
   }
   if (w->rank > T2N_NNEF_MAX_RANK) {
-    t2n_lower_error(c, v->def, "tensor constant '%s' has rank %d; NNEF allows 8", key, w->rank);
+    t2n_lower_error(c, v->def, "tensor constant '%s' has rank %d; NNEF allows %d", key, w->rank,
+                    T2N_MAX_RANK);
     return -1;
   }
   t2n_nnef_tid t = t2n_nnef_tensor_new(c->g, v->name, w->dtype, w->rank, w->sizes);

@@ -30,8 +30,8 @@ typedef struct conv_form {
 
 /* An int list argument of `nsp` entries (torch repeats a single entry). */
 static int int_list(t2n_lower_ctx *c, t2n_node *n, const t2n_value *v, const char *what, int nsp, int64_t *out) {
-  int64_t tmp[8];
-  int k = t2n_lower_const_ints(c, v, tmp, 8);
+  int64_t tmp[T2N_MAX_RANK];
+  int k = t2n_lower_const_ints(c, v, tmp, T2N_MAX_RANK);
   if (k == 1) {
     for (int i = 0; i < nsp; i++) out[i] = tmp[0];
     return 0;

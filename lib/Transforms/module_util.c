@@ -241,7 +241,7 @@ static int read_tensor_type(rd *r, t2n_ival *out) {
     ws(r);
     char *e;
     long long v = strtoll(r->p, &e, 10);
-    if (e == r->p || out->rank == 8) return 0;
+    if (e == r->p || out->rank == T2N_MAX_RANK) return 0;
     out->sizes[out->rank++] = v;
     r->p = e;
     if (eat(r, ",")) continue;

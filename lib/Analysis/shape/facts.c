@@ -19,9 +19,9 @@ const char *t2n_sh_fmtstr(t2n_shape_facts *f, const char *fmt, ...) {
   return t2n_arena_strndup(f->a, buf, strlen(buf));
 }
 
-int t2n_fact_strides(const t2n_ival *iv, int64_t strides[8]) {
+int t2n_fact_strides(const t2n_ival *iv, int64_t strides[T2N_MAX_RANK]) {
   if (iv->kind != T2N_IV_TENSOR || !iv->elems || iv->rank < 0) return 0;
-  memcpy(strides, iv->elems[0].sizes, sizeof(int64_t) * 8);
+  memcpy(strides, iv->elems[0].sizes, sizeof(int64_t) * T2N_MAX_RANK);
   return 1;
 }
 
