@@ -128,11 +128,11 @@ static t2n_value *materialise(frz *f, const t2n_ival *iv, const t2n_type *like) 
   case T2N_IV_DEVICE:
     return t2n_insert_ival(g, f->anchor, iv, like);
   case T2N_IV_TENSOR: {
-    const char *lit = t2n_fmt_string(m, iv->s, iv->slen);
+    const char *lit = t2n_fmt_string(m, iv->key, iv->keylen);
     size_t l = strlen(lit) + 10;
     char *raw = malloc(l);
     snprintf(raw, l, "tensor(%s)", lit);
-    t2n_node *c = t2n_insert_constant(g, f->anchor, t2n_mu_tensor_type(m, iv), raw);
+    t2n_node *c = t2n_insert_constant(g, f->anchor, t2n_ival_tensor_type(m, iv), raw);
     free(raw);
     return c->outputs[0];
   }
@@ -201,7 +201,7 @@ static void freeze_read(frz *f, t2n_node *n) {
     return;
   }
   t2n_ival iv;
-  if (!t2n_mu_parse_value(g->mod, fld->raw, &iv, NULL)) {
+  if (!t2n_ival_parse_literal(g->mod, g->mod->arena, fld->raw, NULL, &iv)) {
     remark_once(f, n, key, "its value is not one t2n can make a constant of (dict, object, ...)");
     return;
   }

@@ -158,7 +158,7 @@ static int find_writes(t2n_node *n, void *p) {
   s->ty = slot ? slot->type : n->inputs[1]->type;
   t2n_object *o = t2n_mu_object_of(L->g, n->inputs[0]);
   const t2n_field *f = o ? t2n_object_field(o, a) : NULL;
-  if (f && f->raw && t2n_mu_parse_value(L->g->mod, f->raw, &s->value, NULL)) {
+  if (f && f->raw && t2n_ival_parse_literal(L->g->mod, L->g->mod->arena, f->raw, NULL, &s->value)) {
     s->have_value = 1;
     s->value_raw = f->raw;
   }
@@ -399,7 +399,7 @@ int t2n_pass_lift_state(t2n_pass_ctx *ctx) {
     s->given = ctx->opts && t2n_example_for(ctx->opts, s->key) != NULL;
     const t2n_type *ty = s->ty;
     if (!s->given && s->have_value && s->value.kind == T2N_IV_TENSOR && s->value.rank >= 0)
-      ty = t2n_mu_tensor_type(ctx->mod, &s->value);
+      ty = t2n_ival_tensor_type(ctx->mod, &s->value);
     s->input = t2n_block_add_param(g->top, t2n_graph_fresh_name(g, s->key), ty);
     cur[i] = s->input;
   }

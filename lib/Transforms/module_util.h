@@ -47,19 +47,6 @@ t2n_object *t2n_mu_object_of(t2n_graph *g, const t2n_value *v);
  * object it refers to in the tree. NULL when neither is known. */
 t2n_class *t2n_mu_class_of(t2n_graph *g, const t2n_value *v);
 
-/* ---- field values ---- */
-/* Reads a field's raw value (torch literal syntax) into *out: None, bools,
- * ints, floats, strings, torch.device("..."), lists and tuples of these, and
- * tensor references tensor("KEY", Float(2, 3)) (kind T2N_IV_TENSOR with
- * dtype/rank/sizes, and KEY unescaped in s/slen; *key, when given, receives
- * KEY too). The one-
- * argument form tensor("KEY") used by frozen constants is read too (rank -1).
- * Returns 1 on success, 0 for what it does not know (dicts, objects). */
-int t2n_mu_parse_value(t2n_module *m, const char *raw, t2n_ival *out, const char **key);
-/* The complete tensor type of a reference (Float(258, 1, 256, strides=...,
- * requires_grad=0, device=cpu)), or plain Tensor when the rank is unknown. */
-const t2n_type *t2n_mu_tensor_type(t2n_module *m, const t2n_ival *iv);
-
 /* ---- calls ---- */
 typedef struct t2n_mu_callee {
   t2n_graph *graph;       /* the callee's graph */
