@@ -36,6 +36,7 @@
 
 #include "fold_util.h"
 #include "module_util.h"
+#include "t2n/ops.h"
 
 typedef struct strvec { const char **v; int n, cap; } strvec;
 
@@ -213,7 +214,7 @@ static void freeze_read(frz *f, t2n_node *n) {
       const t2n_attr *ra = t2n_node_attr(r, "name");
       if (!ra || ra->kind != T2N_ATTR_STRING || strcmp(ra->s, a->s) != 0) continue;
       if (t2n_mu_attr_path(g, r->inputs[0], ra->s) != key) continue;
-      const t2n_node *mu = t2n_mu_mutating_user(r->outputs[0]);
+      const t2n_node *mu = t2n_value_writer(r->outputs[0], T2N_ALIAS_DEEP);
       if (mu) {
         char buf[256];
         snprintf(buf, sizeof buf, "it may be changed in place (%s)", mu->kind);

@@ -1,155 +1,11 @@
-/* Module-walking helpers for the inliners, -freeze and -lift-state: class
- * name demangling and resolvability, attribute chains back to `self`, the
- * object tree, field values in torch literal syntax, callee lookup and
- * call inlining. See module_util.h. */
+/* Calls and their inlining for -inline, -inline-unresolvable, -freeze and
+ * -lift-state (module_util.h): finding a prim::CallMethod's or
+ * prim::CallFunction's callee, inlining one call, rounds of inlining with a
+ * remark per call left alone, and searching a callee's body. */
 #include "module_util.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "t2n/ops.h"
-
-/* ---- class names ---- */
-
-const char *t2n_mu_demangle(t2n_module *m, const char *q) {
-  if (strncmp(q, "__torch__.", 10) == 0) q += 10;
-  size_t n = strlen(q);
-  char *out = t2n_arena_alloc(m->arena, n + 1), *o = out;
-  const char *p = q;
-  while (*p) {
-    const char *dot = strchr(p, '.');
-    size_t len = dot ? (size_t)(dot - p) : strlen(p);
-    int mangle = len > 16 && strncmp(p, "___torch_mangle_", 16) == 0 && dot &&
-                 strspn(p + 16, "0123456789") == len - 16;
-    if (!mangle) {
-      if (o != out) *o++ = '.';
-      memcpy(o, p, len);
-      o += len;
-    }
-    if (!dot) break;
-    p = dot + 1;
-  }
-  *o = 0;
-  return out;
-}
-
-const char *t2n_mu_module_path(t2n_module *m, const char *qualname) {
-  const char *d = t2n_mu_demangle(m, qualname);
-  const char *dot = strrchr(d, '.');
-  return dot ? t2n_intern_n(m, d, (size_t)(dot - d)) : "";
-}
-
-static int glob(const char *p, const char *s, size_t n) {
-  for (; *p; p++) {
-    if (*p == '*') {
-      while (p[1] == '*') p++;
-      for (size_t k = 0; k <= n; k++)
-        if (glob(p + 1, s + k, n - k)) return 1;
-      return 0;
-    }
-    if (!n || *p != *s) return 0;
-    s++, n--;
-  }
-  return n == 0;
-}
-
-int t2n_mu_pattern_covers(const char *pattern, const char *name) {
-  if (strncmp(pattern, "__torch__.", 10) == 0) pattern += 10;
-  char pat[512];
-  snprintf(pat, sizeof pat, "%s", pattern);
-  size_t pl = strlen(pat);
-  while (pl && pat[pl - 1] == '.') pat[--pl] = 0;
-  if (!pl) return 0;
-  size_t n = strlen(name);
-  for (size_t k = 1; k <= n; k++)
-    if ((k == n || name[k] == '.') && glob(pat, name, k)) return 1;
-  return 0;
-}
-
-int t2n_mu_class_resolvable(t2n_module *m, const t2n_pass_options *opts, const char *qualname,
-                            const char **why) {
-  const char *d = t2n_mu_demangle(m, qualname);
-  if (t2n_mu_pattern_covers("torch.nn", d)) {
-    if (why) *why = "torch.nn";
-    return 1;
-  }
-  for (int i = 0; opts && i < opts->nresolvable; i++)
-    if (t2n_mu_pattern_covers(opts->resolvable[i], d)) {
-      if (why) *why = opts->resolvable[i];
-      return 1;
-    }
-  return 0;
-}
-
-/* ---- receivers, attribute paths and the object tree ---- */
-
-t2n_value *t2n_mu_self(t2n_graph *g) {
-  if (!g || t2n_graph_ninputs(g) < 1) return NULL;
-  t2n_value *s = t2n_graph_input(g, 0);
-  return s->type && s->type->kind == T2N_TY_CLASS ? s : NULL;
-}
-
-int t2n_mu_attr_chain(t2n_graph *g, const t2n_value *v, const char **names, int max) {
-  t2n_value *self = t2n_mu_self(g);
-  if (!self) return -1;
-  const char *rev[64];
-  int n = 0;
-  while (v != self) {
-    const t2n_node *d = v->def;
-    if (!d || !t2n_node_is(d, "prim::GetAttr") || d->ninputs != 1 || n == 64) return -1;
-    const t2n_attr *a = t2n_node_attr(d, "name");
-    if (!a || a->kind != T2N_ATTR_STRING) return -1;
-    rev[n++] = a->s;
-    v = d->inputs[0];
-  }
-  if (n > max) return -1;
-  for (int i = 0; i < n; i++) names[i] = rev[n - 1 - i];
-  return n;
-}
-
-const char *t2n_mu_attr_path(t2n_graph *g, const t2n_value *v, const char *extra) {
-  const char *names[64];
-  int n = t2n_mu_attr_chain(g, v, names, 64);
-  if (n < 0) return NULL;
-  size_t len = 5 + (extra ? strlen(extra) + 1 : 0);
-  for (int i = 0; i < n; i++) len += strlen(names[i]) + 1;
-  char *buf = malloc(len);
-  strcpy(buf, "self");
-  for (int i = 0; i < n; i++) strcat(strcat(buf, "."), names[i]);
-  if (extra) strcat(strcat(buf, "."), extra);
-  const char *r = t2n_intern(g->mod, buf);
-  free(buf);
-  return r;
-}
-
-t2n_object *t2n_mu_object_of(t2n_graph *g, const t2n_value *v) {
-  t2n_module *m = g->mod;
-  if (m->kind != T2N_TEXT_T2N || !m->root) return NULL;
-  const char *names[64];
-  int n = t2n_mu_attr_chain(g, v, names, 64);
-  if (n < 0) return NULL;
-  t2n_object *o = m->root;
-  for (int i = 0; i < n && o; i++) {
-    const t2n_field *f = t2n_object_field(o, names[i]);
-    o = f ? f->obj : NULL;
-  }
-  return o;
-}
-
-static t2n_class *class_of_type(t2n_module *m, const t2n_value *v) {
-  if (!v->type || v->type->kind != T2N_TY_CLASS) return NULL;
-  return t2n_module_class(m, v->type->text);
-}
-
-t2n_class *t2n_mu_class_of(t2n_graph *g, const t2n_value *v) {
-  t2n_class *c = class_of_type(g->mod, v);
-  if (c) return c;
-  t2n_object *o = t2n_mu_object_of(g, v);
-  return o ? t2n_module_class(g->mod, o->qualname) : NULL;
-}
-
-/* ---- calls ---- */
 
 int t2n_mu_is_call(const t2n_node *n) {
   return t2n_node_is(n, "prim::CallMethod") || t2n_node_is(n, "prim::CallFunction");
@@ -164,7 +20,7 @@ static int find_callee(t2n_graph *g, t2n_node *call, t2n_mu_callee *out, const c
       *why = "the call has no method name or receiver";
       return 0;
     }
-    t2n_class *c = tree ? t2n_mu_class_of(g, call->inputs[0]) : class_of_type(m, call->inputs[0]);
+    t2n_class *c = tree ? t2n_mu_class_of(g, call->inputs[0]) : t2n_mu_class_of_type(m, call->inputs[0]);
     if (!c) {
       *why = "the receiver's class is not in the module text";
       return 0;
@@ -345,28 +201,3 @@ int t2n_mu_inline_rounds(t2n_pass_ctx *ctx, t2n_mu_inline_pred pred, void *arg, 
   return total;
 }
 
-const t2n_node *t2n_mu_mutating_user(const t2n_value *v) { return t2n_value_writer(v, T2N_ALIAS_DEEP); }
-
-/* ---- misc ---- */
-
-t2n_value *t2n_mu_add_output(t2n_node *n, const char *name, const t2n_type *ty) {
-  t2n_graph *g = n->parent->graph;
-  n->outputs = t2n_arena_grow(g->mod->arena, n->outputs, sizeof *n->outputs * (size_t)n->noutputs,
-                              sizeof *n->outputs * (size_t)(n->noutputs + 1));
-  t2n_value *v = t2n_node_set_output(n, n->noutputs, t2n_graph_fresh_name(g, name), ty);
-  n->noutputs++;
-  return v;
-}
-
-const char *t2n_mu_where(t2n_module *m, const t2n_node *n) {
-  if (n && n->source && *n->source) {
-    const char *s = n->source, *slash = strrchr(s, '/');
-    return slash ? slash + 1 : s;
-  }
-  if (n && n->line) {
-    char buf[32];
-    snprintf(buf, sizeof buf, "line %d", n->line);
-    return t2n_intern(m, buf);
-  }
-  return "?";
-}
