@@ -156,6 +156,9 @@ typedef struct t2n_lowering_info {
 #include "t2n/lowerings.def"
 
 const t2n_lowering_info *t2n_lowering_table(int *n);
+/* The row that lowers n, by its op id; NULL when none does. */
+const t2n_lowering_info *t2n_lowering_for(const t2n_node *n);
+/* The row for an op kind by name (NULL: none). */
 const t2n_lowering_info *t2n_lowering_lookup(const char *kind);
 
 typedef struct t2n_lower_options {

@@ -1,6 +1,7 @@
 /* The lowering walk: from a hardened, shape-inferred t2n graph to an NNEF
  * graph (t2n/nnef.h). One pass over the top block in order; each node's
- * kind is looked up in the lowering table (include/t2n/lowerings.def).
+ * lowering is found by its op id in the lowering table
+ * (include/t2n/lowerings.def, t2n_lowering_for).
  *
  * Before anything is lowered every node is checked: a node without a
  * lowering is an error at its location, all of them reported at once, so a
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "lower_internal.h"
+#include "t2n/ops.h"
 
 static const t2n_lowering_info lowering_table[] = {
 #define T2N_LOWERING(kind, fn, limits) {kind, fn, limits},
@@ -29,29 +31,37 @@ const t2n_lowering_info *t2n_lowering_table(int *n) {
   return lowering_table;
 }
 
-/* The table sorted by kind, built once on first use: a lookup is a binary
- * search (the table will switch to the op ids of the op-property table). */
-static const t2n_lowering_info *by_kind[sizeof lowering_table / sizeof lowering_table[0]];
-static int nby_kind;
+/* The dispatch: an array indexed by op id (t2n_node.op, include/t2n/ops.h),
+ * filled once on first use by interning each row's kind. A row whose kind
+ * the op table lacks is found by its name (t2n_lowering_lookup) only. */
+static const t2n_lowering_info *by_op[T2N_OP_COUNT];
+static int by_op_ready;
 
-static int cmp_info(const void *a, const void *b) {
-  return strcmp((*(const t2n_lowering_info *const *)a)->kind, (*(const t2n_lowering_info *const *)b)->kind);
+static void fill_by_op(void) {
+  int n;
+  const t2n_lowering_info *t = t2n_lowering_table(&n);
+  for (int i = n - 1; i >= 0; i--) { /* the first row of a kind wins */
+    int op = t2n_op_lookup(t[i].kind);
+    if (op != T2N_OP_UNKNOWN) by_op[op] = &t[i];
+  }
+  by_op_ready = 1;
 }
 
-static int cmp_key(const void *key, const void *elem) {
-  return strcmp((const char *)key, (*(const t2n_lowering_info *const *)elem)->kind);
+const t2n_lowering_info *t2n_lowering_for(const t2n_node *n) {
+  if (!by_op_ready) fill_by_op();
+  if (n->op != T2N_OP_UNKNOWN) return by_op[n->op];
+  return t2n_lowering_lookup(n->kind);
 }
 
 const t2n_lowering_info *t2n_lowering_lookup(const char *kind) {
-  if (!nby_kind) {
-    int n;
-    const t2n_lowering_info *t = t2n_lowering_table(&n);
-    for (int i = 0; i < n; i++) by_kind[i] = &t[i];
-    qsort(by_kind, (size_t)n, sizeof by_kind[0], cmp_info);
-    nby_kind = n;
-  }
-  const t2n_lowering_info *const *hit = bsearch(kind, by_kind, (size_t)nby_kind, sizeof by_kind[0], cmp_key);
-  return hit ? *hit : NULL;
+  if (!by_op_ready) fill_by_op();
+  int op = t2n_op_lookup(kind);
+  if (op != T2N_OP_UNKNOWN) return by_op[op];
+  int n;
+  const t2n_lowering_info *t = t2n_lowering_table(&n);
+  for (int i = 0; i < n; i++)
+    if (strcmp(t[i].kind, kind) == 0) return &t[i];
+  return NULL;
 }
 
 /* ---- value -> tensor map (open addressing on the value pointer) ---- */
