@@ -2,8 +2,8 @@
  *
  * Matches: an in-place aten op, at any depth, that has a pure form taking the
  * same arguments (aten::relu_, add_, mul_, sigmoid_, clamp_, hardtanh_,
- * masked_fill_, dropout_, copy_, __iand__, ...: the table in
- * lib/Transforms/alias_util.c), whose first operand x nothing else observes
+ * masked_fill_, dropout_, copy_, __iand__, ...: the T2N_OP_PURE rows of
+ * include/t2n/ops_prim.def), whose first operand x nothing else observes
  * being written.
  *
  * Rewrites: first, uses of x after the op (in its block, or nested in a later
@@ -42,6 +42,7 @@
 
 #include "alias_util.h"
 #include "t2n/eval.h"
+#include "t2n/ops.h"
 #include "t2n/pass.h"
 #include "t2n/shape.h"
 
@@ -221,7 +222,7 @@ int t2n_pass_functionalize_inplace(t2n_pass_ctx *ctx) {
       if (c.v[i].done) want[i] = *t2n_shape_get(f, c.v[i].n->inputs[0]);
     t2n_shape_facts_free(f);
     for (int i = 0; i < c.n; i++)
-      if (c.v[i].done) t2n_au_set_kind(c.v[i].n, c.v[i].pure);
+      if (c.v[i].done) t2n_node_set_kind(c.v[i].n, c.v[i].pure);
     /* A pure form whose result differs from what the in-place op wrote goes
      * back; that changes facts downstream, so check again until stable. */
     for (int changed = 1; changed;) {
@@ -237,7 +238,7 @@ int t2n_pass_functionalize_inplace(t2n_pass_ctx *ctx) {
         t2n_ival_format(got, b, sizeof b);
         t2n_remark(ctx, k->n, "%s left alone: %s would give %s where it writes %s (dtype and sizes must be known and equal)",
                    k->inplace, k->pure, b, a);
-        t2n_au_set_kind(k->n, k->inplace);
+        t2n_node_set_kind(k->n, k->inplace);
         k->done = 0;
         changed = 1;
       }

@@ -37,6 +37,7 @@
 #include "alias_util.h"
 #include "fold_util.h"
 #include "t2n/eval.h"
+#include "t2n/ops.h"
 #include "t2n/pass.h"
 #include "t2n/shape.h"
 
@@ -108,7 +109,7 @@ static int drop_copy(t2n_pass_ctx *ctx, t2n_node *n) {
   for (int i = 0; i < nv; i++)
     for (int k = 0; k < vals[i]->nuses; k++) {
       t2n_node *u = vals[i]->uses[k].user;
-      if (t2n_node_is(u, "aten::view") && vals[i]->uses[k].index == 0) t2n_au_set_kind(u, t2n_intern(ctx->mod, "aten::reshape"));
+      if (t2n_node_is(u, "aten::view") && vals[i]->uses[k].index == 0) t2n_node_set_kind(u, t2n_intern(ctx->mod, "aten::reshape"));
     }
   free(vals);
   t2n_replace_node(n, &x);
