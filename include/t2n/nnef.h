@@ -225,6 +225,10 @@ t2n_nnef_tid t2n_lower_output_tensor(t2n_lower_ctx *c, t2n_node *n, int i);
 /* A new intermediate tensor. */
 t2n_nnef_tid t2n_lower_temp(t2n_lower_ctx *c, const char *base, t2n_dtype dt, int rank,
                             const int64_t *sizes);
+/* A new intermediate tensor (named after base) = x sliced to [begin, end)
+ * on one axis (non-negative, known sizes). */
+t2n_nnef_tid t2n_lower_slice_axis(t2n_lower_ctx *c, const char *base, t2n_nnef_tid x, int axis, int64_t begin,
+                                  int64_t end);
 /* Emits `out = kind(in)` (op with one tensor input). Returns the op for
  * more (named) arguments. */
 t2n_nnef_op *t2n_lower_emit1(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid out, t2n_nnef_tid in);

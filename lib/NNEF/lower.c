@@ -382,6 +382,21 @@ t2n_nnef_tid t2n_lower_temp(t2n_lower_ctx *c, const char *base, t2n_dtype dt, in
   return t2n_nnef_tensor_new(c->g, base, dt, rank, sizes);
 }
 
+t2n_nnef_tid t2n_lower_slice_axis(t2n_lower_ctx *c, const char *base, t2n_nnef_tid x, int axis, int64_t begin,
+                                  int64_t end) {
+  const t2n_nnef_tensor *t = t2n_nnef_tensor_get(c->g, x);
+  int64_t s[T2N_MAX_RANK];
+  memcpy(s, t->sizes, sizeof s);
+  s[axis] = end - begin;
+  t2n_nnef_tid o = t2n_lower_temp(c, base, t->dtype, t->rank, s);
+  int64_t ax = axis;
+  t2n_nnef_op *op = t2n_lower_emit1(c, "slice", o, x);
+  t2n_nnef_arg_ints(c->g, op, "axes", &ax, 1);
+  t2n_nnef_arg_ints(c->g, op, "begin", &begin, 1);
+  t2n_nnef_arg_ints(c->g, op, "end", &end, 1);
+  return o;
+}
+
 t2n_nnef_tid t2n_lower_output_tensor(t2n_lower_ctx *c, t2n_node *n, int i) {
   t2n_dtype dt;
   int64_t sizes[T2N_NNEF_MAX_RANK];

@@ -17,23 +17,6 @@ static int is_float_dt(t2n_dtype dt) {
   return dt == T2N_DT_FLOAT32 || dt == T2N_DT_FLOAT16 || dt == T2N_DT_FLOAT64 || dt == T2N_DT_BFLOAT16;
 }
 
-/* out = slice(in) on one axis [begin, end). */
-static t2n_nnef_tid slice1(t2n_lower_ctx *c, t2n_nnef_tid in, int axis, int64_t begin, int64_t end) {
-  t2n_nnef_graph *g = t2n_lower_graph(c);
-  const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, in);
-  int64_t s[T2N_NNEF_MAX_RANK];
-  memcpy(s, t->sizes, sizeof s);
-  s[axis] = end - begin;
-  t2n_nnef_tid o = t2n_lower_temp(c, "padslice", t->dtype, t->rank, s);
-  int64_t ax = axis;
-  t2n_nnef_op *op = t2n_lower_emit1(c, "slice", o, in);
-  t2n_nnef_arg_ints(g, op, "axes", &ax, 1);
-  t2n_nnef_arg_ints(g, op, "begin", &begin, 1);
-  t2n_nnef_arg_ints(g, op, "end", &end, 1);
-  return o;
-}
-
-/* Circular padding of one axis: [x[L-b:], x, x[:a]]. */
 static t2n_nnef_tid circular_axis(t2n_lower_ctx *c, t2n_nnef_tid x, int axis, int64_t b, int64_t a,
                                   t2n_nnef_tid out) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
@@ -41,9 +24,9 @@ static t2n_nnef_tid circular_axis(t2n_lower_ctx *c, t2n_nnef_tid x, int axis, in
   int64_t len = t->sizes[axis];
   t2n_nnef_value parts[3];
   int np = 0;
-  if (b) parts[np++] = t2n_nnef_v_tensor(slice1(c, x, axis, len - b, len));
+  if (b) parts[np++] = t2n_nnef_v_tensor(t2n_lower_slice_axis(c, "padslice", x, axis, len - b, len));
   parts[np++] = t2n_nnef_v_tensor(x);
-  if (a) parts[np++] = t2n_nnef_v_tensor(slice1(c, x, axis, 0, a));
+  if (a) parts[np++] = t2n_nnef_v_tensor(t2n_lower_slice_axis(c, "padslice", x, axis, 0, a));
   t = t2n_nnef_tensor_get(g, x);
   if (out < 0) {
     int64_t s[T2N_NNEF_MAX_RANK];

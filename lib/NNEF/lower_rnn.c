@@ -34,18 +34,7 @@ t2n_nnef_tid t2n_rnn_unary(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a) {
 }
 
 t2n_nnef_tid t2n_rnn_slice(t2n_lower_ctx *c, const char *base, t2n_nnef_tid a, int axis, int64_t begin, int64_t end) {
-  t2n_nnef_graph *g = t2n_lower_graph(c);
-  const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, a);
-  int64_t s[T2N_NNEF_MAX_RANK];
-  memcpy(s, t->sizes, sizeof s);
-  s[axis] = end - begin;
-  t2n_nnef_tid o = t2n_lower_temp(c, base, t->dtype, t->rank, s);
-  int64_t ax = axis;
-  t2n_nnef_op *op = t2n_lower_emit1(c, "slice", o, a);
-  t2n_nnef_arg_ints(g, op, "axes", &ax, 1);
-  t2n_nnef_arg_ints(g, op, "begin", &begin, 1);
-  t2n_nnef_arg_ints(g, op, "end", &end, 1);
-  return o;
+  return t2n_lower_slice_axis(c, base, a, axis, begin, end);
 }
 
 /* x [B, I] times w [G, I] transposed, plus b [G] (or nothing): [B, G]. */
