@@ -33,27 +33,27 @@ static int done(t2n_lower_ctx *c, t2n_node *n, t2n_nnef_tid out) {
   return 0;
 }
 
+/* n's output = kind(x, axes = axes[0..k)): unsqueeze, squeeze, transpose. */
+static int emit_axes_op(t2n_lower_ctx *c, t2n_node *n, const char *kind, t2n_nnef_tid x, const int64_t *axes, int k) {
+  t2n_nnef_tid out = t2n_lower_output_tensor(c, n, 0);
+  if (out < 0) return 1;
+  t2n_nnef_op *op = t2n_lower_emit1(c, kind, out, x);
+  t2n_nnef_arg_ints(t2n_lower_graph(c), op, "axes", axes, k);
+  return done(c, n, out);
+}
+
 int t2n_lower_unsqueeze(t2n_lower_ctx *c, t2n_node *n) {
   int r;
   int64_t dim;
   t2n_nnef_tid x = input(c, n, 0, &r, NULL, NULL);
   if (x < 0 || need_int(c, n, 1, "dim", &dim)) return 1;
   int64_t a = t2n_lower_axis(c, n, dim, r, 1);
-  t2n_nnef_tid out = a < 0 ? -1 : t2n_lower_output_tensor(c, n, 0);
-  if (out < 0) return 1;
-  t2n_nnef_op *op = t2n_lower_emit1(c, "unsqueeze", out, x);
-  t2n_nnef_arg_ints(t2n_lower_graph(c), op, "axes", &a, 1);
-  return done(c, n, out);
+  return a < 0 ? 1 : emit_axes_op(c, n, "unsqueeze", x, &a, 1);
 }
 
 /* Emits squeeze of the given axes (sorted, size 1), or binds x itself. */
 static int squeeze_axes(t2n_lower_ctx *c, t2n_node *n, t2n_nnef_tid x, const int64_t *axes, int k) {
-  if (!k) return done(c, n, x);
-  t2n_nnef_tid out = t2n_lower_output_tensor(c, n, 0);
-  if (out < 0) return 1;
-  t2n_nnef_op *op = t2n_lower_emit1(c, "squeeze", out, x);
-  t2n_nnef_arg_ints(t2n_lower_graph(c), op, "axes", axes, k);
-  return done(c, n, out);
+  return k ? emit_axes_op(c, n, "squeeze", x, axes, k) : done(c, n, x);
 }
 
 int t2n_lower_squeeze(t2n_lower_ctx *c, t2n_node *n) {
@@ -161,12 +161,7 @@ int t2n_lower_reshape(t2n_lower_ctx *c, t2n_node *n) {
 static int emit_transpose(t2n_lower_ctx *c, t2n_node *n, t2n_nnef_tid x, const int64_t *perm, int r) {
   int ident = 1;
   for (int i = 0; i < r; i++) ident &= perm[i] == i;
-  if (ident) return done(c, n, x);
-  t2n_nnef_tid out = t2n_lower_output_tensor(c, n, 0);
-  if (out < 0) return 1;
-  t2n_nnef_op *op = t2n_lower_emit1(c, "transpose", out, x);
-  t2n_nnef_arg_ints(t2n_lower_graph(c), op, "axes", perm, r);
-  return done(c, n, out);
+  return ident ? done(c, n, x) : emit_axes_op(c, n, "transpose", x, perm, r);
 }
 
 int t2n_lower_permute(t2n_lower_ctx *c, t2n_node *n) {

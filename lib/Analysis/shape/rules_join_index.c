@@ -52,14 +52,23 @@ static t2n_dtype list_result_type(const t2n_ival *const *ts, int n) {
   return r;
 }
 
-void t2n_sh_r_cat(rc *c) { /* cat(tensors, dim=0) */
-  const t2n_ival *ts[64];
+/* cat and stack: the tensors of list input 0 into ts (64 at most), the
+ * output's dtype and device from them. Returns their count, <= 0 when the
+ * list is not known. */
+static int join_inputs(rc *c, const t2n_ival **ts, t2n_ival *o) {
   int n = tensor_list(c, 0, ts, 64);
-  t2n_ival *o = T(c, 0);
-  int64_t d = 0;
-  if (n <= 0) return;
+  if (n <= 0) return n;
   o->dtype = list_result_type(ts, n);
   set_dev(o, ts[0]->s);
+  return n;
+}
+
+void t2n_sh_r_cat(rc *c) { /* cat(tensors, dim=0) */
+  const t2n_ival *ts[64];
+  t2n_ival *o = T(c, 0);
+  int64_t d = 0;
+  int n = join_inputs(c, ts, o);
+  if (n <= 0) return;
   /* legacy: 1-D empty tensors are skipped */
   const t2n_ival *ref = NULL;
   for (int k = 0; k < n; k++) {
@@ -92,12 +101,10 @@ void t2n_sh_r_cat(rc *c) { /* cat(tensors, dim=0) */
 
 void t2n_sh_r_stack(rc *c) { /* stack(tensors, dim=0) */
   const t2n_ival *ts[64];
-  int n = tensor_list(c, 0, ts, 64);
   t2n_ival *o = T(c, 0);
   int64_t d = 0;
+  int n = join_inputs(c, ts, o);
   if (n <= 0) return;
-  o->dtype = list_result_type(ts, n);
-  set_dev(o, ts[0]->s);
   int r = ts[0]->rank;
   if (r < 0 || r >= MAXR || (c->nin >= 2 && !cint(c, 1, &d)) || !wrap_dim(d, r + 1, &d)) return;
   o->rank = r + 1;
