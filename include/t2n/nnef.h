@@ -28,17 +28,13 @@
 #include "t2n/pass.h"
 #include "t2n/shape.h"
 
-/* The old name of T2N_MAX_RANK (include/t2n/limits.h), kept while lowerings
- * written against it are merged. */
-enum { T2N_NNEF_MAX_RANK = T2N_MAX_RANK };
-
 typedef int t2n_nnef_tid; /* index into t2n_nnef_graph.tensors; -1: none */
 
 typedef struct t2n_nnef_tensor {
   const char *name;          /* NNEF identifier, unique in the graph */
   t2n_dtype dtype;           /* FLOAT32, INT64, BOOL, ... */
   int rank;                  /* -1: unknown */
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
 } t2n_nnef_tensor;
 
 /* An argument value of an NNEF op. */
@@ -201,10 +197,10 @@ void t2n_lower_bind(t2n_lower_ctx *c, const t2n_value *v, t2n_nnef_tid t);
 int t2n_lower_is_bound(t2n_lower_ctx *c, const t2n_value *v);
 /* dtype, rank and sizes of tensor value v from its type after -infer-shapes
  * (or shape inference's fact). Returns the rank, or -1 when not complete. */
-int t2n_lower_shape(t2n_lower_ctx *c, const t2n_value *v, t2n_dtype *dt, int64_t sizes[T2N_NNEF_MAX_RANK]);
+int t2n_lower_shape(t2n_lower_ctx *c, const t2n_value *v, t2n_dtype *dt, int64_t sizes[T2N_MAX_RANK]);
 /* Same, reporting "shape of %v is unknown" at `at` when not complete. */
 int t2n_lower_need_shape(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *at, t2n_dtype *dt,
-                         int64_t sizes[T2N_NNEF_MAX_RANK]);
+                         int64_t sizes[T2N_MAX_RANK]);
 /* The compile-time value of v (prim::Constant, prim::ListConstruct of
  * constants, or what shape inference derives under the examples). 1 when
  * completely known. */

@@ -148,9 +148,9 @@ int t2n_lower_error(t2n_lower_ctx *c, const t2n_node *n, const char *fmt, ...) {
 }
 
 /* ---- facts ---- */
-int t2n_lower_shape(t2n_lower_ctx *c, const t2n_value *v, t2n_dtype *dt, int64_t sizes[T2N_NNEF_MAX_RANK]) {
+int t2n_lower_shape(t2n_lower_ctx *c, const t2n_value *v, t2n_dtype *dt, int64_t sizes[T2N_MAX_RANK]) {
   const t2n_type *ty = v->type;
-  if (t2n_type_is_tensor(ty) && ty->dtype >= 0 && ty->rank >= 0 && ty->rank <= T2N_NNEF_MAX_RANK) {
+  if (t2n_type_is_tensor(ty) && ty->dtype >= 0 && ty->rank >= 0 && ty->rank <= T2N_MAX_RANK) {
     int ok = 1;
     for (int i = 0; i < ty->rank; i++)
       if (ty->sizes[i] < 0) ok = 0;
@@ -163,7 +163,7 @@ int t2n_lower_shape(t2n_lower_ctx *c, const t2n_value *v, t2n_dtype *dt, int64_t
   /* -infer-shapes leaves a value's type alone when it cannot complete it;
    * the facts may still be complete (a value created after the pass). */
   const t2n_ival *iv = c->facts ? t2n_shape_get(c->facts, v) : NULL;
-  if (iv && iv->kind == T2N_IV_TENSOR && iv->dtype >= 0 && iv->rank >= 0 && iv->rank <= T2N_NNEF_MAX_RANK) {
+  if (iv && iv->kind == T2N_IV_TENSOR && iv->dtype >= 0 && iv->rank >= 0 && iv->rank <= T2N_MAX_RANK) {
     for (int i = 0; i < iv->rank; i++)
       if (iv->sizes[i] < 0) return -1;
     if (dt) *dt = iv->dtype;
@@ -174,7 +174,7 @@ int t2n_lower_shape(t2n_lower_ctx *c, const t2n_value *v, t2n_dtype *dt, int64_t
 }
 
 int t2n_lower_need_shape(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *at, t2n_dtype *dt,
-                         int64_t sizes[T2N_NNEF_MAX_RANK]) {
+                         int64_t sizes[T2N_MAX_RANK]) {
   int r = t2n_lower_shape(c, v, dt, sizes);
   if (r < 0) {
     char why[512] = "";
@@ -315,7 +315,7 @@ static t2n_nnef_tid weight_tensor(t2n_lower_ctx *c, const t2n_value *v, const t2
                     t2n_dtype_name(w->dtype));
     return -1;
   }
-  if (w->rank > T2N_NNEF_MAX_RANK) {
+  if (w->rank > T2N_MAX_RANK) {
     t2n_lower_error(c, v->def, "tensor constant '%s' has rank %d; NNEF allows %d", key, w->rank,
                     T2N_MAX_RANK);
     return -1;
@@ -399,7 +399,7 @@ t2n_nnef_tid t2n_lower_slice_axis(t2n_lower_ctx *c, const char *base, t2n_nnef_t
 
 t2n_nnef_tid t2n_lower_output_tensor(t2n_lower_ctx *c, t2n_node *n, int i) {
   t2n_dtype dt;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->outputs[i], n, &dt, sizes);
   if (r < 0) return -1;
   if (!t2n_nnef_dtype_name(dt)) {
@@ -438,7 +438,7 @@ t2n_nnef_tid t2n_lower_broadcast_rank(t2n_lower_ctx *c, t2n_nnef_tid t, int rank
   const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(c->g, t);
   if (tt->rank >= rank) return t;
   int k = rank - tt->rank;
-  int64_t axes[T2N_NNEF_MAX_RANK], sizes[T2N_NNEF_MAX_RANK];
+  int64_t axes[T2N_MAX_RANK], sizes[T2N_MAX_RANK];
   for (int i = 0; i < k; i++) axes[i] = i, sizes[i] = 1;
   for (int i = 0; i < tt->rank; i++) sizes[k + i] = tt->sizes[i];
   char base[256];

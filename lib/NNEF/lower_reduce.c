@@ -13,9 +13,9 @@ static int reduce(t2n_lower_ctx *c, t2n_node *n, const char *kind, const int64_t
   t2n_nnef_graph *g = t2n_lower_graph(c);
   const t2n_nnef_tensor *xt = t2n_nnef_tensor_get(g, x);
   int r = xt->rank;
-  int64_t sizes[T2N_NNEF_MAX_RANK], axes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK], axes[T2N_MAX_RANK];
   memcpy(sizes, xt->sizes, sizeof sizes);
-  int want[T2N_NNEF_MAX_RANK] = {0};
+  int want[T2N_MAX_RANK] = {0};
   if (k < 0 || (k == 0 && strcmp(kind, "argmax_reduce") != 0)) {
     for (int i = 0; i < r; i++) want[i] = 1; /* dim=None or []: every axis */
   } else {
@@ -50,11 +50,11 @@ static int reduce(t2n_lower_ctx *c, t2n_node *n, const char *kind, const int64_t
 
 /* mean/sum(self, dim?, keepdim, dtype?) and mean/sum(self, dtype?). */
 static int mean_sum(t2n_lower_ctx *c, t2n_node *n, const char *kind) {
-  int64_t dims[T2N_NNEF_MAX_RANK];
+  int64_t dims[T2N_MAX_RANK];
   int k = -1, keep = 0;
   if (n->ninputs >= 3) {
     if (!t2n_lower_is_none(c, n->inputs[1])) {
-      k = t2n_lower_const_ints(c, n->inputs[1], dims, T2N_NNEF_MAX_RANK);
+      k = t2n_lower_const_ints(c, n->inputs[1], dims, T2N_MAX_RANK);
       if (k < 0) return t2n_lower_error(c, n, "the dims of %s must be constant", n->kind);
     }
     if (!t2n_lower_const_bool(c, n->inputs[2], &keep))

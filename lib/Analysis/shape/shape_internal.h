@@ -43,7 +43,6 @@
 
 /* ---- the fact map: value -> fact, filled by propagate.c ---- */
 
-#define MAXR T2N_MAX_RANK /* the rank bound of include/t2n/limits.h */
 
 typedef struct slot {
   const t2n_value *key;
