@@ -4,6 +4,7 @@
 #define T2N_EVAL_H
 
 #include "t2n/ir.h"
+#include "t2n/limits.h"
 
 typedef enum {
   T2N_IV_UNKNOWN, T2N_IV_NONE, T2N_IV_BOOL, T2N_IV_INT, T2N_IV_FLOAT, T2N_IV_STR,
@@ -21,7 +22,9 @@ typedef struct t2n_ival {
   /* TENSOR: what is known of its metadata (no data) */
   t2n_dtype dtype;
   int rank;                  /* -1 unknown */
-  int64_t sizes[8];          /* -1 unknown */
+  int64_t sizes[T2N_MAX_RANK]; /* -1 unknown */
+  const char *key;           /* TENSOR read from tensor("KEY", ...): its weights key */
+  size_t keylen;
 } t2n_ival;
 
 /* The value of `v` when it is a compile-time constant: a prim::Constant of
@@ -81,14 +84,19 @@ int t2n_scalar_binary(t2n_arena *a, t2n_scalar_op op, const t2n_ival *x, const t
                       const t2n_type *out_type, t2n_ival *out);
 int t2n_scalar_unary(t2n_scalar_op op, const t2n_ival *x, const t2n_type *out_type, t2n_ival *out);
 
-/* Parses a value in torch's literal syntax (attribute values, module-text
+/* ---- torch literals (lib/Analysis/literal.c, the one reader of them) ----
+ * Parses a value in torch's literal syntax (attribute values, module-text
  * fields): None, True/False, ints, floats, strings, [lists], (tuples),
  * torch.device("cpu"), annotate(List[int], [...]) and tensor("KEY", TYPE)
- * (a tensor fact: dtype and sizes of TYPE, contiguous on cpu). `ty` (may be
- * NULL) is the declared type: an int literal typed bool or float becomes
- * one. Allocates in `a`. Returns 1 when the whole text was understood. */
+ * (a tensor fact: dtype and sizes of TYPE, contiguous on cpu, and `key`;
+ * tensor("KEY") alone has rank -1). `ty` (may be NULL) is the declared type:
+ * an int literal typed bool or float becomes one. Allocates in `a`. Returns
+ * 1 when the whole text was understood. */
 int t2n_ival_parse_literal(t2n_module *m, t2n_arena *a, const char *raw, const t2n_type *ty,
                            t2n_ival *out);
+/* The tensor type a TENSOR literal declares (plain Tensor when its dtype or
+ * rank is unknown). */
+const t2n_type *t2n_ival_tensor_type(t2n_module *m, const t2n_ival *iv);
 /* Short human-readable rendering for remarks ("[1, 576]", "Float(1, 576)"). */
 void t2n_ival_format(const t2n_ival *v, char *buf, size_t n);
 

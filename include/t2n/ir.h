@@ -212,6 +212,18 @@ void t2n_node_unlink(t2n_node *n);        /* detach; uses stay */
  * must be unused. */
 void t2n_node_erase(t2n_node *n);
 void t2n_value_replace_all_uses(t2n_value *from, t2n_value *to);
+/* ---- rewriting helpers (lib/IR/rewrite.c) ---- */
+/* Appends an output of type ty to n (If, Loop, ...), which must be in a
+ * block; named after `name` made unique (NULL: fresh). */
+t2n_value *t2n_node_add_output(t2n_node *n, const char *name, const t2n_type *ty);
+/* The node of b that holds u: u itself, the node owning the block u is nested
+ * in, or b's return; NULL when u is not inside b. */
+const t2n_node *t2n_block_holder(const t2n_block *b, const t2n_node *u);
+/* True when u runs after n: u is held by a later node of n's block, or is
+ * that block's return. */
+int t2n_node_runs_after(const t2n_node *n, const t2n_node *u);
+/* Makes every use of `from` that runs after n use `to`. Returns how many. */
+int t2n_value_replace_uses_after(t2n_value *from, t2n_value *to, const t2n_node *n);
 int t2n_node_is(const t2n_node *n, const char *kind);
 /* True when n (or a node in its blocks) has an effect beyond its outputs:
  * t2n_op_has_effects of include/t2n/ops.h, which reads the op table. */

@@ -24,10 +24,9 @@
 #include "t2n/diag.h"
 #include "t2n/examples.h"
 #include "t2n/ir.h"
+#include "t2n/limits.h"
 #include "t2n/pass.h"
 #include "t2n/shape.h"
-
-enum { T2N_NNEF_MAX_RANK = 8 };
 
 typedef int t2n_nnef_tid; /* index into t2n_nnef_graph.tensors; -1: none */
 
@@ -35,7 +34,7 @@ typedef struct t2n_nnef_tensor {
   const char *name;          /* NNEF identifier, unique in the graph */
   t2n_dtype dtype;           /* FLOAT32, INT64, BOOL, ... */
   int rank;                  /* -1: unknown */
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
 } t2n_nnef_tensor;
 
 /* An argument value of an NNEF op. */
@@ -157,6 +156,9 @@ typedef struct t2n_lowering_info {
 #include "t2n/lowerings.def"
 
 const t2n_lowering_info *t2n_lowering_table(int *n);
+/* The row that lowers n, by its op id; NULL when none does. */
+const t2n_lowering_info *t2n_lowering_for(const t2n_node *n);
+/* The row for an op kind by name (NULL: none). */
 const t2n_lowering_info *t2n_lowering_lookup(const char *kind);
 
 typedef struct t2n_lower_options {
@@ -208,10 +210,10 @@ int t2n_lower_tensor_list(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *
 int t2n_lower_is_bound(t2n_lower_ctx *c, const t2n_value *v);
 /* dtype, rank and sizes of tensor value v from its type after -infer-shapes
  * (or shape inference's fact). Returns the rank, or -1 when not complete. */
-int t2n_lower_shape(t2n_lower_ctx *c, const t2n_value *v, t2n_dtype *dt, int64_t sizes[T2N_NNEF_MAX_RANK]);
+int t2n_lower_shape(t2n_lower_ctx *c, const t2n_value *v, t2n_dtype *dt, int64_t sizes[T2N_MAX_RANK]);
 /* Same, reporting "shape of %v is unknown" at `at` when not complete. */
 int t2n_lower_need_shape(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *at, t2n_dtype *dt,
-                         int64_t sizes[T2N_NNEF_MAX_RANK]);
+                         int64_t sizes[T2N_MAX_RANK]);
 /* The compile-time value of v (prim::Constant, prim::ListConstruct of
  * constants, or what shape inference derives under the examples). 1 when
  * completely known. */
@@ -236,6 +238,10 @@ t2n_nnef_tid t2n_lower_output_tensor(t2n_lower_ctx *c, t2n_node *n, int i);
 /* A new intermediate tensor. */
 t2n_nnef_tid t2n_lower_temp(t2n_lower_ctx *c, const char *base, t2n_dtype dt, int rank,
                             const int64_t *sizes);
+/* A new intermediate tensor (named after base) = x sliced to [begin, end)
+ * on one axis (non-negative, known sizes). */
+t2n_nnef_tid t2n_lower_slice_axis(t2n_lower_ctx *c, const char *base, t2n_nnef_tid x, int axis, int64_t begin,
+                                  int64_t end);
 /* Emits `out = kind(in)` (op with one tensor input). Returns the op for
  * more (named) arguments. */
 t2n_nnef_op *t2n_lower_emit1(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid out, t2n_nnef_tid in);

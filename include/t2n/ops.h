@@ -67,6 +67,15 @@ int t2n_op_has_effects(const t2n_node *n);
 unsigned t2n_op_mutates_input(const t2n_node *n, int i);
 /* Does the table say the writes of n may change a tensor's shape? */
 int t2n_op_reshapes(const t2n_node *n);
+/* Does n's result depend on the strides of its first input, not only on its
+ * values (T2N_OP_READS_STRIDES rows; true for unknown ops)? */
+int t2n_op_reads_strides(const t2n_node *n);
+/* The pure form of in-place op `op` (T2N_OP_PURE rows), T2N_OP_UNKNOWN when
+ * it has none; *keeps_type (when given) receives the row's keeps_type. */
+int t2n_op_pure_form(int op, int *keeps_type);
+/* Does pure op `pure` give a tensor of its first operand's dtype and sizes
+ * whatever the other operands are (keeps_type of its T2N_OP_PURE row)? */
+int t2n_op_pure_keeps_type(int pure);
 /* The input that output `out` is (or views): its index, -1 when none, or
  * T2N_OP_ALIAS_ANY when it may alias any input (unknown ops, calls). */
 #define T2N_OP_ALIAS_ANY (-2)

@@ -6,6 +6,7 @@
 
 #include "t2n/diag.h"
 #include "t2n/ir.h"
+#include "t2n/limits.h"
 
 /* Example inputs given on the command line (--input-shape, --input-value,
  * --example-inputs). Name matches a graph input's debug name with or without
@@ -15,7 +16,7 @@ typedef struct t2n_example {
   int is_tensor;
   t2n_dtype dtype;
   int rank;
-  int64_t sizes[8];
+  int64_t sizes[T2N_MAX_RANK];
   int is_scalar_value;   /* --input-value */
   int is_none;           /* --input-value NAME=None (an Optional input left out) */
   int scalar_is_float;

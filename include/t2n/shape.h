@@ -65,7 +65,7 @@ t2n_why t2n_shape_explain(const t2n_shape_facts *f, const t2n_value *v, char *bu
 
 /* Tensor-fact helpers. */
 const char *t2n_fact_device(const t2n_ival *iv);
-int t2n_fact_strides(const t2n_ival *iv, int64_t strides[8]); /* 1 when known */
+int t2n_fact_strides(const t2n_ival *iv, int64_t strides[T2N_MAX_RANK]); /* 1 when known */
 /* dtype, rank and every size known. */
 int t2n_fact_tensor_complete(const t2n_ival *iv);
 /* The complete type torch prints for a complete tensor fact

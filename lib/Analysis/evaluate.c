@@ -1,9 +1,8 @@
-/* The native evaluator: TorchScript scalar semantics on t2n_ival, torch
- * literal parsing, and t2n_eval, which reads a value's fact from shape
- * inference (t2n/shape.h). What an op does is decided by the op table in
- * shape.c; this file only knows how ints, floats, bools, strings, lists and
- * tuples behave. Nothing here reads tensor data. */
-#include <ctype.h>
+/* The native evaluator: TorchScript scalar semantics on t2n_ival, and
+ * t2n_eval, which reads a value's fact from shape inference (t2n/shape.h).
+ * What an op does is decided by the op table in shape.c; this file only knows
+ * how ints, floats, bools, strings, lists and tuples behave. Nothing here
+ * reads tensor data. Torch literals are read by literal.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,7 @@ void t2n_ival_set_unknown(t2n_ival *v) {
   v->kind = T2N_IV_UNKNOWN;
   v->dtype = T2N_DT_UNKNOWN;
   v->rank = -1;
-  for (int i = 0; i < 8; i++) v->sizes[i] = -1;
+  for (int i = 0; i < T2N_MAX_RANK; i++) v->sizes[i] = -1;
 }
 
 int t2n_ival_is_complete(const t2n_ival *v) {
@@ -350,215 +349,6 @@ int t2n_scalar_unary(t2n_scalar_op op, const t2n_ival *x, const t2n_type *out_ty
   default: return fail(out);
   }
   return coerce(out_type, out) && out->kind != T2N_IV_UNKNOWN;
-}
-
-/* ---- literals ---- */
-typedef struct lit {
-  t2n_module *m;
-  t2n_arena *a;
-  const char *p;
-} lit;
-
-static void skip_ws(lit *l) {
-  while (*l->p == ' ' || *l->p == '\n' || *l->p == '\t') l->p++;
-}
-
-static int accept(lit *l, const char *word) {
-  size_t n = strlen(word);
-  if (strncmp(l->p, word, n) != 0) return 0;
-  l->p += n;
-  return 1;
-}
-
-/* A quoted string starting at l->p. */
-static int lit_string(lit *l, const char **s, size_t *slen) {
-  char q = *l->p;
-  if (q != '"' && q != '\'') return 0;
-  const char *start = l->p++;
-  while (*l->p && *l->p != q) {
-    if (*l->p == '\\' && l->p[1]) l->p++;
-    l->p++;
-  }
-  if (*l->p != q) return 0;
-  l->p++;
-  char *raw = t2n_arena_strndup(l->a, start, (size_t)(l->p - start));
-  return t2n_unescape_string(l->m, raw, s, slen);
-}
-
-static int lit_value(lit *l, t2n_ival *out, int depth);
-
-static int lit_seq(lit *l, char close, t2n_ival_kind kind, t2n_ival *out, int depth) {
-  int cap = 8, n = 0;
-  t2n_ival *e = t2n_arena_alloc(l->a, sizeof *e * (size_t)cap);
-  skip_ws(l);
-  while (*l->p != close) {
-    if (n == cap) {
-      e = t2n_arena_grow(l->a, e, sizeof *e * (size_t)cap, sizeof *e * (size_t)cap * 2);
-      cap *= 2;
-    }
-    if (!lit_value(l, &e[n++], depth + 1)) return 0;
-    skip_ws(l);
-    if (*l->p == ',') {
-      l->p++;
-      skip_ws(l);
-    } else if (*l->p != close) {
-      return 0;
-    }
-  }
-  l->p++;
-  t2n_ival_set_unknown(out);
-  out->kind = kind;
-  out->n = n;
-  out->elems = e;
-  return 1;
-}
-
-/* A tensor type as written in module text: Float(258, 1, 256), Long(). */
-static int lit_tensor_type(lit *l, t2n_ival *out) {
-  const char *s = l->p;
-  while (isalnum((unsigned char)*l->p)) l->p++;
-  char name[32];
-  size_t n = (size_t)(l->p - s);
-  if (n == 0 || n >= sizeof name || *l->p != '(') return 0;
-  memcpy(name, s, n);
-  name[n] = 0;
-  t2n_ival_set_unknown(out);
-  out->kind = T2N_IV_TENSOR;
-  out->dtype = t2n_dtype_from_name(name);
-  out->rank = 0;
-  out->s = "cpu";
-  out->slen = 3;
-  l->p++;
-  skip_ws(l);
-  while (*l->p && *l->p != ')') {
-    char *end;
-    long long v = strtoll(l->p, &end, 10);
-    if (end == l->p) { /* strides=, device=, ... : skip the rest */
-      while (*l->p && *l->p != ')') l->p++;
-      break;
-    }
-    if (out->rank == 8) return 0;
-    out->sizes[out->rank++] = v;
-    l->p = end;
-    skip_ws(l);
-    if (*l->p == ',') l->p++;
-    skip_ws(l);
-  }
-  if (*l->p != ')') return 0;
-  l->p++;
-  return out->dtype >= 0;
-}
-
-static int lit_value(lit *l, t2n_ival *out, int depth) {
-  t2n_ival_set_unknown(out);
-  if (depth > 32) return 0;
-  skip_ws(l);
-  const char *p = l->p;
-  if (accept(l, "None")) return out->kind = T2N_IV_NONE, 1;
-  if (accept(l, "True")) return set_bool(out, 1);
-  if (accept(l, "False")) return set_bool(out, 0);
-  if (*p == '"' || *p == '\'') {
-    if (!lit_string(l, &out->s, &out->slen)) return 0;
-    out->kind = T2N_IV_STR;
-    return 1;
-  }
-  if (*p == '[') {
-    l->p++;
-    return lit_seq(l, ']', T2N_IV_LIST, out, depth);
-  }
-  if (*p == '(') {
-    l->p++;
-    return lit_seq(l, ')', T2N_IV_TUPLE, out, depth);
-  }
-  if (accept(l, "torch.device(")) {
-    skip_ws(l);
-    if (!lit_string(l, &out->s, &out->slen)) return 0;
-    skip_ws(l);
-    if (*l->p != ')') return 0;
-    l->p++;
-    out->kind = T2N_IV_DEVICE;
-    return 1;
-  }
-  if (accept(l, "annotate(")) { /* annotate(List[int], [1, 2]) */
-    int d = 0;
-    while (*l->p && !(d == 0 && *l->p == ',')) {
-      if (*l->p == '[' || *l->p == '(') d++;
-      if (*l->p == ']' || *l->p == ')') d--;
-      l->p++;
-    }
-    if (*l->p != ',') return 0;
-    l->p++;
-    if (!lit_value(l, out, depth + 1)) return 0;
-    skip_ws(l);
-    if (*l->p != ')') return 0;
-    l->p++;
-    return 1;
-  }
-  if (accept(l, "tensor(")) { /* tensor("key", Float(2, 3)) */
-    const char *key;
-    size_t klen;
-    skip_ws(l);
-    if (!lit_string(l, &key, &klen)) return 0;
-    skip_ws(l);
-    if (*l->p != ',') return 0;
-    l->p++;
-    skip_ws(l);
-    if (!lit_tensor_type(l, out)) return 0;
-    skip_ws(l);
-    if (*l->p != ')') return 0;
-    l->p++;
-    return 1;
-  }
-  if (accept(l, "inf")) return set_float(out, INFINITY);
-  if (accept(l, "-inf")) return set_float(out, -INFINITY);
-  if (accept(l, "nan")) return set_float(out, NAN);
-  if (*p == '-' || isdigit((unsigned char)*p)) {
-    char *e1, *e2;
-    long long iv = strtoll(p, &e1, 10);
-    double fv = strtod(p, &e2);
-    if (e2 > e1) {
-      l->p = e2;
-      return set_float(out, fv);
-    }
-    if (e1 == p) return 0;
-    l->p = e1;
-    return set_int(out, iv);
-  }
-  return 0;
-}
-
-/* Makes a literal match its declared type: bools and floats spelled as ints
- * in graph attributes ([1, 0] : bool[]), ints in float lists. */
-static void apply_type(t2n_ival *v, const t2n_type *ty) {
-  if (!ty) return;
-  if (ty->kind == T2N_TY_OPTIONAL && ty->nelems == 1) ty = ty->elems[0];
-  if (ty->kind == T2N_TY_LIST && ty->nelems == 1 && v->kind == T2N_IV_LIST) {
-    for (int i = 0; i < v->n; i++) apply_type(&v->elems[i], ty->elems[0]);
-    return;
-  }
-  if (ty->kind == T2N_TY_TUPLE && v->kind == T2N_IV_TUPLE && v->n == ty->nelems) {
-    for (int i = 0; i < v->n; i++) apply_type(&v->elems[i], ty->elems[i]);
-    return;
-  }
-  if (t2n_type_is(ty, "bool") && v->kind == T2N_IV_INT) set_bool(v, v->i != 0);
-  else if (t2n_type_is(ty, "float") && v->kind == T2N_IV_INT) set_float(v, (double)v->i);
-  else if (t2n_type_is(ty, "Device") && v->kind == T2N_IV_STR) v->kind = T2N_IV_DEVICE;
-}
-
-int t2n_ival_parse_literal(t2n_module *m, t2n_arena *a, const char *raw, const t2n_type *ty,
-                           t2n_ival *out) {
-  lit l = {m, a, raw};
-  if (!raw || !lit_value(&l, out, 0)) {
-    t2n_ival_set_unknown(out);
-    return 0;
-  }
-  skip_ws(&l);
-  if (*l.p) {
-    t2n_ival_set_unknown(out);
-    return 0;
-  }
-  apply_type(out, ty);
-  return 1;
 }
 
 /* ---- formatting ---- */

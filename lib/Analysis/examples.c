@@ -56,7 +56,7 @@ int t2n_example_parse_shape(t2n_pass_options *o, const char *spec, t2n_diag *d) 
     long long v = *p >= '0' && *p <= '9' ? strtoll(p, &q, 10) : (q = (char *)p, -1);
     /* A dimension is digits; "1x" (nothing after the last x) and "0x-1" are
      * malformed. */
-    if (q == p || v < 0 || q > end || e->rank == 8 || (q < end && (*q != 'x' || q + 1 == end))) {
+    if (q == p || v < 0 || q > end || e->rank == T2N_MAX_RANK || (q < end && (*q != 'x' || q + 1 == end))) {
       t2n_report(d, T2N_ERROR, NULL, "bad dimensions in --input-shape '%s' (use e.g. 2x1x128)", spec);
       return 0;
     }

@@ -78,7 +78,7 @@ void t2n_parse_error(t2n_pstate *ps, const t2n_loc *loc, const char *fmt, ...) {
 static t2n_block *cur_block(t2n_pstate *ps) { return ps->blocks[ps->nblocks - 1]; }
 
 /* ---- graphs ---- */
-int b_graph_begin(t2n_pstate *ps) {
+int t2n_build_graph_begin(t2n_pstate *ps) {
   if (ps->graph) PUSH(ps, ps->gstack, ps->ngstack, ps->capgstack, ps->graph);
   else if (!ps->in_with) ps->with_base = ps->ndone;
   ps->in_with = 0;
@@ -89,7 +89,7 @@ int b_graph_begin(t2n_pstate *ps) {
   return 1;
 }
 
-t2n_graph *b_graph_end(t2n_pstate *ps) {
+t2n_graph *t2n_build_graph_end(t2n_pstate *ps) {
   t2n_graph *g = ps->graph;
   for (int i = 0; i < ps->nargs; i++) t2n_node_add_input(g->top->ret, ps->args[i]);
   ps->nblocks--;
@@ -112,7 +112,7 @@ static t2n_node *find_unmatched(t2n_block *b, const char *kind) {
 /* `with K_i = graph`: the owner is the most recently read graph of this
  * family that still has an unmatched node spelled K_i, so nested subgraphs
  * (printed right after their parent subgraph) find the right owner. */
-int b_with(t2n_pstate *ps, const t2n_loc *loc, t2n_graph *g) {
+int t2n_build_with(t2n_pstate *ps, const t2n_loc *loc, t2n_graph *g) {
   const char *kind = t2n_intern_n(ps->mod, ps->buf + loc->start, loc->end - loc->start);
   const char *us = strrchr(kind, '_');
   if (!us || !us[1] || strspn(us + 1, "0123456789") != strlen(us + 1)) {
@@ -163,11 +163,11 @@ static int split_def(t2n_pstate *ps, const t2n_loc *loc, const char **name, size
   const char *sp = find_colon_sep(p, e);
   *name = p;
   *len = (size_t)((sp ? sp : e) - p);
-  if (sp) *ty = b_type_text(ps, sp + 3, (size_t)(e - sp - 3), (size_t)(sp + 3 - ps->buf));
+  if (sp) *ty = t2n_build_type_text(ps, sp + 3, (size_t)(e - sp - 3), (size_t)(sp + 3 - ps->buf));
   return *ty != NULL;
 }
 
-int b_param(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
+int t2n_build_param(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
   const char *name;
   size_t len;
   if (!split_def(ps, loc, &name, &len, &ty)) return 0;
@@ -181,21 +181,21 @@ int b_param(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
 /* A GRAPHP or BLOCKP token: "graph(%a : T,\n      %b : U):" or
  * "block0(%a : T, %b : U):"; each parameter is "%name : Type" up to the next
  * ',' or ')', which neither names nor plain types contain. */
-int b_params(t2n_pstate *ps, const t2n_loc *loc) {
+int t2n_build_params(t2n_pstate *ps, const t2n_loc *loc) {
   const char *p = find_char(ps->buf + loc->start, ps->buf + loc->end, '(') + 1;
   const char *e = ps->buf + loc->end - 2;
   while (p < e) {
     const char *q = p;
     while (*q != ',' && *q != ')') q++;
     t2n_loc def = {(size_t)(p - ps->buf), (size_t)(q - ps->buf)};
-    if (!b_param(ps, &def, NULL)) return 0;
+    if (!t2n_build_param(ps, &def, NULL)) return 0;
     p = q + 1;
     while (p < e && *p != '%') p++;
   }
   return 1;
 }
 
-int b_out(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
+int t2n_build_out(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
   struct t2n_out o;
   if (!split_def(ps, loc, &o.name, &o.len, &ty)) return 0;
   o.type = ty;
@@ -217,7 +217,7 @@ static int push_ref(t2n_pstate *ps, const char *name, size_t len, size_t off) {
   return 1;
 }
 
-int b_ref(t2n_pstate *ps, const t2n_loc *loc) {
+int t2n_build_ref(t2n_pstate *ps, const t2n_loc *loc) {
   return push_ref(ps, ps->buf + loc->start + 1, loc->end - loc->start - 1, loc->start);
 }
 
@@ -236,12 +236,12 @@ static int each_in_list(t2n_pstate *ps, const t2n_loc *list,
   return 1;
 }
 
-int b_args(t2n_pstate *ps, const t2n_loc *loc) {
+int t2n_build_args(t2n_pstate *ps, const t2n_loc *loc) {
   ps->nargs = 0;
-  return each_in_list(ps, loc, b_ref);
+  return each_in_list(ps, loc, t2n_build_ref);
 }
 
-t2n_attrlist *b_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *name, const char *raw) {
+t2n_attrlist *t2n_build_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *name, const char *raw) {
   if (!l) l = alloc(ps, sizeof *l);
   if (name) {
     t2n_attr a = {0};
@@ -253,7 +253,7 @@ t2n_attrlist *b_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *name, con
   return l;
 }
 
-void b_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, const char *pyargs,
+void t2n_build_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, const char *pyargs,
             int brackets) {
   ps->hoff = kind->start;
   ps->hkind = t2n_intern_n(ps->mod, ps->buf + kind->start, kind->end - kind->start);
@@ -262,7 +262,7 @@ void b_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, const char
   ps->hbrackets = brackets;
 }
 
-void b_head_py(t2n_pstate *ps, const t2n_loc *loc, const char *pyop, t2n_attrlist *attrs,
+void t2n_build_head_py(t2n_pstate *ps, const t2n_loc *loc, const char *pyop, t2n_attrlist *attrs,
                const char *pyargs) {
   ps->hoff = loc->start;
   ps->hkind = t2n_intern(ps->mod, pyop);
@@ -274,7 +274,7 @@ void b_head_py(t2n_pstate *ps, const t2n_loc *loc, const char *pyop, t2n_attrlis
 /* A NODELINE token, "%out : Type = ns::kind(%a, %b)", or a NODELINE_A
  * token, "%out : Type = ns::kind" whose attributes and inputs the grammar
  * has read: split at the fixed separators and handled like the pieces. */
-int b_nodeline(t2n_pstate *ps, const t2n_loc *loc, t2n_attrlist *attrs, int with_attrs) {
+int t2n_build_nodeline(t2n_pstate *ps, const t2n_loc *loc, t2n_attrlist *attrs, int with_attrs) {
   const char *s = ps->buf + loc->start, *e = ps->buf + loc->end;
   const char *ty = find_colon_sep(s, e) + 3;
   const char *eq = find_char(ty, e, '=');
@@ -282,14 +282,14 @@ int b_nodeline(t2n_pstate *ps, const t2n_loc *loc, t2n_attrlist *attrs, int with
   const char *paren = with_attrs ? e : find_char(kind, e, '(');
   t2n_loc def = {loc->start, (size_t)(eq - 1 - ps->buf)};
   t2n_loc k = {(size_t)(kind - ps->buf), (size_t)(paren - ps->buf)};
-  if (!b_out(ps, &def, NULL)) return 0;
-  b_head(ps, &k, attrs, NULL, with_attrs);
+  if (!t2n_build_out(ps, &def, NULL)) return 0;
+  t2n_build_head(ps, &k, attrs, NULL, with_attrs);
   if (with_attrs) return 1;
   t2n_loc args = {k.end, loc->end};
-  return b_args(ps, &args);
+  return t2n_build_args(ps, &args);
 }
 
-int b_node_begin(t2n_pstate *ps, const char *scope, const char *comment) {
+int t2n_build_node_begin(t2n_pstate *ps, const char *scope, const char *comment) {
   t2n_graph *g = ps->graph;
   int nout = ps->nouts;
   ps->nouts = 0;
@@ -319,7 +319,7 @@ int b_node_begin(t2n_pstate *ps, const char *scope, const char *comment) {
 }
 
 /* A block belongs to the node printed before it at the same level. */
-int b_block_begin(t2n_pstate *ps, const t2n_loc *loc) {
+int t2n_build_block_begin(t2n_pstate *ps, const t2n_loc *loc) {
   if (!ps->last_node) {
     t2n_parse_error(ps, loc, "block without a node to belong to");
     return 0;
@@ -330,7 +330,7 @@ int b_block_begin(t2n_pstate *ps, const t2n_loc *loc) {
   return 1;
 }
 
-void b_block_end(t2n_pstate *ps) {
+void t2n_build_block_end(t2n_pstate *ps) {
   t2n_block *b = cur_block(ps);
   for (int i = 0; i < ps->nargs; i++) t2n_node_add_input(b->ret, ps->args[i]);
   ps->nblocks--;
@@ -339,21 +339,21 @@ void b_block_end(t2n_pstate *ps) {
 
 /* Values printed without types (torch's type verbosity set to none) get the
  * untyped type, spelled "" and printed as nothing. */
-const t2n_type *b_untyped(t2n_pstate *ps) {
+const t2n_type *t2n_build_untyped(t2n_pstate *ps) {
   (void)ps;
   return t2n_type_builtin("", 0);
 }
 
 /* "(%a, %b):" after graph or blockN: parameters without types. */
 static int untyped_param(t2n_pstate *ps, const t2n_loc *name) {
-  return b_param(ps, name, b_untyped(ps));
+  return t2n_build_param(ps, name, t2n_build_untyped(ps));
 }
 
-int b_untyped_params(t2n_pstate *ps, const t2n_loc *loc) { return each_in_list(ps, loc, untyped_param); }
+int t2n_build_untyped_params(t2n_pstate *ps, const t2n_loc *loc) { return each_in_list(ps, loc, untyped_param); }
 
 /* "()" reads as an empty value list; where a value list cannot stand, only
  * the empty one is accepted. */
-int b_no_args(t2n_pstate *ps, const t2n_loc *loc) {
+int t2n_build_no_args(t2n_pstate *ps, const t2n_loc *loc) {
   if (loc->end - loc->start == 2) return 1;
   t2n_parse_error(ps, loc, "expected '(' and a parameter or type, not a value list");
   return 0;
@@ -381,7 +381,7 @@ static const t2n_type **elems1(t2n_pstate *ps, const t2n_type *e) {
 }
 
 /* A type named by one word: a scalar, a tensor or a qualified class name. */
-const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, size_t n, size_t off) {
+const t2n_type *t2n_build_type_leaf(t2n_pstate *ps, const char *name, size_t n, size_t off) {
   const t2n_type *t = t2n_type_lookup(ps->mod, name, n);
   if (t) return t;
   t2n_type p;
@@ -398,13 +398,13 @@ const t2n_type *b_type_leaf(t2n_pstate *ps, const char *name, size_t n, size_t o
 }
 
 /* A word with "[]" and "?" suffixes, as in a VALDEFT token ("int[]?"). */
-const t2n_type *b_type_text(t2n_pstate *ps, const char *s, size_t n, size_t off) {
+const t2n_type *t2n_build_type_text(t2n_pstate *ps, const char *s, size_t n, size_t off) {
   const t2n_type *t = t2n_type_lookup(ps->mod, s, n);
   if (t) return t;
   int opt = n > 1 && s[n - 1] == '?';
   int list = !opt && n > 2 && s[n - 1] == ']' && s[n - 2] == '[';
-  if (!opt && !list) return b_type_leaf(ps, s, n, off);
-  const t2n_type *e = b_type_text(ps, s, n - (opt ? 1 : 2), off);
+  if (!opt && !list) return t2n_build_type_leaf(ps, s, n, off);
+  const t2n_type *e = t2n_build_type_text(ps, s, n - (opt ? 1 : 2), off);
   if (!e) return NULL;
   t2n_type p = proto(opt ? T2N_TY_OPTIONAL : T2N_TY_LIST, NULL);
   p.nelems = 1;
@@ -412,21 +412,21 @@ const t2n_type *b_type_text(t2n_pstate *ps, const char *s, size_t n, size_t off)
   return t2n_type_intern(ps->mod, s, n, &p);
 }
 
-const t2n_type *b_type_list(t2n_pstate *ps, const t2n_type *elem, const t2n_loc *loc) {
+const t2n_type *t2n_build_type_list(t2n_pstate *ps, const t2n_type *elem, const t2n_loc *loc) {
   t2n_type p = proto(T2N_TY_LIST, NULL);
   p.nelems = 1;
   p.elems = elems1(ps, elem);
   return intern_at(ps, loc, &p);
 }
 
-const t2n_type *b_type_optional(t2n_pstate *ps, const t2n_type *elem, const t2n_loc *loc) {
+const t2n_type *t2n_build_type_optional(t2n_pstate *ps, const t2n_type *elem, const t2n_loc *loc) {
   t2n_type p = proto(T2N_TY_OPTIONAL, NULL);
   p.nelems = 1;
   p.elems = elems1(ps, elem);
   return intern_at(ps, loc, &p);
 }
 
-const t2n_type *b_type_index(t2n_pstate *ps, const t2n_type *base, t2n_tylist *args,
+const t2n_type *t2n_build_type_index(t2n_pstate *ps, const t2n_type *base, t2n_tylist *args,
                              const t2n_loc *loc) {
   if (base->kind == T2N_TY_TENSOR && args->n == 1 && t2n_type_is(args->v[0], "Undefined")) {
     t2n_type p = *base;
@@ -443,7 +443,7 @@ const t2n_type *b_type_index(t2n_pstate *ps, const t2n_type *base, t2n_tylist *a
   return NULL;
 }
 
-const t2n_type *b_type_tuple(t2n_pstate *ps, t2n_tylist *elems, const t2n_loc *loc) {
+const t2n_type *t2n_build_type_tuple(t2n_pstate *ps, t2n_tylist *elems, const t2n_loc *loc) {
   t2n_type p = proto(T2N_TY_TUPLE, NULL);
   if (elems) {
     p.nelems = elems->n;
@@ -452,7 +452,7 @@ const t2n_type *b_type_tuple(t2n_pstate *ps, t2n_tylist *elems, const t2n_loc *l
   return intern_at(ps, loc, &p);
 }
 
-const t2n_type *b_type_angle(t2n_pstate *ps, const char *name, const char *inner,
+const t2n_type *t2n_build_type_angle(t2n_pstate *ps, const char *name, const char *inner,
                              const t2n_loc *loc) {
   t2n_type p = proto(T2N_TY_GENERIC, name);
   p.nelems = 1;
@@ -463,7 +463,7 @@ const t2n_type *b_type_angle(t2n_pstate *ps, const char *name, const char *inner
 /* A symbolic dimension, SS(-2), as torch prints shapes with symbolic sizes:
  * read as an unknown size (the spelling keeps the text). */
 static int is_symbolic_dim(const t2n_targ *a) {
-  if (a->kind != TARG_TYPE) return 0;
+  if (a->kind != T2N_TARG_TYPE) return 0;
   const t2n_type *t = a->type;
   return t->kind == T2N_TY_GENERIC && t->name && strcmp(t->name, "SS") == 0;
 }
@@ -472,10 +472,10 @@ static int tensor_args(t2n_pstate *ps, t2n_type *p, t2n_targlist *args, const t2
   int ndims = 0;
   for (int i = 0; args && i < args->n; i++) {
     if (is_symbolic_dim(&args->v[i])) {
-      args->v[i].kind = TARG_DIM;
+      args->v[i].kind = T2N_TARG_DIM;
       args->v[i].dim = -1;
     }
-    if (args->v[i].kind == TARG_DIM) ndims++;
+    if (args->v[i].kind == T2N_TARG_DIM) ndims++;
   }
   int64_t *sizes = alloc(ps, sizeof(int64_t) * (size_t)(ndims + 1));
   int k = 0;
@@ -483,8 +483,8 @@ static int tensor_args(t2n_pstate *ps, t2n_type *p, t2n_targlist *args, const t2
   for (int i = 0; args && i < args->n; i++) {
     t2n_targ *a = &args->v[i];
     switch (a->kind) {
-    case TARG_DIM: sizes[k++] = a->dim; break;
-    case TARG_INTS:
+    case T2N_TARG_DIM: sizes[k++] = a->dim; break;
+    case T2N_TARG_INTS:
       if (strcmp(a->key, "strides") != 0) goto bad;
       {
         int64_t *st = alloc(ps, sizeof(int64_t) * (size_t)(a->nints + 1));
@@ -496,7 +496,7 @@ static int tensor_args(t2n_pstate *ps, t2n_type *p, t2n_targlist *args, const t2
         }
       }
       break;
-    case TARG_KEY:
+    case T2N_TARG_KEY:
       if (strcmp(a->key, "requires_grad") == 0) p->requires_grad = atoi(a->sval);
       else if (strcmp(a->key, "device") == 0) p->device = a->sval;
       else goto bad;
@@ -511,7 +511,7 @@ static int tensor_args(t2n_pstate *ps, t2n_type *p, t2n_targlist *args, const t2
   return 1;
 }
 
-const t2n_type *b_type_call(t2n_pstate *ps, const char *name, t2n_targlist *args,
+const t2n_type *t2n_build_type_call(t2n_pstate *ps, const char *name, t2n_targlist *args,
                             const t2n_loc *loc) {
   t2n_dtype dt = t2n_dtype_from_name(name);
   size_t nl = strlen(name);
@@ -528,7 +528,7 @@ const t2n_type *b_type_call(t2n_pstate *ps, const char *name, t2n_targlist *args
   }
   int nf = 0, nt = 0, n = args ? args->n : 0;
   if (strcmp(name, "SS") == 0) { /* a symbolic size inside a tensor type */
-    if (!(n == 1 && args->v[0].kind == TARG_DIM)) {
+    if (!(n == 1 && args->v[0].kind == T2N_TARG_DIM)) {
       t2n_parse_error(ps, loc, "SS takes one integer");
       return NULL;
     }
@@ -536,8 +536,8 @@ const t2n_type *b_type_call(t2n_pstate *ps, const char *name, t2n_targlist *args
     return intern_at(ps, loc, &p);
   }
   for (int i = 0; i < n; i++) {
-    if (args->v[i].kind == TARG_FIELD) nf++;
-    else if (args->v[i].kind == TARG_TYPE) nt++;
+    if (args->v[i].kind == T2N_TARG_FIELD) nf++;
+    else if (args->v[i].kind == T2N_TARG_TYPE) nt++;
   }
   if (nf + nt != n || (nf && nt)) {
     t2n_parse_error(ps, loc, "bad arguments for type '%s'", name);
@@ -568,32 +568,32 @@ const t2n_type *b_type_call(t2n_pstate *ps, const char *name, t2n_targlist *args
   return intern_at(ps, loc, &p);
 }
 
-t2n_tylist *b_types_add(t2n_pstate *ps, t2n_tylist *l, const char *name, const t2n_type *ty) {
+t2n_tylist *t2n_build_types_add(t2n_pstate *ps, t2n_tylist *l, const char *name, const t2n_type *ty) {
   if (!l) l = alloc(ps, sizeof *l);
   PUSH(ps, l->v, l->n, l->cap, ty);
   (void)name;
   return l;
 }
 
-t2n_targ *b_new_targ(t2n_pstate *ps, t2n_targ v) {
+t2n_targ *t2n_build_new_targ(t2n_pstate *ps, t2n_targ v) {
   t2n_targ *p = alloc(ps, sizeof *p);
   *p = v;
   return p;
 }
 
-t2n_targlist *b_targs_add(t2n_pstate *ps, t2n_targlist *l, const t2n_targ *a) {
+t2n_targlist *t2n_build_targs_add(t2n_pstate *ps, t2n_targlist *l, const t2n_targ *a) {
   if (!l) l = alloc(ps, sizeof *l);
   PUSH(ps, l->v, l->n, l->cap, *a);
   return l;
 }
 
-t2n_intlist *b_ints_add(t2n_pstate *ps, t2n_intlist *l, int64_t v) {
+t2n_intlist *t2n_build_ints_add(t2n_pstate *ps, t2n_intlist *l, int64_t v) {
   if (!l) l = alloc(ps, sizeof *l);
   PUSH(ps, l->v, l->n, l->cap, v);
   return l;
 }
 
-const char *b_join3(t2n_pstate *ps, const char *a, const char *b, const char *c) {
+const char *t2n_build_join3(t2n_pstate *ps, const char *a, const char *b, const char *c) {
   size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
   char *s = alloc(ps, la + lb + lc + 1);
   memcpy(s, a, la);
@@ -614,7 +614,7 @@ static t2n_field field(const char *name, const char *raw, t2n_object *obj) {
   return f;
 }
 
-void b_dump_begin(t2n_pstate *ps, const char *qualname) {
+void t2n_build_dump_begin(t2n_pstate *ps, const char *qualname) {
   t2n_object *o = new_object(ps, qualname);
   if (ps->nobjs) {
     t2n_object *p = ps->objs[ps->nobjs - 1];
@@ -635,8 +635,8 @@ static void cont_add(t2n_pstate *ps, const char *s, size_t n) {
   ps->contlen += n;
 }
 
-void b_dump_field(t2n_pstate *ps, int section, const char *name, const char *raw) {
-  b_dump_flush(ps);
+void t2n_build_dump_field(t2n_pstate *ps, int section, const char *name, const char *raw) {
+  t2n_build_dump_flush(ps);
   t2n_object *o = ps->objs[ps->nobjs - 1];
   if (section == 0) APPEND1(ps, o->params, o->nparams, field(name, raw, NULL));
   else APPEND1(ps, o->fields, o->nfields, field(name, raw, NULL));
@@ -645,7 +645,7 @@ void b_dump_field(t2n_pstate *ps, int section, const char *name, const char *raw
 /* Continuation lines are gathered in a scratch buffer and copied into the
  * field once the value ends (joining per line would be quadratic on the
  * megabyte-long tensor values torch prints for lists of tensors). */
-int b_dump_cont(t2n_pstate *ps, int section, const char *line, const t2n_loc *loc) {
+int t2n_build_dump_cont(t2n_pstate *ps, int section, const char *line, const t2n_loc *loc) {
   t2n_object *o = ps->objs[ps->nobjs - 1];
   t2n_field *f = section == 0 ? (o->nparams ? &o->params[o->nparams - 1] : NULL)
                               : (o->nfields ? &o->fields[o->nfields - 1] : NULL);
@@ -654,7 +654,7 @@ int b_dump_cont(t2n_pstate *ps, int section, const char *line, const t2n_loc *lo
     const char *eq = strstr(line, " = ");
     if (strspn(line, " ") >= ps->dattr_indent && eq && eq >= line + ps->dattr_indent) {
       const char *name = line + ps->dattr_indent;
-      b_dump_field(ps, section, t2n_arena_strndup(ps->mod->arena, name, (size_t)(eq - name)),
+      t2n_build_dump_field(ps, section, t2n_arena_strndup(ps->mod->arena, name, (size_t)(eq - name)),
                    eq + 3);
       return 1;
     }
@@ -662,7 +662,7 @@ int b_dump_cont(t2n_pstate *ps, int section, const char *line, const t2n_loc *lo
     return 0;
   }
   if (ps->cont_field != f) {
-    b_dump_flush(ps);
+    t2n_build_dump_flush(ps);
     ps->cont_field = f;
     ps->contlen = 0;
     cont_add(ps, f->raw, strlen(f->raw));
@@ -672,21 +672,21 @@ int b_dump_cont(t2n_pstate *ps, int section, const char *line, const t2n_loc *lo
   return 1;
 }
 
-void b_dump_flush(t2n_pstate *ps) {
+void t2n_build_dump_flush(t2n_pstate *ps) {
   if (!ps->cont_field) return;
   ps->cont_field->raw = t2n_arena_strndup(ps->mod->arena, ps->cont, ps->contlen);
   ps->cont_field = NULL;
 }
 
-void b_dump_method(t2n_pstate *ps, const char *name, t2n_graph *g) {
+void t2n_build_dump_method(t2n_pstate *ps, const char *name, t2n_graph *g) {
   t2n_object *o = ps->objs[ps->nobjs - 1];
   t2n_method m = {t2n_intern(ps->mod, name), g};
   APPEND1(ps, o->methods, o->nmethods, m);
 }
 
-void b_dump_end(t2n_pstate *ps) { ps->nobjs--; }
+void t2n_build_dump_end(t2n_pstate *ps) { ps->nobjs--; }
 
-int b_t2n_version(t2n_pstate *ps, const char *v, const t2n_loc *loc) {
+int t2n_build_t2n_version(t2n_pstate *ps, const char *v, const t2n_loc *loc) {
   if (strcmp(v, "1") != 0) {
     t2n_parse_error(ps, loc, "unsupported t2n module text version %s (this t2n reads version 1)", v);
     return 0;
@@ -695,7 +695,7 @@ int b_t2n_version(t2n_pstate *ps, const char *v, const t2n_loc *loc) {
   return 1;
 }
 
-int b_t2n_weights(t2n_pstate *ps, const char *lit, const t2n_loc *loc) {
+int t2n_build_t2n_weights(t2n_pstate *ps, const char *lit, const t2n_loc *loc) {
   const char *s;
   size_t n;
   if (!t2n_unescape_string(ps->mod, lit, &s, &n)) {
@@ -706,7 +706,7 @@ int b_t2n_weights(t2n_pstate *ps, const char *lit, const t2n_loc *loc) {
   return 1;
 }
 
-int b_class_begin(t2n_pstate *ps, const char *name, const t2n_loc *loc) {
+int t2n_build_class_begin(t2n_pstate *ps, const char *name, const t2n_loc *loc) {
   if (t2n_module_class(ps->mod, name)) {
     t2n_parse_error(ps, loc, "redefinition of class '%s'", name);
     return 0;
@@ -718,19 +718,19 @@ int b_class_begin(t2n_pstate *ps, const char *name, const t2n_loc *loc) {
   return 1;
 }
 
-void b_class_slot(t2n_pstate *ps, int kind, const char *name, const t2n_type *ty) {
+void t2n_build_class_slot(t2n_pstate *ps, int kind, const char *name, const t2n_type *ty) {
   t2n_class *c = ps->cls;
   t2n_slot s = {t2n_intern(ps->mod, name), ty, (t2n_slot_kind)kind};
   APPEND1(ps, c->slots, c->nslots, s);
 }
 
-void b_class_method(t2n_pstate *ps, const char *name, t2n_graph *g) {
+void t2n_build_class_method(t2n_pstate *ps, const char *name, t2n_graph *g) {
   t2n_class *c = ps->cls;
   t2n_method m = {t2n_intern(ps->mod, name), g};
   APPEND1(ps, c->methods, c->nmethods, m);
 }
 
-int b_function(t2n_pstate *ps, const char *name, const t2n_loc *loc, t2n_graph *g) {
+int t2n_build_function(t2n_pstate *ps, const char *name, const t2n_loc *loc, t2n_graph *g) {
   if (t2n_module_function(ps->mod, name)) {
     t2n_parse_error(ps, loc, "redefinition of function '%s'", name);
     return 0;
@@ -742,22 +742,22 @@ int b_function(t2n_pstate *ps, const char *name, const t2n_loc *loc, t2n_graph *
   return 1;
 }
 
-void b_object_root(t2n_pstate *ps, const char *qualname) {
+void t2n_build_object_root(t2n_pstate *ps, const char *qualname) {
   t2n_object *o = new_object(ps, qualname);
   ps->mod->root = o;
   PUSH(ps, ps->objs, ps->nobjs, ps->capobjs, o);
 }
 
-void b_obj_field(t2n_pstate *ps, const char *name, const char *raw) {
+void t2n_build_obj_field(t2n_pstate *ps, const char *name, const char *raw) {
   t2n_object *o = ps->objs[ps->nobjs - 1];
   APPEND1(ps, o->fields, o->nfields, field(name, raw, NULL));
 }
 
-void b_obj_open(t2n_pstate *ps, const char *name, const char *qualname) {
+void t2n_build_obj_open(t2n_pstate *ps, const char *name, const char *qualname) {
   t2n_object *o = ps->objs[ps->nobjs - 1];
   t2n_object *c = new_object(ps, qualname);
   APPEND1(ps, o->fields, o->nfields, field(name, NULL, c));
   PUSH(ps, ps->objs, ps->nobjs, ps->capobjs, c);
 }
 
-void b_obj_close(t2n_pstate *ps) { ps->nobjs--; }
+void t2n_build_obj_close(t2n_pstate *ps) { ps->nobjs--; }

@@ -36,9 +36,19 @@ static const int reshape_ids[] = {
 #include "t2n/ops.def"
 };
 
+static const int stride_reader_ids[] = {
+#define T2N_OP_READS_STRIDES(id) T2N_OP_##id,
+#include "t2n/ops.def"
+};
+
+static const struct { int op, pure, keeps; } pure_rows[] = {
+#define T2N_OP_PURE(id, pure_id, keeps_type) {T2N_OP_##id, T2N_OP_##pure_id, keeps_type},
+#include "t2n/ops.def"
+};
+
 static t2n_op_sig sigs[NSIGS];
 static int first_sig[T2N_OP_COUNT], nsigs_of[T2N_OP_COUNT];
-static unsigned char reshapes[T2N_OP_COUNT];
+static unsigned char reshapes[T2N_OP_COUNT], reads_strides[T2N_OP_COUNT];
 #define HASH_SIZE 8192 /* a power of two above twice the number of kinds */
 static int hash_slots[HASH_SIZE]; /* op id, 0 empty */
 static int ready;
@@ -147,6 +157,8 @@ static void init(void) {
     s->naliases = parse_aliases(r->aliases, s->aliases, &s->alias_any);
   }
   for (size_t i = 0; i < sizeof reshape_ids / sizeof reshape_ids[0]; i++) reshapes[reshape_ids[i]] = 1;
+  for (size_t i = 0; i < sizeof stride_reader_ids / sizeof stride_reader_ids[0]; i++)
+    reads_strides[stride_reader_ids[i]] = 1;
   ready = 1;
 }
 
@@ -247,6 +259,26 @@ unsigned t2n_op_mutates_input(const t2n_node *n, int i) {
 int t2n_op_reshapes(const t2n_node *n) {
   init();
   return n->op > 0 && n->op < T2N_OP_COUNT && reshapes[n->op];
+}
+
+int t2n_op_pure_form(int op, int *keeps_type) {
+  for (size_t i = 0; i < sizeof pure_rows / sizeof pure_rows[0]; i++)
+    if (pure_rows[i].op == op) {
+      if (keeps_type) *keeps_type = pure_rows[i].keeps;
+      return pure_rows[i].pure;
+    }
+  return T2N_OP_UNKNOWN;
+}
+
+int t2n_op_pure_keeps_type(int pure) {
+  for (size_t i = 0; i < sizeof pure_rows / sizeof pure_rows[0]; i++)
+    if (pure_rows[i].pure == pure) return pure_rows[i].keeps;
+  return 0;
+}
+
+int t2n_op_reads_strides(const t2n_node *n) {
+  init();
+  return n->op <= 0 || n->op >= T2N_OP_COUNT || reads_strides[n->op];
 }
 
 int t2n_op_has_effects(const t2n_node *n) {

@@ -57,8 +57,8 @@ static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const c
 #define CHECK(x) do { if (!(x)) YYABORT; } while (0)
 /* Semantic values are kept pointer-sized: bison copies them on every shift
  * and reduction, so small values make the parser loop cheaper. */
-#define NODE(scope, comment) CHECK(b_node_begin(ps, scope, comment))
-#define TARG(...) b_new_targ(ps, (t2n_targ){__VA_ARGS__})
+#define NODE(scope, comment) CHECK(t2n_build_node_begin(ps, scope, comment))
+#define TARG(...) t2n_build_new_targ(ps, (t2n_targ){__VA_ARGS__})
 }
 
 %union {
@@ -119,17 +119,17 @@ input
  * are shaped for few reductions per line: a block is an item of the node
  * list that belongs to the node before it, and a node line lists its
  * optional parts as alternatives instead of through empty rules. */
-graph: ghead nodes RETURN vals     { $$ = b_graph_end(ps); } ;
+graph: ghead nodes RETURN vals     { $$ = t2n_build_graph_end(ps); } ;
 ghead
-  : GRAPHP                         { CHECK(b_graph_begin(ps) && b_params(ps, &@1)); }
-  | GRAPH ARGS ':'                 { CHECK(b_graph_begin(ps) && b_untyped_params(ps, &@2)); }
-  | GRAPH '('                      { CHECK(b_graph_begin(ps)); }
+  : GRAPHP                         { CHECK(t2n_build_graph_begin(ps) && t2n_build_params(ps, &@1)); }
+  | GRAPH ARGS ':'                 { CHECK(t2n_build_graph_begin(ps) && t2n_build_untyped_params(ps, &@2)); }
+  | GRAPH '('                      { CHECK(t2n_build_graph_begin(ps)); }
     params_opt ')' ':'
   ;
 
 withs
   : %empty
-  | withs WITH KIND '=' graph      { CHECK(b_with(ps, &@3, $5)); }
+  | withs WITH KIND '=' graph      { CHECK(t2n_build_with(ps, &@3, $5)); }
   ;
 
 params_opt: %empty | params ;
@@ -138,10 +138,10 @@ params
   | params ',' param
   ;
 param
-  : VALDEFT                        { CHECK(b_param(ps, &@1, NULL)); }
-  | VALDEF type                    { CHECK(b_param(ps, &@1, $2)); }
-  | VALREF ':' type                { CHECK(b_param(ps, &@1, $3)); }
-  | VALREF                         { CHECK(b_param(ps, &@1, b_untyped(ps))); }
+  : VALDEFT                        { CHECK(t2n_build_param(ps, &@1, NULL)); }
+  | VALDEF type                    { CHECK(t2n_build_param(ps, &@1, $2)); }
+  | VALREF ':' type                { CHECK(t2n_build_param(ps, &@1, $3)); }
+  | VALREF                         { CHECK(t2n_build_param(ps, &@1, t2n_build_untyped(ps))); }
   ;
 
 nodes
@@ -159,161 +159,161 @@ node
 line
   : nodehead vals
   | outs nodehead vals
-  | NODELINE                       { CHECK(b_nodeline(ps, &@1, NULL, 0)); }
-  | NODELINE_A attr_body vals      { CHECK(b_nodeline(ps, &@1, $2, 1)); }
+  | NODELINE                       { CHECK(t2n_build_nodeline(ps, &@1, NULL, 0)); }
+  | NODELINE_A attr_body vals      { CHECK(t2n_build_nodeline(ps, &@1, $2, 1)); }
   /* the last of several outputs scans as a node token too */
-  | outs ',' NODELINE              { CHECK(b_nodeline(ps, &@3, NULL, 0)); }
-  | outs ',' NODELINE_A attr_body vals { CHECK(b_nodeline(ps, &@3, $4, 1)); }
+  | outs ',' NODELINE              { CHECK(t2n_build_nodeline(ps, &@3, NULL, 0)); }
+  | outs ',' NODELINE_A attr_body vals { CHECK(t2n_build_nodeline(ps, &@3, $4, 1)); }
   ;
 
-/* b_node_begin empties the output list it takes. */
+/* t2n_build_node_begin empties the output list it takes. */
 outs
-  : VALDEFT                        { CHECK(b_out(ps, &@1, NULL)); }
-  | VALDEF type                    { CHECK(b_out(ps, &@1, $2)); }
-  | VALREF ':' type                { CHECK(b_out(ps, &@1, $3)); }
-  | VALREF                         { CHECK(b_out(ps, &@1, b_untyped(ps))); }
-  | outs ',' VALDEFT               { CHECK(b_out(ps, &@3, NULL)); }
-  | outs ',' VALDEF type           { CHECK(b_out(ps, &@3, $4)); }
-  | outs ',' VALREF ':' type       { CHECK(b_out(ps, &@3, $5)); }
-  | outs ',' VALREF                { CHECK(b_out(ps, &@3, b_untyped(ps))); }
+  : VALDEFT                        { CHECK(t2n_build_out(ps, &@1, NULL)); }
+  | VALDEF type                    { CHECK(t2n_build_out(ps, &@1, $2)); }
+  | VALREF ':' type                { CHECK(t2n_build_out(ps, &@1, $3)); }
+  | VALREF                         { CHECK(t2n_build_out(ps, &@1, t2n_build_untyped(ps))); }
+  | outs ',' VALDEFT               { CHECK(t2n_build_out(ps, &@3, NULL)); }
+  | outs ',' VALDEF type           { CHECK(t2n_build_out(ps, &@3, $4)); }
+  | outs ',' VALREF ':' type       { CHECK(t2n_build_out(ps, &@3, $5)); }
+  | outs ',' VALREF                { CHECK(t2n_build_out(ps, &@3, t2n_build_untyped(ps))); }
   ;
 
 nodehead
-  : EQKIND                         { b_head(ps, &@1, NULL, NULL, 0); }
-  | EQKIND_A attr_body             { b_head(ps, &@1, $2, NULL, 1); }
-  | '=' KIND                       { b_head(ps, &@2, NULL, NULL, 0); }
-  | '=' KIND attrs                 { b_head(ps, &@2, $3, NULL, 1); }
-  | '=' PYOP PYARGS                { b_head_py(ps, &@2, $2, NULL, $3); }
-  | '=' PYOP attrs PYARGS          { b_head_py(ps, &@2, $2, $3, $4); }
+  : EQKIND                         { t2n_build_head(ps, &@1, NULL, NULL, 0); }
+  | EQKIND_A attr_body             { t2n_build_head(ps, &@1, $2, NULL, 1); }
+  | '=' KIND                       { t2n_build_head(ps, &@2, NULL, NULL, 0); }
+  | '=' KIND attrs                 { t2n_build_head(ps, &@2, $3, NULL, 1); }
+  | '=' PYOP PYARGS                { t2n_build_head_py(ps, &@2, $2, NULL, $3); }
+  | '=' PYOP attrs PYARGS          { t2n_build_head_py(ps, &@2, $2, $3, $4); }
   ;
 
 attrs: ATTR_OPEN attr_body         { $$ = $2; } ;
 attr_body
-  : ATTR_CLOSE                     { $$ = b_attrs_add(ps, NULL, NULL, NULL); }
+  : ATTR_CLOSE                     { $$ = t2n_build_attrs_add(ps, NULL, NULL, NULL); }
   | attr_list ATTR_CLOSE           { $$ = $1; }
   ;
 attr_list
-  : ATTR_NAME ATTR_VALUE           { $$ = b_attrs_add(ps, NULL, $1, $2); }
-  | attr_list ',' ATTR_NAME ATTR_VALUE { $$ = b_attrs_add(ps, $1, $3, $4); }
+  : ATTR_NAME ATTR_VALUE           { $$ = t2n_build_attrs_add(ps, NULL, $1, $2); }
+  | attr_list ',' ATTR_NAME ATTR_VALUE { $$ = t2n_build_attrs_add(ps, $1, $3, $4); }
   ;
 
-block: bhead nodes ARROW vals      { b_block_end(ps); } ;
+block: bhead nodes ARROW vals      { t2n_build_block_end(ps); } ;
 bhead
-  : BLOCKE                         { CHECK(b_block_begin(ps, &@1)); }
-  | BLOCKP                         { CHECK(b_block_begin(ps, &@1) && b_params(ps, &@1)); }
-  | BLOCK ARGS ':'                 { CHECK(b_block_begin(ps, &@1) && b_untyped_params(ps, &@2)); }
-  | BLOCK '('                      { CHECK(b_block_begin(ps, &@1)); }
+  : BLOCKE                         { CHECK(t2n_build_block_begin(ps, &@1)); }
+  | BLOCKP                         { CHECK(t2n_build_block_begin(ps, &@1) && t2n_build_params(ps, &@1)); }
+  | BLOCK ARGS ':'                 { CHECK(t2n_build_block_begin(ps, &@1) && t2n_build_untyped_params(ps, &@2)); }
+  | BLOCK '('                      { CHECK(t2n_build_block_begin(ps, &@1)); }
     params_opt ')' ':'
   ;
 
 /* A parenthesized list of value names: one ARGS token as torch prints it,
  * or the pieces for other spacing. */
 vals
-  : ARGS                           { CHECK(b_args(ps, &@1)); }
+  : ARGS                           { CHECK(t2n_build_args(ps, &@1)); }
   | '(' ')'                        { ps->nargs = 0; }
   | '(' refs ')'
   ;
 refs
-  : VALREF                         { ps->nargs = 0; CHECK(b_ref(ps, &@1)); }
-  | refs ',' VALREF                { CHECK(b_ref(ps, &@3)); }
+  : VALREF                         { ps->nargs = 0; CHECK(t2n_build_ref(ps, &@1)); }
+  | refs ',' VALREF                { CHECK(t2n_build_ref(ps, &@3)); }
   ;
 
 /* ---- types ---- */
 type
   : tatom
-  | type '[' ']'                   { $$ = b_type_list(ps, $1, &@$); }
-  | type '[' types ']'             { CHECK($$ = b_type_index(ps, $1, $3, &@$)); }
-  | type '?'                       { $$ = b_type_optional(ps, $1, &@$); }
+  | type '[' ']'                   { $$ = t2n_build_type_list(ps, $1, &@$); }
+  | type '[' types ']'             { CHECK($$ = t2n_build_type_index(ps, $1, $3, &@$)); }
+  | type '?'                       { $$ = t2n_build_type_optional(ps, $1, &@$); }
   ;
 
 tatom
-  : IDENT                          { CHECK($$ = b_type_leaf(ps, ps->buf + @1.start, @1.end - @1.start, @1.start)); }
-  | IDENT ARGS                     { CHECK(b_no_args(ps, &@2) && ($$ = b_type_call(ps, $1, NULL, &@$))); }
-  | IDENT '(' ')'                  { CHECK($$ = b_type_call(ps, $1, NULL, &@$)); }
-  | IDENT '(' targs ')'            { CHECK($$ = b_type_call(ps, $1, $3, &@$)); }
-  | ARGS                           { CHECK(b_no_args(ps, &@1)); $$ = b_type_tuple(ps, NULL, &@$); }
-  | '(' ')'                        { $$ = b_type_tuple(ps, NULL, &@$); }
-  | '(' types ')'                  { $$ = b_type_tuple(ps, $2, &@$); }
-  | IDENT '<' IDENT '>'            { $$ = b_type_angle(ps, $1, $3, &@$); }
+  : IDENT                          { CHECK($$ = t2n_build_type_leaf(ps, ps->buf + @1.start, @1.end - @1.start, @1.start)); }
+  | IDENT ARGS                     { CHECK(t2n_build_no_args(ps, &@2) && ($$ = t2n_build_type_call(ps, $1, NULL, &@$))); }
+  | IDENT '(' ')'                  { CHECK($$ = t2n_build_type_call(ps, $1, NULL, &@$)); }
+  | IDENT '(' targs ')'            { CHECK($$ = t2n_build_type_call(ps, $1, $3, &@$)); }
+  | ARGS                           { CHECK(t2n_build_no_args(ps, &@1)); $$ = t2n_build_type_tuple(ps, NULL, &@$); }
+  | '(' ')'                        { $$ = t2n_build_type_tuple(ps, NULL, &@$); }
+  | '(' types ')'                  { $$ = t2n_build_type_tuple(ps, $2, &@$); }
+  | IDENT '<' IDENT '>'            { $$ = t2n_build_type_angle(ps, $1, $3, &@$); }
   ;
 
 types
-  : type                           { $$ = b_types_add(ps, NULL, NULL, $1); }
-  | types ',' type                 { $$ = b_types_add(ps, $1, NULL, $3); }
+  : type                           { $$ = t2n_build_types_add(ps, NULL, NULL, $1); }
+  | types ',' type                 { $$ = t2n_build_types_add(ps, $1, NULL, $3); }
   ;
 
 targs
-  : targ                           { $$ = b_targs_add(ps, NULL, $1); }
-  | targs ',' targ                 { $$ = b_targs_add(ps, $1, $3); }
+  : targ                           { $$ = t2n_build_targs_add(ps, NULL, $1); }
+  | targs ',' targ                 { $$ = t2n_build_targs_add(ps, $1, $3); }
   ;
 
 targ
-  : INT                            { $$ = TARG(.kind = TARG_DIM, .dim = strtoll($1, NULL, 10)); }
-  | '*'                            { $$ = TARG(.kind = TARG_DIM, .dim = -1); }
-  | IDENT '=' INT                  { $$ = TARG(.kind = TARG_KEY, .key = $1, .sval = $3); }
-  | IDENT '=' IDENT                { $$ = TARG(.kind = TARG_KEY, .key = $1, .sval = $3); }
-  | IDENT '=' IDENT ':' INT        { $$ = TARG(.kind = TARG_KEY, .key = $1, .sval = b_join3(ps, $3, ":", $5)); }
-  | IDENT '=' '[' ']'              { $$ = TARG(.kind = TARG_INTS, .key = $1); }
-  | IDENT '=' '[' tints ']'        { $$ = TARG(.kind = TARG_INTS, .key = $1, .ints = $4->v, .nints = $4->n); }
-  | IDENT ':' type                 { $$ = TARG(.kind = TARG_FIELD, .key = $1, .type = $3); }
-  | type                           { $$ = TARG(.kind = TARG_TYPE, .type = $1); }
+  : INT                            { $$ = TARG(.kind = T2N_TARG_DIM, .dim = strtoll($1, NULL, 10)); }
+  | '*'                            { $$ = TARG(.kind = T2N_TARG_DIM, .dim = -1); }
+  | IDENT '=' INT                  { $$ = TARG(.kind = T2N_TARG_KEY, .key = $1, .sval = $3); }
+  | IDENT '=' IDENT                { $$ = TARG(.kind = T2N_TARG_KEY, .key = $1, .sval = $3); }
+  | IDENT '=' IDENT ':' INT        { $$ = TARG(.kind = T2N_TARG_KEY, .key = $1, .sval = t2n_build_join3(ps, $3, ":", $5)); }
+  | IDENT '=' '[' ']'              { $$ = TARG(.kind = T2N_TARG_INTS, .key = $1); }
+  | IDENT '=' '[' tints ']'        { $$ = TARG(.kind = T2N_TARG_INTS, .key = $1, .ints = $4->v, .nints = $4->n); }
+  | IDENT ':' type                 { $$ = TARG(.kind = T2N_TARG_FIELD, .key = $1, .type = $3); }
+  | type                           { $$ = TARG(.kind = T2N_TARG_TYPE, .type = $1); }
   ;
 
 tints
-  : INT                            { $$ = b_ints_add(ps, NULL, strtoll($1, NULL, 10)); }
-  | '*'                            { $$ = b_ints_add(ps, NULL, -1); }
-  | tints ',' INT                  { $$ = b_ints_add(ps, $1, strtoll($3, NULL, 10)); }
-  | tints ',' '*'                  { $$ = b_ints_add(ps, $1, -1); }
+  : INT                            { $$ = t2n_build_ints_add(ps, NULL, strtoll($1, NULL, 10)); }
+  | '*'                            { $$ = t2n_build_ints_add(ps, NULL, -1); }
+  | tints ',' INT                  { $$ = t2n_build_ints_add(ps, $1, strtoll($3, NULL, 10)); }
+  | tints ',' '*'                  { $$ = t2n_build_ints_add(ps, $1, -1); }
   ;
 
 /* ---- torch module dumps ---- */
 dump_module
-  : MODULE IDENT '{'               { b_dump_begin(ps, $2); }
-    PARAMS_OPEN dump_fields_p      { b_dump_flush(ps); }
+  : MODULE IDENT '{'               { t2n_build_dump_begin(ps, $2); }
+    PARAMS_OPEN dump_fields_p      { t2n_build_dump_flush(ps); }
     '}'
-    ATTRS_OPEN dump_fields_a       { b_dump_flush(ps); }
+    ATTRS_OPEN dump_fields_a       { t2n_build_dump_flush(ps); }
     '}'
     METHODS_OPEN dump_methods '}'
     SUBMODULES_OPEN dump_subs '}'
-    '}'                            { b_dump_end(ps); }
+    '}'                            { t2n_build_dump_end(ps); }
   ;
 dump_fields_p
   : %empty
-  | dump_fields_p FIELD            { b_dump_field(ps, 0, $2->name, $2->raw); }
-  | dump_fields_p CONT             { CHECK(b_dump_cont(ps, 0, $2, &@2)); }
+  | dump_fields_p FIELD            { t2n_build_dump_field(ps, 0, $2->name, $2->raw); }
+  | dump_fields_p CONT             { CHECK(t2n_build_dump_cont(ps, 0, $2, &@2)); }
   ;
 dump_fields_a
   : %empty
-  | dump_fields_a FIELD            { b_dump_field(ps, 1, $2->name, $2->raw); }
-  | dump_fields_a CONT             { CHECK(b_dump_cont(ps, 1, $2, &@2)); }
+  | dump_fields_a FIELD            { t2n_build_dump_field(ps, 1, $2->name, $2->raw); }
+  | dump_fields_a CONT             { CHECK(t2n_build_dump_cont(ps, 1, $2, &@2)); }
   ;
 dump_methods: %empty | dump_methods dump_method ;
-dump_method: METHOD IDENT '{' graph withs '}' { b_dump_method(ps, $2, $4); } ;
+dump_method: METHOD IDENT '{' graph withs '}' { t2n_build_dump_method(ps, $2, $4); } ;
 dump_subs: %empty | dump_subs dump_module ;
 
 /* ---- t2n module text ---- */
 t2n_text
-  : T2N_HEADER INT                 { CHECK(b_t2n_version(ps, $2, &@2)); }
+  : T2N_HEADER INT                 { CHECK(t2n_build_t2n_version(ps, $2, &@2)); }
     weights_opt classes functions root_object
   ;
-weights_opt: %empty | WEIGHTS STRING { CHECK(b_t2n_weights(ps, $2, &@2)); } ;
+weights_opt: %empty | WEIGHTS STRING { CHECK(t2n_build_t2n_weights(ps, $2, &@2)); } ;
 classes: %empty | classes class ;
 class
-  : CLASS IDENT '{'                { CHECK(b_class_begin(ps, $2, &@2)); }
+  : CLASS IDENT '{'                { CHECK(t2n_build_class_begin(ps, $2, &@2)); }
     slots class_methods '}'
   ;
-slots: %empty | slots SLOT type    { b_class_slot(ps, $2->kind, $2->name, $3); } ;
-class_methods: %empty | class_methods METHOD IDENT '{' graph withs '}' { b_class_method(ps, $3, $5); } ;
-functions: %empty | functions FUNCTION IDENT '{' graph withs '}' { CHECK(b_function(ps, $3, &@3, $5)); } ;
+slots: %empty | slots SLOT type    { t2n_build_class_slot(ps, $2->kind, $2->name, $3); } ;
+class_methods: %empty | class_methods METHOD IDENT '{' graph withs '}' { t2n_build_class_method(ps, $3, $5); } ;
+functions: %empty | functions FUNCTION IDENT '{' graph withs '}' { CHECK(t2n_build_function(ps, $3, &@3, $5)); } ;
 root_object
-  : OBJ_ROOT                       { b_object_root(ps, $1); }
+  : OBJ_ROOT                       { t2n_build_object_root(ps, $1); }
     obj_fields '}'
   ;
 obj_fields
   : %empty
-  | obj_fields FIELD               { b_obj_field(ps, $2->name, $2->raw); }
-  | obj_fields OBJ_OPEN            { b_obj_open(ps, $2->name, $2->raw); }
-    obj_fields '}'                 { b_obj_close(ps); }
+  | obj_fields FIELD               { t2n_build_obj_field(ps, $2->name, $2->raw); }
+  | obj_fields OBJ_OPEN            { t2n_build_obj_open(ps, $2->name, $2->raw); }
+    obj_fields '}'                 { t2n_build_obj_close(ps); }
   ;
 
 %%

@@ -54,9 +54,9 @@ int t2n_dynamic_axis_parse(const char *spec, t2n_dynamic_axis *out, t2n_diag *d)
     if (*p == ':') colon = p;
   char *end = NULL;
   long axis = colon ? strtol(colon + 1, &end, 10) : -1;
-  if (!eq || !colon || colon == spec || end != eq || end == colon + 1 || axis < 0 || axis >= T2N_NNEF_MAX_RANK) {
+  if (!eq || !colon || colon == spec || end != eq || end == colon + 1 || axis < 0 || axis >= T2N_MAX_RANK) {
     t2n_report(d, T2N_ERROR, NULL, "--dynamic-axis expects NAME:AXIS=SYMBOL with AXIS in 0..%d (e.g. x:1=T), not '%s'",
-               T2N_NNEF_MAX_RANK - 1, spec);
+               T2N_MAX_RANK - 1, spec);
     return 0;
   }
   if (!is_ident(eq + 1)) {

@@ -110,10 +110,10 @@ const char *t2n_nnef_fresh_name(t2n_nnef_graph *g, const char *base) {
 
 t2n_nnef_tid t2n_nnef_tensor_new(t2n_nnef_graph *g, const char *base, t2n_dtype dt, int rank,
                                  const int64_t *sizes) {
-  if (rank > T2N_NNEF_MAX_RANK) T2N_UNREACHABLE("NNEF tensor rank above 8");
+  if (rank > T2N_MAX_RANK) T2N_UNREACHABLE("NNEF tensor rank above 8");
   /* sizes may point into g->tensors (a tensor shaped like another), which
    * the push can move: copy first. */
-  int64_t sz[T2N_NNEF_MAX_RANK] = {0};
+  int64_t sz[T2N_MAX_RANK] = {0};
   for (int i = 0; i < rank && sizes; i++) sz[i] = sizes[i];
   const char *name = t2n_nnef_fresh_name(g, base);
   t2n_nnef_tensor *t = PUSH(g, g->tensors, g->ntensors, g->captensors);

@@ -133,7 +133,7 @@ int t2n_khronos_rewrite(t2n_nnef_graph *g, t2n_diag *d) {
     t2n_nnef_op *op = &g->ops[i];
     const t2n_node *n = op->src;
     /* 1. a node whose lowering has no standard form at all */
-    if (n && !t2n_khronos_form(n->kind) && t2n_lowering_lookup(n->kind)) {
+    if (n && !t2n_khronos_form(n->kind) && t2n_lowering_for(n)) {
       if (first_time(&s, n)) {
         t2n_nnef_report_op(g, op, d, T2N_ERROR,
                            "%s has no standard NNEF form (its lowering writes %s); --target=khronos writes standard "

@@ -1,6 +1,7 @@
 /* The lowering walk: from a hardened, shape-inferred t2n graph to an NNEF
  * graph (t2n/nnef.h). One pass over the top block in order; each node's
- * kind is looked up in the lowering table (include/t2n/lowerings.def).
+ * lowering is found by its op id in the lowering table
+ * (include/t2n/lowerings.def, t2n_lowering_for).
  *
  * Before anything is lowered every node is checked: a node without a
  * lowering is an error at its location, all of them reported at once, so a
@@ -19,6 +20,7 @@
 
 #include "lower_internal.h"
 #include "t2n/srcloc.h"
+#include "t2n/ops.h"
 
 static const t2n_lowering_info lowering_table[] = {
 #define T2N_LOWERING(kind, fn, limits) {kind, fn, limits},
@@ -30,29 +32,37 @@ const t2n_lowering_info *t2n_lowering_table(int *n) {
   return lowering_table;
 }
 
-/* The table sorted by kind, built once on first use: a lookup is a binary
- * search (the table will switch to the op ids of the op-property table). */
-static const t2n_lowering_info *by_kind[sizeof lowering_table / sizeof lowering_table[0]];
-static int nby_kind;
+/* The dispatch: an array indexed by op id (t2n_node.op, include/t2n/ops.h),
+ * filled once on first use by interning each row's kind. A row whose kind
+ * the op table lacks is found by its name (t2n_lowering_lookup) only. */
+static const t2n_lowering_info *by_op[T2N_OP_COUNT];
+static int by_op_ready;
 
-static int cmp_info(const void *a, const void *b) {
-  return strcmp((*(const t2n_lowering_info *const *)a)->kind, (*(const t2n_lowering_info *const *)b)->kind);
+static void fill_by_op(void) {
+  int n;
+  const t2n_lowering_info *t = t2n_lowering_table(&n);
+  for (int i = n - 1; i >= 0; i--) { /* the first row of a kind wins */
+    int op = t2n_op_lookup(t[i].kind);
+    if (op != T2N_OP_UNKNOWN) by_op[op] = &t[i];
+  }
+  by_op_ready = 1;
 }
 
-static int cmp_key(const void *key, const void *elem) {
-  return strcmp((const char *)key, (*(const t2n_lowering_info *const *)elem)->kind);
+const t2n_lowering_info *t2n_lowering_for(const t2n_node *n) {
+  if (!by_op_ready) fill_by_op();
+  if (n->op != T2N_OP_UNKNOWN) return by_op[n->op];
+  return t2n_lowering_for(n);
 }
 
 const t2n_lowering_info *t2n_lowering_lookup(const char *kind) {
-  if (!nby_kind) {
-    int n;
-    const t2n_lowering_info *t = t2n_lowering_table(&n);
-    for (int i = 0; i < n; i++) by_kind[i] = &t[i];
-    qsort(by_kind, (size_t)n, sizeof by_kind[0], cmp_info);
-    nby_kind = n;
-  }
-  const t2n_lowering_info *const *hit = bsearch(kind, by_kind, (size_t)nby_kind, sizeof by_kind[0], cmp_key);
-  return hit ? *hit : NULL;
+  if (!by_op_ready) fill_by_op();
+  int op = t2n_op_lookup(kind);
+  if (op != T2N_OP_UNKNOWN) return by_op[op];
+  int n;
+  const t2n_lowering_info *t = t2n_lowering_table(&n);
+  for (int i = 0; i < n; i++)
+    if (strcmp(t[i].kind, kind) == 0) return &t[i];
+  return NULL;
 }
 
 /* ---- value -> tensor map (open addressing on the value pointer) ---- */
@@ -169,9 +179,9 @@ int t2n_lower_error(t2n_lower_ctx *c, const t2n_node *n, const char *fmt, ...) {
 }
 
 /* ---- facts ---- */
-int t2n_lower_shape(t2n_lower_ctx *c, const t2n_value *v, t2n_dtype *dt, int64_t sizes[T2N_NNEF_MAX_RANK]) {
+int t2n_lower_shape(t2n_lower_ctx *c, const t2n_value *v, t2n_dtype *dt, int64_t sizes[T2N_MAX_RANK]) {
   const t2n_type *ty = v->type;
-  if (t2n_type_is_tensor(ty) && ty->dtype >= 0 && ty->rank >= 0 && ty->rank <= T2N_NNEF_MAX_RANK) {
+  if (t2n_type_is_tensor(ty) && ty->dtype >= 0 && ty->rank >= 0 && ty->rank <= T2N_MAX_RANK) {
     int ok = 1;
     for (int i = 0; i < ty->rank; i++)
       if (ty->sizes[i] < 0) ok = 0;
@@ -184,7 +194,7 @@ int t2n_lower_shape(t2n_lower_ctx *c, const t2n_value *v, t2n_dtype *dt, int64_t
   /* -infer-shapes leaves a value's type alone when it cannot complete it;
    * the facts may still be complete (a value created after the pass). */
   const t2n_ival *iv = c->facts ? t2n_shape_get(c->facts, v) : NULL;
-  if (iv && iv->kind == T2N_IV_TENSOR && iv->dtype >= 0 && iv->rank >= 0 && iv->rank <= T2N_NNEF_MAX_RANK) {
+  if (iv && iv->kind == T2N_IV_TENSOR && iv->dtype >= 0 && iv->rank >= 0 && iv->rank <= T2N_MAX_RANK) {
     for (int i = 0; i < iv->rank; i++)
       if (iv->sizes[i] < 0) return -1;
     if (dt) *dt = iv->dtype;
@@ -195,7 +205,7 @@ int t2n_lower_shape(t2n_lower_ctx *c, const t2n_value *v, t2n_dtype *dt, int64_t
 }
 
 int t2n_lower_need_shape(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *at, t2n_dtype *dt,
-                         int64_t sizes[T2N_NNEF_MAX_RANK]) {
+                         int64_t sizes[T2N_MAX_RANK]) {
   int r = t2n_lower_shape(c, v, dt, sizes);
   if (r < 0) {
     char why[512] = "";
@@ -336,8 +346,9 @@ static t2n_nnef_tid weight_tensor(t2n_lower_ctx *c, const t2n_value *v, const t2
                     t2n_dtype_name(w->dtype));
     return -1;
   }
-  if (w->rank > T2N_NNEF_MAX_RANK) {
-    t2n_lower_error(c, v->def, "tensor constant '%s' has rank %d; NNEF allows 8", key, w->rank);
+  if (w->rank > T2N_MAX_RANK) {
+    t2n_lower_error(c, v->def, "tensor constant '%s' has rank %d; NNEF allows %d", key, w->rank,
+                    T2N_MAX_RANK);
     return -1;
   }
   t2n_nnef_tid t = t2n_nnef_tensor_new(c->g, v->name, w->dtype, w->rank, w->sizes);
@@ -383,7 +394,7 @@ t2n_nnef_tid t2n_lower_complex_view(t2n_lower_ctx *c, const t2n_value *v) {
 
 t2n_nnef_tid t2n_lower_int_literal(t2n_lower_ctx *c, t2n_dtype dt, int rank, int64_t v) {
   unsigned char buf[8] = {0};
-  int64_t ones[T2N_NNEF_MAX_RANK];
+  int64_t ones[T2N_MAX_RANK];
   for (int i = 0; i < rank; i++) ones[i] = 1;
   store_elem(buf, dt, (double)v);
   return t2n_lower_variable_copy(c, "scalar", dt, rank, ones, buf, t2n_dtype_size(dt));
@@ -422,9 +433,24 @@ t2n_nnef_tid t2n_lower_temp(t2n_lower_ctx *c, const char *base, t2n_dtype dt, in
   return t2n_nnef_tensor_new(c->g, base, dt, rank, sizes);
 }
 
+t2n_nnef_tid t2n_lower_slice_axis(t2n_lower_ctx *c, const char *base, t2n_nnef_tid x, int axis, int64_t begin,
+                                  int64_t end) {
+  const t2n_nnef_tensor *t = t2n_nnef_tensor_get(c->g, x);
+  int64_t s[T2N_MAX_RANK];
+  memcpy(s, t->sizes, sizeof s);
+  s[axis] = end - begin;
+  t2n_nnef_tid o = t2n_lower_temp(c, base, t->dtype, t->rank, s);
+  int64_t ax = axis;
+  t2n_nnef_op *op = t2n_lower_emit1(c, "slice", o, x);
+  t2n_nnef_arg_ints(c->g, op, "axes", &ax, 1);
+  t2n_nnef_arg_ints(c->g, op, "begin", &begin, 1);
+  t2n_nnef_arg_ints(c->g, op, "end", &end, 1);
+  return o;
+}
+
 t2n_nnef_tid t2n_lower_output_tensor(t2n_lower_ctx *c, t2n_node *n, int i) {
   t2n_dtype dt;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->outputs[i], n, &dt, sizes);
   if (r < 0) return -1;
   if (t2n_lower_is_complex(c, n->outputs[i])) {
@@ -468,7 +494,7 @@ t2n_nnef_tid t2n_lower_broadcast_rank(t2n_lower_ctx *c, t2n_nnef_tid t, int rank
   const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(c->g, t);
   if (tt->rank >= rank) return t;
   int k = rank - tt->rank;
-  int64_t axes[T2N_NNEF_MAX_RANK], sizes[T2N_NNEF_MAX_RANK];
+  int64_t axes[T2N_MAX_RANK], sizes[T2N_MAX_RANK];
   for (int i = 0; i < k; i++) axes[i] = i, sizes[i] = 1;
   for (int i = 0; i < tt->rank; i++) sizes[k + i] = tt->sizes[i];
   char base[256];

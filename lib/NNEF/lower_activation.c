@@ -22,7 +22,7 @@ typedef struct act {
   t2n_nnef_tid x, out;
   t2n_dtype dt;
   int rank;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
 } act;
 
 static int begin(t2n_lower_ctx *c, t2n_node *n, int lo, int hi, act *a) {
@@ -224,7 +224,7 @@ int t2n_lower_prelu(t2n_lower_ctx *c, t2n_node *n) {
   int64_t nw = 1;
   for (int i = 0; i < wt->rank; i++) nw *= wt->sizes[i];
   if (a.rank >= 1) {
-    int64_t shape[T2N_NNEF_MAX_RANK];
+    int64_t shape[T2N_MAX_RANK];
     for (int i = 0; i < a.rank; i++) shape[i] = 1;
     shape[a.rank >= 2 ? 1 : 0] = nw;
     t2n_nnef_tid r = t2n_lower_temp(c, "prelu_weight", a.dt, a.rank, shape);
@@ -242,7 +242,7 @@ int t2n_lower_glu(t2n_lower_ctx *c, t2n_node *n) {
   if (n->ninputs > 1 && !t2n_lower_const_int(c, n->inputs[1], &dim))
     return t2n_lower_error(c, n, "the dim of aten::glu must be a constant");
   t2n_dtype dt;
-  int64_t xs[T2N_NNEF_MAX_RANK];
+  int64_t xs[T2N_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->inputs[0], n, &dt, xs);
   if (r < 0) return 1;
   int64_t ax = t2n_lower_axis(c, n, dim, r, 0);

@@ -9,7 +9,7 @@ static int cast_to_output(t2n_lower_ctx *c, t2n_node *n) {
   t2n_nnef_tid x = t2n_lower_tensor(c, n->inputs[0], n);
   if (x < 0) return 1;
   t2n_dtype dt;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
   if (t2n_lower_need_shape(c, n->outputs[0], n, &dt, sizes) < 0) return 1;
   if (!t2n_nnef_dtype_name(dt))
     return t2n_lower_error(c, n, "%s to dtype %s, which tract cannot hold", n->kind, t2n_dtype_name(dt));

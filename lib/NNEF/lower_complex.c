@@ -27,7 +27,7 @@ int t2n_lower_reshape(t2n_lower_ctx *c, t2n_node *n);
 
 int t2n_lower_is_complex(t2n_lower_ctx *c, const t2n_value *v) {
   t2n_dtype dt;
-  int64_t s[T2N_NNEF_MAX_RANK];
+  int64_t s[T2N_MAX_RANK];
   if (!v->type || v->type->kind != T2N_TY_TENSOR || t2n_lower_shape(c, v, &dt, s) < 0) return 0;
   return dt == T2N_DT_COMPLEX32 || dt == T2N_DT_COMPLEX64 || dt == T2N_DT_COMPLEX128;
 }
@@ -45,7 +45,7 @@ static t2n_nnef_tid view_of(t2n_lower_ctx *c, t2n_node *n, const t2n_value *v) {
 static t2n_nnef_tid slice_last(t2n_lower_ctx *c, const char *base, t2n_nnef_tid x, int64_t k) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, x);
-  int64_t s[T2N_NNEF_MAX_RANK], ax = t->rank - 1, b = k, e = k + 1;
+  int64_t s[T2N_MAX_RANK], ax = t->rank - 1, b = k, e = k + 1;
   memcpy(s, t->sizes, sizeof s);
   s[ax] = 1;
   t2n_nnef_tid o = t2n_lower_temp(c, base, t->dtype, t->rank, s);
@@ -164,10 +164,10 @@ static int t2n_lower_complex_reshape(t2n_lower_ctx *c, t2n_node *n) {
   t2n_nnef_tid v = view_of(c, n, n->inputs[0]);
   if (v < 0) return 1;
   t2n_dtype dt;
-  int64_t s[T2N_NNEF_MAX_RANK];
+  int64_t s[T2N_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->outputs[0], n, &dt, s);
   if (r < 0) return 1;
-  if (r + 1 > T2N_NNEF_MAX_RANK) return t2n_lower_error(c, n, "a complex reshape to rank %d is above NNEF's limit", r);
+  if (r + 1 > T2N_MAX_RANK) return t2n_lower_error(c, n, "a complex reshape to rank %d is above NNEF's limit", r);
   s[r++] = 2;
   t2n_nnef_tid out = t2n_lower_temp(c, n->outputs[0]->name, T2N_DT_FLOAT32, r, s);
   t2n_nnef_arg_ints(t2n_lower_graph(c), t2n_lower_emit1(c, "reshape", out, v), "shape", s, r);

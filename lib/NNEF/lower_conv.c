@@ -30,8 +30,8 @@ typedef struct conv_form {
 
 /* An int list argument of `nsp` entries (torch repeats a single entry). */
 static int int_list(t2n_lower_ctx *c, t2n_node *n, const t2n_value *v, const char *what, int nsp, int64_t *out) {
-  int64_t tmp[8];
-  int k = t2n_lower_const_ints(c, v, tmp, 8);
+  int64_t tmp[T2N_MAX_RANK];
+  int k = t2n_lower_const_ints(c, v, tmp, T2N_MAX_RANK);
   if (k == 1) {
     for (int i = 0; i < nsp; i++) out[i] = tmp[0];
     return 0;
@@ -77,10 +77,10 @@ static t2n_nnef_tid regroup_deconv_filter(t2n_lower_ctx *c, t2n_nnef_tid w, int6
   int r = wt->rank;
   t2n_dtype dt = wt->dtype;
   int64_t cin = wt->sizes[0], coutg = wt->sizes[1], cing = cin / groups;
-  int64_t ws[T2N_NNEF_MAX_RANK];
+  int64_t ws[T2N_MAX_RANK];
   memcpy(ws, wt->sizes, sizeof ws);
   if (groups == 1) {
-    int64_t perm[T2N_NNEF_MAX_RANK], ts[T2N_NNEF_MAX_RANK];
+    int64_t perm[T2N_MAX_RANK], ts[T2N_MAX_RANK];
     for (int i = 0; i < r; i++) perm[i] = i, ts[i] = ws[i];
     perm[0] = 1, perm[1] = 0, ts[0] = coutg, ts[1] = cin;
     t2n_nnef_tid o = t2n_lower_temp(c, "filter_t", dt, r, ts);
@@ -88,7 +88,7 @@ static t2n_nnef_tid regroup_deconv_filter(t2n_lower_ctx *c, t2n_nnef_tid w, int6
     return o;
   }
   /* [G, Cin/g, Cout/g, k...] -> [G, Cout/g, Cin/g, k...] -> [Cout, Cin/g, k...] */
-  int64_t s5[T2N_NNEF_MAX_RANK + 1], t5[T2N_NNEF_MAX_RANK + 1], perm[T2N_NNEF_MAX_RANK + 1];
+  int64_t s5[T2N_MAX_RANK + 1], t5[T2N_MAX_RANK + 1], perm[T2N_MAX_RANK + 1];
   s5[0] = groups, s5[1] = cing, s5[2] = coutg;
   for (int i = 2; i < r; i++) s5[i + 1] = ws[i];
   for (int i = 0; i <= r; i++) perm[i] = i, t5[i] = s5[i];
@@ -97,7 +97,7 @@ static t2n_nnef_tid regroup_deconv_filter(t2n_lower_ctx *c, t2n_nnef_tid w, int6
   t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "reshape", a, w), "shape", s5, r + 1);
   t2n_nnef_tid b = t2n_lower_temp(c, "filter_gt", dt, r + 1, t5);
   t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "transpose", b, a), "axes", perm, r + 1);
-  int64_t fs[T2N_NNEF_MAX_RANK];
+  int64_t fs[T2N_MAX_RANK];
   fs[0] = groups * coutg, fs[1] = cing;
   for (int i = 2; i < r; i++) fs[i] = ws[i];
   t2n_nnef_tid o = t2n_lower_temp(c, "filter_t", dt, r, fs);
@@ -111,7 +111,7 @@ static int emit_conv(t2n_lower_ctx *c, t2n_node *n, const t2n_value *input, cons
                      const t2n_value *bias, conv_form *f, const t2n_value *padding) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   t2n_dtype idt, wdt;
-  int64_t is[T2N_NNEF_MAX_RANK], ws[T2N_NNEF_MAX_RANK];
+  int64_t is[T2N_MAX_RANK], ws[T2N_MAX_RANK];
   int ir = t2n_lower_need_shape(c, input, n, &idt, is);
   int wr = ir < 0 ? -1 : t2n_lower_need_shape(c, weight, n, &wdt, ws);
   if (ir < 0 || wr < 0) return 1;
@@ -137,7 +137,7 @@ static int emit_conv(t2n_lower_ctx *c, t2n_node *n, const t2n_value *input, cons
   t2n_nnef_tid res = out;
   if (unbatched) {
     const t2n_nnef_tensor *ot = t2n_nnef_tensor_get(g, out);
-    int64_t bs[T2N_NNEF_MAX_RANK];
+    int64_t bs[T2N_MAX_RANK];
     bs[0] = 1;
     for (int i = 0; i < ot->rank; i++) bs[i + 1] = ot->sizes[i];
     res = t2n_lower_temp(c, "conv_batched", ot->dtype, ot->rank + 1, bs);
@@ -169,7 +169,7 @@ static int emit_conv(t2n_lower_ctx *c, t2n_node *n, const t2n_value *input, cons
 /* The spatial rank of n's weight, for reading list arguments before the
  * rest (0 after an error). */
 static int spatial_rank(t2n_lower_ctx *c, t2n_node *n) {
-  int64_t ws[T2N_NNEF_MAX_RANK];
+  int64_t ws[T2N_MAX_RANK];
   int wr = t2n_lower_need_shape(c, n->inputs[1], n, NULL, ws);
   if (wr < 3 || wr > MAXSP + 2) {
     if (wr >= 0) t2n_lower_error(c, n, "%s with a rank-%d weight is not a convolution t2n-export lowers", n->kind, wr);

@@ -32,7 +32,7 @@ static int store(unsigned char *p, size_t i, t2n_dtype dt, double v) {
 /* Output 0 of n filled with v. */
 static int fill(t2n_lower_ctx *c, t2n_node *n, double v) {
   t2n_dtype dt;
-  int64_t sizes[T2N_NNEF_MAX_RANK], ones[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK], ones[T2N_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->outputs[0], n, &dt, sizes);
   if (r < 0) return 1;
   unsigned char buf[8] = {0};
@@ -75,7 +75,7 @@ int t2n_lower_scalar_tensor_op(t2n_lower_ctx *c, t2n_node *n) { return fill_from
  * inferred output's elements. */
 int t2n_lower_arange(t2n_lower_ctx *c, t2n_node *n) {
   t2n_dtype dt;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->outputs[0], n, &dt, sizes);
   if (r < 0) return 1;
   int nscalar = n->ninputs - 4;

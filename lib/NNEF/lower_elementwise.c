@@ -48,7 +48,7 @@ static t2n_nnef_op *emit(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid out, i
 /* The dtype of value v for promotion (scalars: i64 / f32 / bool, marked weak). */
 static t2n_dtype value_dtype(t2n_lower_ctx *c, const t2n_value *v, int *weak) {
   t2n_dtype dt = T2N_DT_UNKNOWN;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
   *weak = 0;
   if (t2n_type_is_tensor(v->type) && t2n_lower_shape(c, v, &dt, sizes) >= 0) return dt;
   *weak = 1;
@@ -213,7 +213,7 @@ int t2n_lower_clamp(t2n_lower_ctx *c, t2n_node *n) {
   const t2n_nnef_tensor *ot = t2n_nnef_tensor_get(g, out);
   t2n_dtype dt = ot->dtype;
   int rank = ot->rank;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
   memcpy(sizes, ot->sizes, sizeof sizes);
   t2n_nnef_value cur;
   if (operand(c, n, n->inputs[0], dt, rank, &cur)) return 1;

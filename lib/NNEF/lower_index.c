@@ -87,7 +87,7 @@ int t2n_lower_index(t2n_lower_ctx *c, t2n_node *n) {
   const t2n_value *l = n->inputs[1];
   if (!l->def || !t2n_node_is(l->def, "prim::ListConstruct"))
     return t2n_lower_error(c, n, "the indices of aten::index must come from a prim::ListConstruct");
-  int k = l->def->ninputs, pos[T2N_NNEF_MAX_RANK], nt = 0;
+  int k = l->def->ninputs, pos[T2N_MAX_RANK], nt = 0;
   if (k > rank_of(c, x)) return t2n_lower_error(c, n, "aten::index with %d indices for a tensor of rank %d", k, rank_of(c, x));
   for (int i = 0; i < k; i++)
     if (!t2n_lower_is_none(c, l->def->inputs[i])) pos[nt++] = i;
@@ -105,14 +105,14 @@ int t2n_lower_index(t2n_lower_ctx *c, t2n_node *n) {
                              "leading axes (x[i, j], not x[:, i, j] or x[i, :, j])");
   /* The broadcast shape of the index tensors, right-aligned as torch does. */
   t2n_nnef_graph *g = t2n_lower_graph(c);
-  t2n_nnef_tid idx[T2N_NNEF_MAX_RANK];
+  t2n_nnef_tid idx[T2N_MAX_RANK];
   int br = 0;
-  int64_t bs[T2N_NNEF_MAX_RANK];
+  int64_t bs[T2N_MAX_RANK];
   for (int i = 0; i < nt; i++) {
     if ((idx[i] = index_tensor(c, n, l->def->inputs[i])) < 0) return 1;
     if (rank_of(c, idx[i]) > br) br = rank_of(c, idx[i]);
   }
-  if (br + 1 > T2N_NNEF_MAX_RANK) return t2n_lower_error(c, n, "aten::index with index tensors of rank %d", br);
+  if (br + 1 > T2N_MAX_RANK) return t2n_lower_error(c, n, "aten::index with index tensors of rank %d", br);
   for (int d = 0; d < br; d++) bs[d] = 1;
   for (int i = 0; i < nt; i++) {
     const t2n_nnef_tensor *it = t2n_nnef_tensor_get(g, idx[i]);
@@ -123,8 +123,8 @@ int t2n_lower_index(t2n_lower_ctx *c, t2n_node *n) {
       else if (s != 1 && s != *b) return t2n_lower_error(c, n, "the index tensors of aten::index do not broadcast");
     }
   }
-  t2n_nnef_value parts[T2N_NNEF_MAX_RANK];
-  int64_t us[T2N_NNEF_MAX_RANK];
+  t2n_nnef_value parts[T2N_MAX_RANK];
+  int64_t us[T2N_MAX_RANK];
   memcpy(us, bs, sizeof us);
   us[br] = 1;
   for (int i = 0; i < nt; i++) {

@@ -10,7 +10,7 @@
 typedef struct mat {
   t2n_nnef_tid t;
   int rank;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
 } mat;
 
 static void get(t2n_lower_ctx *c, t2n_nnef_tid t, mat *m) {
@@ -21,7 +21,7 @@ static void get(t2n_lower_ctx *c, t2n_nnef_tid t, mat *m) {
 }
 
 static void unsqueeze_at(t2n_lower_ctx *c, mat *m, int64_t axis) {
-  int64_t sz[T2N_NNEF_MAX_RANK];
+  int64_t sz[T2N_MAX_RANK];
   for (int j = 0, s = 0; j <= m->rank; j++) sz[j] = j == axis ? 1 : m->sizes[s++];
   const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(t2n_lower_graph(c), m->t);
   t2n_nnef_tid u = t2n_lower_temp(c, tt->name, tt->dtype, m->rank + 1, sz);
@@ -39,7 +39,7 @@ static int product(t2n_lower_ctx *c, t2n_node *n, mat a, mat b, int transpose_b,
   while (a.rank < b.rank) unsqueeze_at(c, &a, 0);
   while (b.rank < a.rank) unsqueeze_at(c, &b, 0);
   int r = a.rank;
-  int64_t sz[T2N_NNEF_MAX_RANK];
+  int64_t sz[T2N_MAX_RANK];
   for (int i = 0; i < r - 2; i++) sz[i] = a.sizes[i] > b.sizes[i] ? a.sizes[i] : b.sizes[i];
   sz[r - 2] = a.sizes[r - 2];
   sz[r - 1] = transpose_b ? b.sizes[r - 2] : b.sizes[r - 1];
@@ -52,7 +52,7 @@ static int product(t2n_lower_ctx *c, t2n_node *n, mat a, mat b, int transpose_b,
     int k = 0, nr = r;
     if (squeeze_row) axes[k++] = r - 2, sz[r - 2] = 0;
     if (squeeze_col) axes[k++] = r - 1, sz[r - 1] = 0;
-    int64_t s2[T2N_NNEF_MAX_RANK];
+    int64_t s2[T2N_MAX_RANK];
     int j = 0;
     for (int i = 0; i < nr; i++)
       if (sz[i] != 0 || i < r - 2) s2[j++] = sz[i];
@@ -75,7 +75,7 @@ static int operand(t2n_lower_ctx *c, t2n_node *n, int i, t2n_dtype dt, mat *m) {
 
 /* The output's dtype. */
 static int out_dtype(t2n_lower_ctx *c, t2n_node *n, t2n_dtype *dt) {
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
   return t2n_lower_need_shape(c, n->outputs[0], n, dt, sizes) < 0;
 }
 
@@ -127,7 +127,7 @@ int t2n_lower_addmm(t2n_lower_ctx *c, t2n_node *n) {
   if (product(c, n, a, b, 0, &prod)) return 1;
   const t2n_nnef_tensor *pt = t2n_nnef_tensor_get(g, prod);
   int r = pt->rank;
-  int64_t ps[T2N_NNEF_MAX_RANK];
+  int64_t ps[T2N_MAX_RANK];
   memcpy(ps, pt->sizes, sizeof ps);
   if (alpha != 1) {
     t2n_nnef_tid s = t2n_lower_temp(c, "alpha_prod", dt, r, ps);
@@ -183,7 +183,7 @@ int t2n_lower_einsum(t2n_lower_ctx *c, t2n_node *n) {
     expr[k] = 0;
   }
   t2n_dtype dt;
-  int64_t os[T2N_NNEF_MAX_RANK];
+  int64_t os[T2N_MAX_RANK];
   if (t2n_lower_need_shape(c, n->outputs[0], n, &dt, os) < 0) return 1;
   t2n_nnef_graph *g = t2n_lower_graph(c);
   t2n_nnef_value *ins = t2n_arena_alloc(g->arena, sizeof *ins * (size_t)lc->ninputs);

@@ -24,7 +24,7 @@ typedef struct {
   t2n_nnef_tid out;
   t2n_dtype dt;
   int rank;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
 } expr;
 
 static int begin(t2n_lower_ctx *c, t2n_node *n, expr *e) {

@@ -34,7 +34,7 @@ static t2n_nnef_tid op2(nrm *s, const char *kind, t2n_nnef_tid a, t2n_nnef_tid b
   if (out < 0) {
     /* the broadcast shape of a and b (equal ranks) */
     const t2n_nnef_tensor *at = t2n_nnef_tensor_get(s->g, a), *bt = t2n_nnef_tensor_get(s->g, b);
-    int64_t sz[T2N_NNEF_MAX_RANK];
+    int64_t sz[T2N_MAX_RANK];
     for (int i = 0; i < at->rank; i++) sz[i] = at->sizes[i] > bt->sizes[i] ? at->sizes[i] : bt->sizes[i];
     out = t2n_lower_temp(s->c, kind, s->dt, at->rank, sz);
   }
@@ -57,7 +57,7 @@ static t2n_nnef_tid param(nrm *s, int i, int rank, const int64_t *xs, int per_ch
   if (t < 0) return -2;
   t = t2n_lower_cast(s->c, t, s->dt);
   if (!per_channel) return t2n_lower_broadcast_rank(s->c, t, rank);
-  int64_t shape[T2N_NNEF_MAX_RANK];
+  int64_t shape[T2N_MAX_RANK];
   for (int k = 0; k < rank; k++) shape[k] = 1;
   shape[1] = xs[1];
   return reshape(s, t, rank, shape, s->n->inputs[i]->name);
@@ -80,7 +80,7 @@ static int begin(t2n_lower_ctx *c, t2n_node *n, int nin, nrm *s, t2n_nnef_tid *x
 static t2n_nnef_tid standardize(nrm *s, t2n_nnef_tid x, const int64_t *axes, int na, double eps) {
   const t2n_nnef_tensor *xt = t2n_nnef_tensor_get(s->g, x);
   int r = xt->rank;
-  int64_t rs[T2N_NNEF_MAX_RANK];
+  int64_t rs[T2N_MAX_RANK];
   memcpy(rs, xt->sizes, sizeof rs);
   for (int i = 0; i < na; i++) rs[axes[i]] = 1;
   t2n_nnef_tid mean = t2n_lower_temp(s->c, "mean", s->dt, r, rs);
@@ -122,7 +122,7 @@ static int channel_norm(nrm *s, t2n_nnef_tid x, const int64_t *xs, int r, int us
   t2n_nnef_tid w = param(s, 1, r, xs, 1), b = param(s, 2, r, xs, 1);
   if (w == -2 || b == -2) return 1;
   if (use_stats) {
-    int64_t axes[T2N_NNEF_MAX_RANK];
+    int64_t axes[T2N_MAX_RANK];
     int na = 0;
     for (int i = batch ? 0 : 2; i < r; i++)
       if (i != 1) axes[na++] = i;
@@ -155,7 +155,7 @@ static int channel_norm(nrm *s, t2n_nnef_tid x, const int64_t *xs, int r, int us
 int t2n_lower_batch_norm(t2n_lower_ctx *c, t2n_node *n) {
   nrm s;
   t2n_nnef_tid x = -1;
-  int64_t xs[T2N_NNEF_MAX_RANK];
+  int64_t xs[T2N_MAX_RANK];
   int r = 0, training;
   double eps;
   if (begin(c, n, 9, &s, &x, xs, &r) || eps_arg(&s, 7, &eps)) return 1;
@@ -170,7 +170,7 @@ int t2n_lower_batch_norm(t2n_lower_ctx *c, t2n_node *n) {
 int t2n_lower_instance_norm(t2n_lower_ctx *c, t2n_node *n) {
   nrm s;
   t2n_nnef_tid x = -1;
-  int64_t xs[T2N_NNEF_MAX_RANK];
+  int64_t xs[T2N_MAX_RANK];
   int r = 0, use;
   double eps;
   if (begin(c, n, 9, &s, &x, xs, &r) || eps_arg(&s, 7, &eps)) return 1;
@@ -184,17 +184,17 @@ int t2n_lower_instance_norm(t2n_lower_ctx *c, t2n_node *n) {
 int t2n_lower_layer_norm(t2n_lower_ctx *c, t2n_node *n) {
   nrm s;
   t2n_nnef_tid x = -1;
-  int64_t xs[T2N_NNEF_MAX_RANK], ns[T2N_NNEF_MAX_RANK];
+  int64_t xs[T2N_MAX_RANK], ns[T2N_MAX_RANK];
   int r = 0;
   double eps;
   if (begin(c, n, 6, &s, &x, xs, &r) || eps_arg(&s, 4, &eps)) return 1;
-  int k = t2n_lower_const_ints(c, n->inputs[1], ns, T2N_NNEF_MAX_RANK);
+  int k = t2n_lower_const_ints(c, n->inputs[1], ns, T2N_MAX_RANK);
   if (k < 1 || k > r) return t2n_lower_error(c, n, "the normalized_shape of aten::layer_norm must be a constant list of 1 to %d ints", r);
   for (int i = 0; i < k; i++)
     if (ns[i] != xs[r - k + i])
       return t2n_lower_error(c, n, "normalized_shape entry %d is %lld but the input's axis %d is %lld", i,
                              (long long)ns[i], r - k + i, (long long)xs[r - k + i]);
-  int64_t axes[T2N_NNEF_MAX_RANK];
+  int64_t axes[T2N_MAX_RANK];
   for (int i = 0; i < k; i++) axes[i] = r - k + i;
   t2n_nnef_tid out = t2n_lower_output_tensor(c, n, 0);
   if (out < 0) return 1;
@@ -208,7 +208,7 @@ int t2n_lower_layer_norm(t2n_lower_ctx *c, t2n_node *n) {
 int t2n_lower_group_norm(t2n_lower_ctx *c, t2n_node *n) {
   nrm s;
   t2n_nnef_tid x = -1;
-  int64_t xs[T2N_NNEF_MAX_RANK], groups;
+  int64_t xs[T2N_MAX_RANK], groups;
   int r = 0;
   double eps;
   if (begin(c, n, 6, &s, &x, xs, &r) || eps_arg(&s, 4, &eps)) return 1;

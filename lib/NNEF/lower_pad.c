@@ -17,23 +17,6 @@ static int is_float_dt(t2n_dtype dt) {
   return dt == T2N_DT_FLOAT32 || dt == T2N_DT_FLOAT16 || dt == T2N_DT_FLOAT64 || dt == T2N_DT_BFLOAT16;
 }
 
-/* out = slice(in) on one axis [begin, end). */
-static t2n_nnef_tid slice1(t2n_lower_ctx *c, t2n_nnef_tid in, int axis, int64_t begin, int64_t end) {
-  t2n_nnef_graph *g = t2n_lower_graph(c);
-  const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, in);
-  int64_t s[T2N_NNEF_MAX_RANK];
-  memcpy(s, t->sizes, sizeof s);
-  s[axis] = end - begin;
-  t2n_nnef_tid o = t2n_lower_temp(c, "padslice", t->dtype, t->rank, s);
-  int64_t ax = axis;
-  t2n_nnef_op *op = t2n_lower_emit1(c, "slice", o, in);
-  t2n_nnef_arg_ints(g, op, "axes", &ax, 1);
-  t2n_nnef_arg_ints(g, op, "begin", &begin, 1);
-  t2n_nnef_arg_ints(g, op, "end", &end, 1);
-  return o;
-}
-
-/* Circular padding of one axis: [x[L-b:], x, x[:a]]. */
 static t2n_nnef_tid circular_axis(t2n_lower_ctx *c, t2n_nnef_tid x, int axis, int64_t b, int64_t a,
                                   t2n_nnef_tid out) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
@@ -41,12 +24,12 @@ static t2n_nnef_tid circular_axis(t2n_lower_ctx *c, t2n_nnef_tid x, int axis, in
   int64_t len = t->sizes[axis];
   t2n_nnef_value parts[3];
   int np = 0;
-  if (b) parts[np++] = t2n_nnef_v_tensor(slice1(c, x, axis, len - b, len));
+  if (b) parts[np++] = t2n_nnef_v_tensor(t2n_lower_slice_axis(c, "padslice", x, axis, len - b, len));
   parts[np++] = t2n_nnef_v_tensor(x);
-  if (a) parts[np++] = t2n_nnef_v_tensor(slice1(c, x, axis, 0, a));
+  if (a) parts[np++] = t2n_nnef_v_tensor(t2n_lower_slice_axis(c, "padslice", x, axis, 0, a));
   t = t2n_nnef_tensor_get(g, x);
   if (out < 0) {
-    int64_t s[T2N_NNEF_MAX_RANK];
+    int64_t s[T2N_MAX_RANK];
     memcpy(s, t->sizes, sizeof s);
     s[axis] = len + b + a;
     out = t2n_lower_temp(c, "circular", t->dtype, t->rank, s);
@@ -61,16 +44,16 @@ static t2n_nnef_tid circular_axis(t2n_lower_ctx *c, t2n_nnef_tid x, int axis, in
 static int lower_pad(t2n_lower_ctx *c, t2n_node *n, pad_mode mode, const t2n_value *padv, const t2n_value *valv) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   t2n_dtype dt;
-  int64_t is[T2N_NNEF_MAX_RANK];
+  int64_t is[T2N_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->inputs[0], n, &dt, is);
   if (r < 0) return 1;
-  int64_t pads[2 * T2N_NNEF_MAX_RANK];
-  int np = t2n_lower_const_ints(c, padv, pads, 2 * T2N_NNEF_MAX_RANK);
+  int64_t pads[2 * T2N_MAX_RANK];
+  int np = t2n_lower_const_ints(c, padv, pads, 2 * T2N_MAX_RANK);
   if (np < 0 || np % 2 || np / 2 > r)
     return t2n_lower_error(c, n, "the pad list of %s must be a constant list of (before, after) pairs, at most 2 per axis",
                            n->kind);
   /* before[i], after[i] for axis i from the first. */
-  int64_t before[T2N_NNEF_MAX_RANK] = {0}, after[T2N_NNEF_MAX_RANK] = {0};
+  int64_t before[T2N_MAX_RANK] = {0}, after[T2N_MAX_RANK] = {0};
   int neg = 0;
   for (int k = 0; k < np / 2; k++) {
     int ax = r - 1 - k;
@@ -103,8 +86,8 @@ static int lower_pad(t2n_lower_ctx *c, t2n_node *n, pad_mode mode, const t2n_val
     return 0;
   }
   /* Positive parts first (pad), negative ones after (slice). */
-  int64_t ps[T2N_NNEF_MAX_RANK];
-  t2n_nnef_value tup[T2N_NNEF_MAX_RANK];
+  int64_t ps[T2N_MAX_RANK];
+  t2n_nnef_value tup[T2N_MAX_RANK];
   for (int ax = 0; ax < r; ax++) {
     int64_t b = before[ax] > 0 ? before[ax] : 0, a = after[ax] > 0 ? after[ax] : 0;
     ps[ax] = is[ax] + b + a;
@@ -122,7 +105,7 @@ static int lower_pad(t2n_lower_ctx *c, t2n_node *n, pad_mode mode, const t2n_val
     else t2n_nnef_arg_int(g, op, "value", (int64_t)value);
   }
   if (neg) {
-    int64_t axes[T2N_NNEF_MAX_RANK], b[T2N_NNEF_MAX_RANK], e[T2N_NNEF_MAX_RANK];
+    int64_t axes[T2N_MAX_RANK], b[T2N_MAX_RANK], e[T2N_MAX_RANK];
     int k = 0;
     for (int ax = 0; ax < r; ax++) {
       if (before[ax] >= 0 && after[ax] >= 0) continue;

@@ -59,8 +59,8 @@ typedef struct pool {
   t2n_nnef_graph *g;
   int nsp, rank, lead;            /* spatial axes, input rank, axes before them */
   t2n_dtype dt;
-  int64_t xs[T2N_NNEF_MAX_RANK];  /* input sizes */
-  int64_t os[T2N_NNEF_MAX_RANK];  /* output sizes */
+  int64_t xs[T2N_MAX_RANK];  /* input sizes */
+  int64_t os[T2N_MAX_RANK];  /* output sizes */
   int64_t k[MAXSP], st[MAXSP], pad[MAXSP], dil[MAXSP], extra[MAXSP];
 } pool;
 
@@ -91,8 +91,8 @@ static void ceil_padding(pool *p) {
 /* out = kind(x, size, border, padding, stride, dilation) over all axes. */
 static void emit_pool(pool *p, const char *kind, t2n_nnef_tid out, t2n_nnef_tid x, const char *border) {
   int r = p->rank;
-  int64_t size[T2N_NNEF_MAX_RANK], stride[T2N_NNEF_MAX_RANK], dil[T2N_NNEF_MAX_RANK];
-  t2n_nnef_value pads[T2N_NNEF_MAX_RANK];
+  int64_t size[T2N_MAX_RANK], stride[T2N_MAX_RANK], dil[T2N_MAX_RANK];
+  t2n_nnef_value pads[T2N_MAX_RANK];
   for (int i = 0; i < r; i++) {
     int s = i - p->lead;
     size[i] = s < 0 ? 1 : p->k[s];
@@ -191,7 +191,7 @@ static int avg_pool(t2n_lower_ctx *c, t2n_node *n, int nsp) {
       t2n_nnef_arg_value(p.g, t2n_lower_emit1(c, "div", out, sum), NULL, t2n_nnef_v_float((double)override));
     } else {
       /* the divisor of every output cell: [1, .., 1, O1, .., On] */
-      int64_t ds[T2N_NNEF_MAX_RANK], count = 1;
+      int64_t ds[T2N_MAX_RANK], count = 1;
       for (int i = 0; i < p.rank; i++) ds[i] = i < p.lead ? 1 : p.os[i], count *= ds[i];
       float *div = malloc(sizeof *div * (size_t)count);
       if (!div) T2N_UNREACHABLE("out of memory");
@@ -222,7 +222,7 @@ int t2n_lower_avg_pool2d(t2n_lower_ctx *c, t2n_node *n) { return avg_pool(c, n, 
 static t2n_nnef_tid adaptive_axis(pool *p, int is_max, t2n_nnef_tid cur, int64_t *cs, int ax, int64_t out,
                                   t2n_nnef_tid dst) {
   int64_t in = cs[ax];
-  int64_t ns[T2N_NNEF_MAX_RANK];
+  int64_t ns[T2N_MAX_RANK];
   memcpy(ns, cs, sizeof ns);
   ns[ax] = out;
   t2n_nnef_tid res = dst >= 0 ? dst : t2n_lower_temp(p->c, "adaptive", p->dt, p->rank, ns);
@@ -234,8 +234,8 @@ static t2n_nnef_tid adaptive_axis(pool *p, int is_max, t2n_nnef_tid cur, int64_t
     /* a pool of size and stride In/Out on axis ax only */
     int64_t f = in / out;
     int r = p->rank;
-    int64_t size[T2N_NNEF_MAX_RANK];
-    t2n_nnef_value pads[T2N_NNEF_MAX_RANK];
+    int64_t size[T2N_MAX_RANK];
+    t2n_nnef_value pads[T2N_MAX_RANK];
     for (int i = 0; i < r; i++) {
       size[i] = i == ax ? f : 1;
       t2n_nnef_value pa[2] = {t2n_nnef_v_int(0), t2n_nnef_v_int(0)};
@@ -251,7 +251,7 @@ static t2n_nnef_tid adaptive_axis(pool *p, int is_max, t2n_nnef_tid cur, int64_t
     t2n_nnef_value *parts = t2n_arena_alloc(p->g->arena, sizeof *parts * (size_t)out);
     for (int64_t i = 0; i < out; i++) {
       int64_t b = i * in / out, e = ((i + 1) * in + out - 1) / out;
-      int64_t ss[T2N_NNEF_MAX_RANK];
+      int64_t ss[T2N_MAX_RANK];
       memcpy(ss, cs, sizeof ss);
       ss[ax] = e - b;
       t2n_nnef_tid sl = t2n_lower_temp(p->c, "bin", p->dt, p->rank, ss);
@@ -280,7 +280,7 @@ static int adaptive(t2n_lower_ctx *c, t2n_node *n, int nsp, int is_max) {
   if (n->ninputs != 2) return t2n_lower_error(c, n, "%s with %d operands", n->kind, n->ninputs);
   t2n_nnef_tid x = input(&p), out = t2n_lower_output_tensor(c, n, 0);
   if (x < 0 || out < 0) return 1;
-  int64_t cs[T2N_NNEF_MAX_RANK];
+  int64_t cs[T2N_MAX_RANK];
   memcpy(cs, p.xs, sizeof cs);
   int todo[MAXSP], last = -1, all_one = 1;
   for (int i = 0; i < nsp; i++) {

@@ -13,9 +13,9 @@ static int reduce(t2n_lower_ctx *c, t2n_node *n, const char *kind, const int64_t
   t2n_nnef_graph *g = t2n_lower_graph(c);
   const t2n_nnef_tensor *xt = t2n_nnef_tensor_get(g, x);
   int r = xt->rank;
-  int64_t sizes[T2N_NNEF_MAX_RANK], axes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK], axes[T2N_MAX_RANK];
   memcpy(sizes, xt->sizes, sizeof sizes);
-  int want[T2N_NNEF_MAX_RANK] = {0};
+  int want[T2N_MAX_RANK] = {0};
   if (k < 0 || (k == 0 && strcmp(kind, "argmax_reduce") != 0)) {
     for (int i = 0; i < r; i++) want[i] = 1; /* dim=None or []: every axis */
   } else {
@@ -50,11 +50,11 @@ static int reduce(t2n_lower_ctx *c, t2n_node *n, const char *kind, const int64_t
 
 /* mean/sum(self, dim?, keepdim, dtype?) and mean/sum(self, dtype?). */
 static int mean_sum(t2n_lower_ctx *c, t2n_node *n, const char *kind) {
-  int64_t dims[T2N_NNEF_MAX_RANK];
+  int64_t dims[T2N_MAX_RANK];
   int k = -1, keep = 0;
   if (n->ninputs >= 3) {
     if (!t2n_lower_is_none(c, n->inputs[1])) {
-      k = t2n_lower_const_ints(c, n->inputs[1], dims, T2N_NNEF_MAX_RANK);
+      k = t2n_lower_const_ints(c, n->inputs[1], dims, T2N_MAX_RANK);
       if (k < 0) return t2n_lower_error(c, n, "the dims of %s must be constant", n->kind);
     }
     if (!t2n_lower_const_bool(c, n->inputs[2], &keep))
@@ -99,8 +99,8 @@ int t2n_lower_prod(t2n_lower_ctx *c, t2n_node *n) {
 
 /* amax/amin(self, dim=[], keepdim): an empty dim list reduces every axis. */
 static int amax_amin(t2n_lower_ctx *c, t2n_node *n, const char *kind) {
-  int64_t dims[T2N_NNEF_MAX_RANK];
-  int keep = 0, k = n->ninputs > 1 ? t2n_lower_const_ints(c, n->inputs[1], dims, T2N_NNEF_MAX_RANK) : 0;
+  int64_t dims[T2N_MAX_RANK];
+  int keep = 0, k = n->ninputs > 1 ? t2n_lower_const_ints(c, n->inputs[1], dims, T2N_MAX_RANK) : 0;
   if (k < 0 || (n->ninputs > 2 && !t2n_lower_const_bool(c, n->inputs[2], &keep)))
     return t2n_lower_error(c, n, "the dim and keepdim of %s must be constants", n->kind);
   return reduce(c, n, kind, dims, k ? k : -1, keep, 0);
@@ -135,7 +135,7 @@ static int arg_reduce(t2n_lower_ctx *c, t2n_node *n, const char *kind) {
   if (ot->rank == 0) {
     t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "squeeze", out, idx), "axes", &zero, 1);
   } else {
-    int64_t shape[T2N_NNEF_MAX_RANK];
+    int64_t shape[T2N_MAX_RANK];
     int r = ot->rank;
     memcpy(shape, ot->sizes, sizeof shape);
     t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "reshape", out, idx), "shape", shape, r);

@@ -25,7 +25,7 @@ typedef enum { M_NEAREST, M_NEAREST_EXACT, M_LINEAR } rmode;
 static int resize(t2n_lower_ctx *c, t2n_node *n, rmode mode, int align_corners, const double *scales, int nsp) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   t2n_dtype dt;
-  int64_t xs[T2N_NNEF_MAX_RANK];
+  int64_t xs[T2N_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->inputs[0], n, &dt, xs);
   if (r < 0) return 1;
   if (r != nsp + 2) return t2n_lower_error(c, n, "%s of a rank-%d input (it takes [N, C] and %d spatial axes)", n->kind, r, nsp);
@@ -40,7 +40,7 @@ static int resize(t2n_lower_ctx *c, t2n_node *n, rmode mode, int align_corners, 
   }
   t2n_nnef_op *op = t2n_lower_emit1(c, "tract_core_resize", out, x);
   if (scales && !align_corners) {
-    t2n_nnef_value sv[T2N_NNEF_MAX_RANK];
+    t2n_nnef_value sv[T2N_MAX_RANK];
     for (int i = 0; i < r; i++) sv[i] = t2n_nnef_v_float(i < 2 ? 1.0 : scales[i - 2]);
     t2n_nnef_arg_value(g, op, "scales", t2n_nnef_v_array(g, r, sv));
   } else {
@@ -116,7 +116,7 @@ int t2n_lower_upsample_bilinear2d(t2n_lower_ctx *c, t2n_node *n) { return upsamp
  * call; the resize as F.interpolate does it. */
 int t2n_lower_interpolate(t2n_lower_ctx *c, t2n_node *n) {
   t2n_dtype dt;
-  int64_t xs[T2N_NNEF_MAX_RANK];
+  int64_t xs[T2N_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->inputs[0], n, &dt, xs);
   if (r < 0) return 1;
   if (n->ninputs < 4) return t2n_lower_error(c, n, "aten::__interpolate with %d operands", n->ninputs);
@@ -149,17 +149,17 @@ int t2n_lower_interpolate(t2n_lower_ctx *c, t2n_node *n) {
 static int shuffle(t2n_lower_ctx *c, t2n_node *n, int un) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   t2n_dtype dt;
-  int64_t xs[T2N_NNEF_MAX_RANK], f;
+  int64_t xs[T2N_MAX_RANK], f;
   int r = t2n_lower_need_shape(c, n->inputs[0], n, &dt, xs);
   if (r < 0) return 1;
   if (n->ninputs != 2 || !t2n_lower_const_int(c, n->inputs[1], &f) || f < 1)
     return t2n_lower_error(c, n, "the factor of %s must be a constant >= 1", n->kind);
   int b = r - 3;
-  if (b < 0 || b + 6 > T2N_NNEF_MAX_RANK) return t2n_lower_error(c, n, "%s of a rank-%d input", n->kind, r);
+  if (b < 0 || b + 6 > T2N_MAX_RANK) return t2n_lower_error(c, n, "%s of a rank-%d input", n->kind, r);
   t2n_nnef_tid x = t2n_lower_tensor(c, n->inputs[0], n), out = t2n_lower_output_tensor(c, n, 0);
   if (x < 0 || out < 0) return 1;
   const t2n_nnef_tensor *ot = t2n_nnef_tensor_get(g, out);
-  int64_t s6[T2N_NNEF_MAX_RANK], t6[T2N_NNEF_MAX_RANK], perm[T2N_NNEF_MAX_RANK];
+  int64_t s6[T2N_MAX_RANK], t6[T2N_MAX_RANK], perm[T2N_MAX_RANK];
   for (int i = 0; i < b; i++) s6[i] = xs[i], perm[i] = i;
   int64_t ch = un ? xs[b] : ot->sizes[b], h = un ? ot->sizes[b + 1] : xs[b + 1], w = un ? ot->sizes[b + 2] : xs[b + 2];
   /* the six axes: shuffle [C, r, r, H, W] -> [C, H, r, W, r]; unshuffle [C, H, r, W, r] -> [C, r, r, H, W] */

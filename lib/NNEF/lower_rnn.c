@@ -14,7 +14,7 @@ t2n_nnef_tid t2n_rnn_binary(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a, 
   t2n_nnef_graph *g = t2n_lower_graph(c);
   const t2n_nnef_tensor *ta = t2n_nnef_tensor_get(g, a), *tb = t2n_nnef_tensor_get(g, b);
   const t2n_nnef_tensor *big = ta->rank >= tb->rank ? ta : tb;
-  int64_t s[T2N_NNEF_MAX_RANK];
+  int64_t s[T2N_MAX_RANK];
   for (int i = 0; i < big->rank; i++) {
     int64_t sa = i < ta->rank ? ta->sizes[i] : 1, sb = i < tb->rank ? tb->sizes[i] : 1;
     s[i] = sa > sb ? sa : sb;
@@ -26,27 +26,13 @@ t2n_nnef_tid t2n_rnn_binary(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a, 
 
 t2n_nnef_tid t2n_rnn_unary(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a) {
   const t2n_nnef_tensor *t = t2n_nnef_tensor_get(t2n_lower_graph(c), a);
-  int64_t s[T2N_NNEF_MAX_RANK];
+  int64_t s[T2N_MAX_RANK];
   memcpy(s, t->sizes, sizeof s);
   t2n_nnef_tid o = t2n_lower_temp(c, kind, t->dtype, t->rank, s);
   t2n_lower_emit1(c, kind, o, a);
   return o;
 }
 
-t2n_nnef_tid t2n_rnn_slice(t2n_lower_ctx *c, const char *base, t2n_nnef_tid a, int axis, int64_t begin, int64_t end) {
-  t2n_nnef_graph *g = t2n_lower_graph(c);
-  const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, a);
-  int64_t s[T2N_NNEF_MAX_RANK];
-  memcpy(s, t->sizes, sizeof s);
-  s[axis] = end - begin;
-  t2n_nnef_tid o = t2n_lower_temp(c, base, t->dtype, t->rank, s);
-  int64_t ax = axis;
-  t2n_nnef_op *op = t2n_lower_emit1(c, "slice", o, a);
-  t2n_nnef_arg_ints(g, op, "axes", &ax, 1);
-  t2n_nnef_arg_ints(g, op, "begin", &begin, 1);
-  t2n_nnef_arg_ints(g, op, "end", &end, 1);
-  return o;
-}
 
 /* x [B, I] times w [G, I] transposed, plus b [G] (or nothing): [B, G]. */
 t2n_nnef_tid t2n_rnn_linear(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid w, t2n_nnef_tid b) {
@@ -65,7 +51,7 @@ static int cell_operands(t2n_lower_ctx *c, t2n_node *n, t2n_nnef_tid *x, t2n_nne
   if (n->ninputs < 4 || n->ninputs > 6)
     return t2n_lower_error(c, n, "%s with %d operands is not a form t2n-export lowers", n->kind, n->ninputs);
   t2n_dtype dt;
-  int64_t xs[T2N_NNEF_MAX_RANK], ws[T2N_NNEF_MAX_RANK];
+  int64_t xs[T2N_MAX_RANK], ws[T2N_MAX_RANK];
   int xr = t2n_lower_need_shape(c, n->inputs[0], n, &dt, xs);
   if (xr < 0) return 1;
   if (xr != 2) return t2n_lower_error(c, n, "%s of a rank-%d input: only batched (rank-2) inputs are lowered", n->kind, xr);
@@ -103,10 +89,10 @@ void t2n_rnn_lstm_step(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid h, t2n_nne
   t2n_nnef_tid gi = t2n_rnn_linear(c, x, w_ih, b_ih);
   t2n_nnef_tid gh = t2n_rnn_linear(c, h, w_hh, b_hh);
   t2n_nnef_tid gates = t2n_rnn_binary(c, "add", gi, gh);
-  t2n_nnef_tid i = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, "gate", gates, 1, 0, hid));
-  t2n_nnef_tid f = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, "gate", gates, 1, hid, 2 * hid));
-  t2n_nnef_tid gg = t2n_rnn_unary(c, "tanh", t2n_rnn_slice(c, "gate", gates, 1, 2 * hid, 3 * hid));
-  t2n_nnef_tid o = t2n_rnn_unary(c, "sigmoid", t2n_rnn_slice(c, "gate", gates, 1, 3 * hid, 4 * hid));
+  t2n_nnef_tid i = t2n_rnn_unary(c, "sigmoid", t2n_lower_slice_axis(c, "gate", gates, 1, 0, hid));
+  t2n_nnef_tid f = t2n_rnn_unary(c, "sigmoid", t2n_lower_slice_axis(c, "gate", gates, 1, hid, 2 * hid));
+  t2n_nnef_tid gg = t2n_rnn_unary(c, "tanh", t2n_lower_slice_axis(c, "gate", gates, 1, 2 * hid, 3 * hid));
+  t2n_nnef_tid o = t2n_rnn_unary(c, "sigmoid", t2n_lower_slice_axis(c, "gate", gates, 1, 3 * hid, 4 * hid));
   t2n_nnef_tid fc = t2n_rnn_binary(c, "mul", f, cc);
   t2n_nnef_tid ig = t2n_rnn_binary(c, "mul", i, gg);
   t2n_lower_emit2(c, "add", c_out, fc, ig);
@@ -137,12 +123,12 @@ void t2n_rnn_gru_step(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid h, t2n_nnef
   t2n_nnef_tid gh = t2n_rnn_linear(c, h, w_hh, b_hh);
   t2n_nnef_tid gate[2];
   for (int k = 0; k < 2; k++) { /* r, z */
-    t2n_nnef_tid a = t2n_rnn_slice(c, "gate", gi, 1, k * hid, (k + 1) * hid);
-    t2n_nnef_tid b = t2n_rnn_slice(c, "gate", gh, 1, k * hid, (k + 1) * hid);
+    t2n_nnef_tid a = t2n_lower_slice_axis(c, "gate", gi, 1, k * hid, (k + 1) * hid);
+    t2n_nnef_tid b = t2n_lower_slice_axis(c, "gate", gh, 1, k * hid, (k + 1) * hid);
     gate[k] = t2n_rnn_unary(c, "sigmoid", t2n_rnn_binary(c, "add", a, b));
   }
-  t2n_nnef_tid in = t2n_rnn_slice(c, "gate", gi, 1, 2 * hid, 3 * hid);
-  t2n_nnef_tid hn = t2n_rnn_slice(c, "gate", gh, 1, 2 * hid, 3 * hid);
+  t2n_nnef_tid in = t2n_lower_slice_axis(c, "gate", gi, 1, 2 * hid, 3 * hid);
+  t2n_nnef_tid hn = t2n_lower_slice_axis(c, "gate", gh, 1, 2 * hid, 3 * hid);
   t2n_nnef_tid rhn = t2n_rnn_binary(c, "mul", gate[0], hn);
   t2n_nnef_tid nn = t2n_rnn_unary(c, "tanh", t2n_rnn_binary(c, "add", in, rhn));
   /* h' = (1 - z) * n + z * h, written n + z * (h - n) as torch's kernel does. */

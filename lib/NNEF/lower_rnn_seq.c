@@ -175,7 +175,7 @@ static t2n_nnef_tid concat(t2n_lower_ctx *c, const t2n_nnef_tid *parts, int n, i
   t2n_nnef_graph *g = t2n_lower_graph(c);
   if (out < 0) {
     const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, parts[0]);
-    int64_t s[T2N_NNEF_MAX_RANK];
+    int64_t s[T2N_MAX_RANK];
     memcpy(s, t->sizes, sizeof s);
     s[axis] = 0;
     for (int i = 0; i < n; i++) s[axis] += t2n_nnef_tensor_get(g, parts[i])->sizes[axis];
@@ -223,7 +223,7 @@ static int lower_seq(t2n_lower_ctx *c, t2n_node *n, int cell) {
   if (train) return t2n_lower_error(c, n, "%s is lowered for inference only: train must be a constant False", n->kind);
   int dirs = f.bidirectional ? 2 : 1, per = f.has_biases ? 4 : 2;
   t2n_dtype dt;
-  int64_t xs[T2N_NNEF_MAX_RANK], hs[T2N_NNEF_MAX_RANK];
+  int64_t xs[T2N_MAX_RANK], hs[T2N_MAX_RANK];
   int xr = t2n_lower_need_shape(c, n->inputs[0], n, &dt, xs);
   if (xr < 0) return 1;
   if (xr != 3) return t2n_lower_error(c, n, "%s of a rank-%d input: only batched (rank-3) inputs are lowered", n->kind, xr);
@@ -270,8 +270,8 @@ static int lower_seq(t2n_lower_ctx *c, t2n_node *n, int cell) {
     t2n_nnef_tid ys[2];
     for (int d = 0; d < dirs; d++) {
       int idx = l * dirs + d;
-      t2n_nnef_tid h0 = t2n_rnn_slice(c, "rnn_h0", h0all, 0, idx, idx + 1);
-      t2n_nnef_tid c0 = lstm ? t2n_rnn_slice(c, "rnn_c0", c0all, 0, idx, idx + 1) : -1;
+      t2n_nnef_tid h0 = t2n_lower_slice_axis(c, "rnn_h0", h0all, 0, idx, idx + 1);
+      t2n_nnef_tid c0 = lstm ? t2n_lower_slice_axis(c, "rnn_c0", c0all, 0, idx, idx + 1) : -1;
       ys[d] = scan_layer(c, &f, x, h0, c0, params + idx * per, d == 1, &zero, &hn[idx], &cn[idx]);
     }
     int last = l == f.num_layers - 1;

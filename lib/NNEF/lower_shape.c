@@ -11,7 +11,7 @@
 #include "t2n/nnef.h"
 
 /* The input tensor, its rank and sizes. */
-static t2n_nnef_tid input(t2n_lower_ctx *c, t2n_node *n, int i, int *rank, int64_t sizes[T2N_NNEF_MAX_RANK],
+static t2n_nnef_tid input(t2n_lower_ctx *c, t2n_node *n, int i, int *rank, int64_t sizes[T2N_MAX_RANK],
                           t2n_dtype *dt) {
   t2n_nnef_tid t = t2n_lower_tensor(c, n->inputs[i], n);
   if (t < 0) return -1;
@@ -33,39 +33,39 @@ static int done(t2n_lower_ctx *c, t2n_node *n, t2n_nnef_tid out) {
   return 0;
 }
 
+/* n's output = kind(x, axes = axes[0..k)): unsqueeze, squeeze, transpose. */
+static int emit_axes_op(t2n_lower_ctx *c, t2n_node *n, const char *kind, t2n_nnef_tid x, const int64_t *axes, int k) {
+  t2n_nnef_tid out = t2n_lower_output_tensor(c, n, 0);
+  if (out < 0) return 1;
+  t2n_nnef_op *op = t2n_lower_emit1(c, kind, out, x);
+  t2n_nnef_arg_ints(t2n_lower_graph(c), op, "axes", axes, k);
+  return done(c, n, out);
+}
+
 int t2n_lower_unsqueeze(t2n_lower_ctx *c, t2n_node *n) {
   int r;
   int64_t dim;
   t2n_nnef_tid x = input(c, n, 0, &r, NULL, NULL);
   if (x < 0 || need_int(c, n, 1, "dim", &dim)) return 1;
   int64_t a = t2n_lower_axis(c, n, dim, r, 1);
-  t2n_nnef_tid out = a < 0 ? -1 : t2n_lower_output_tensor(c, n, 0);
-  if (out < 0) return 1;
-  t2n_nnef_op *op = t2n_lower_emit1(c, "unsqueeze", out, x);
-  t2n_nnef_arg_ints(t2n_lower_graph(c), op, "axes", &a, 1);
-  return done(c, n, out);
+  return a < 0 ? 1 : emit_axes_op(c, n, "unsqueeze", x, &a, 1);
 }
 
 /* Emits squeeze of the given axes (sorted, size 1), or binds x itself. */
 static int squeeze_axes(t2n_lower_ctx *c, t2n_node *n, t2n_nnef_tid x, const int64_t *axes, int k) {
-  if (!k) return done(c, n, x);
-  t2n_nnef_tid out = t2n_lower_output_tensor(c, n, 0);
-  if (out < 0) return 1;
-  t2n_nnef_op *op = t2n_lower_emit1(c, "squeeze", out, x);
-  t2n_nnef_arg_ints(t2n_lower_graph(c), op, "axes", axes, k);
-  return done(c, n, out);
+  return k ? emit_axes_op(c, n, "squeeze", x, axes, k) : done(c, n, x);
 }
 
 int t2n_lower_squeeze(t2n_lower_ctx *c, t2n_node *n) {
   int r;
-  int64_t sizes[T2N_NNEF_MAX_RANK], dims[T2N_NNEF_MAX_RANK], axes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK], dims[T2N_MAX_RANK], axes[T2N_MAX_RANK];
   t2n_nnef_tid x = input(c, n, 0, &r, sizes, NULL);
   if (x < 0) return 1;
-  int nd = 0, want[T2N_NNEF_MAX_RANK] = {0};
+  int nd = 0, want[T2N_MAX_RANK] = {0};
   if (n->ninputs == 1) {
     for (int i = 0; i < r; i++) want[i] = 1;
   } else {
-    nd = t2n_lower_const_ints(c, n->inputs[1], dims, T2N_NNEF_MAX_RANK);
+    nd = t2n_lower_const_ints(c, n->inputs[1], dims, T2N_MAX_RANK);
     if (nd < 0) return t2n_lower_error(c, n, "the dims of aten::squeeze must be constant");
     for (int i = 0; i < nd; i++) {
       int64_t a = t2n_lower_axis(c, n, dims[i], r, 0);
@@ -94,7 +94,7 @@ static t2n_nnef_tid emit_slice(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid ou
 
 int t2n_lower_select(t2n_lower_ctx *c, t2n_node *n) {
   int r;
-  int64_t sizes[T2N_NNEF_MAX_RANK], dim, idx;
+  int64_t sizes[T2N_MAX_RANK], dim, idx;
   t2n_dtype dt;
   t2n_nnef_tid x = input(c, n, 0, &r, sizes, &dt);
   if (x < 0 || need_int(c, n, 1, "dim", &dim) || need_int(c, n, 2, "index", &idx)) return 1;
@@ -113,7 +113,7 @@ int t2n_lower_select(t2n_lower_ctx *c, t2n_node *n) {
 
 int t2n_lower_slice(t2n_lower_ctx *c, t2n_node *n) {
   int r;
-  int64_t sizes[T2N_NNEF_MAX_RANK], dim = 0, start = 0, end = INT64_MAX, step = 1;
+  int64_t sizes[T2N_MAX_RANK], dim = 0, start = 0, end = INT64_MAX, step = 1;
   t2n_nnef_tid x = input(c, n, 0, &r, sizes, NULL);
   if (x < 0) return 1;
   if (n->ninputs != 5) return t2n_lower_error(c, n, "only aten::slice(self, dim, start, end, step) is lowered");
@@ -150,7 +150,7 @@ int t2n_lower_reshape(t2n_lower_ctx *c, t2n_node *n) {
   t2n_nnef_tid out = t2n_lower_output_tensor(c, n, 0);
   if (out < 0) return 1;
   const t2n_nnef_tensor *ot = t2n_nnef_tensor_get(t2n_lower_graph(c), out);
-  int64_t shape[T2N_NNEF_MAX_RANK];
+  int64_t shape[T2N_MAX_RANK];
   int orank = ot->rank;
   memcpy(shape, ot->sizes, sizeof shape);
   t2n_nnef_op *op = t2n_lower_emit1(c, "reshape", out, x);
@@ -161,22 +161,17 @@ int t2n_lower_reshape(t2n_lower_ctx *c, t2n_node *n) {
 static int emit_transpose(t2n_lower_ctx *c, t2n_node *n, t2n_nnef_tid x, const int64_t *perm, int r) {
   int ident = 1;
   for (int i = 0; i < r; i++) ident &= perm[i] == i;
-  if (ident) return done(c, n, x);
-  t2n_nnef_tid out = t2n_lower_output_tensor(c, n, 0);
-  if (out < 0) return 1;
-  t2n_nnef_op *op = t2n_lower_emit1(c, "transpose", out, x);
-  t2n_nnef_arg_ints(t2n_lower_graph(c), op, "axes", perm, r);
-  return done(c, n, out);
+  return ident ? done(c, n, x) : emit_axes_op(c, n, "transpose", x, perm, r);
 }
 
 int t2n_lower_permute(t2n_lower_ctx *c, t2n_node *n) {
   int r;
-  int64_t dims[T2N_NNEF_MAX_RANK];
+  int64_t dims[T2N_MAX_RANK];
   t2n_nnef_tid x = input(c, n, 0, &r, NULL, NULL);
   if (x < 0) return 1;
-  int nd = n->ninputs > 1 ? t2n_lower_const_ints(c, n->inputs[1], dims, T2N_NNEF_MAX_RANK) : -1;
+  int nd = n->ninputs > 1 ? t2n_lower_const_ints(c, n->inputs[1], dims, T2N_MAX_RANK) : -1;
   if (nd != r) return t2n_lower_error(c, n, "the dims of aten::permute must be a constant list of %d ints", r);
-  int seen[T2N_NNEF_MAX_RANK] = {0};
+  int seen[T2N_MAX_RANK] = {0};
   for (int i = 0; i < r; i++) {
     int64_t a = t2n_lower_axis(c, n, dims[i], r, 0);
     if (a < 0) return 1;
@@ -188,7 +183,7 @@ int t2n_lower_permute(t2n_lower_ctx *c, t2n_node *n) {
 
 int t2n_lower_transpose(t2n_lower_ctx *c, t2n_node *n) {
   int r;
-  int64_t d0, d1, perm[T2N_NNEF_MAX_RANK];
+  int64_t d0, d1, perm[T2N_MAX_RANK];
   t2n_nnef_tid x = input(c, n, 0, &r, NULL, NULL);
   if (x < 0 || need_int(c, n, 1, "dim0", &d0) || need_int(c, n, 2, "dim1", &d1)) return 1;
   int64_t a = t2n_lower_axis(c, n, d0, r, 0), b = a < 0 ? -1 : t2n_lower_axis(c, n, d1, r, 0);
@@ -215,7 +210,7 @@ static int concat(t2n_lower_ctx *c, t2n_node *n, int64_t axis, int64_t unsq) {
     t2n_nnef_tid t = t2n_lower_cast(c, items[i], dt);
     if (unsq >= 0) {
       const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(g, t);
-      int64_t sz[T2N_NNEF_MAX_RANK];
+      int64_t sz[T2N_MAX_RANK];
       int r = tt->rank;
       for (int j = 0, s = 0; j <= r; j++) sz[j] = j == unsq ? 1 : tt->sizes[s++];
       t2n_nnef_tid u = t2n_lower_temp(c, tt->name, dt, r + 1, sz);
@@ -240,7 +235,7 @@ int t2n_lower_cat(t2n_lower_ctx *c, t2n_node *n) {
   int64_t dim = 0;
   if (n->ninputs > 1 && need_int(c, n, 1, "dim", &dim)) return 1;
   t2n_dtype dt;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->outputs[0], n, &dt, sizes);
   if (r < 0) return 1;
   int64_t a = t2n_lower_axis(c, n, dim, r, 0);
@@ -251,7 +246,7 @@ int t2n_lower_stack(t2n_lower_ctx *c, t2n_node *n) {
   int64_t dim = 0;
   if (n->ninputs > 1 && need_int(c, n, 1, "dim", &dim)) return 1;
   t2n_dtype dt;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->outputs[0], n, &dt, sizes);
   if (r < 0) return 1;
   int64_t a = t2n_lower_axis(c, n, dim, r - 1, 1);
@@ -264,7 +259,7 @@ int t2n_lower_expand(t2n_lower_ctx *c, t2n_node *n) {
   t2n_nnef_tid out = t2n_lower_output_tensor(c, n, 0);
   if (out < 0) return 1;
   t2n_nnef_graph *g = t2n_lower_graph(c);
-  int64_t shape[T2N_NNEF_MAX_RANK];
+  int64_t shape[T2N_MAX_RANK];
   int r = t2n_nnef_tensor_get(g, out)->rank;
   memcpy(shape, t2n_nnef_tensor_get(g, out)->sizes, sizeof shape);
   x = t2n_lower_broadcast_rank(c, x, r);

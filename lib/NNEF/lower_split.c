@@ -19,7 +19,7 @@ typedef struct {
   t2n_nnef_tid t;
   t2n_dtype dt;
   int rank;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
 } tensor_info;
 
 static int get_input(t2n_lower_ctx *c, t2n_node *n, int i, tensor_info *ti) {
@@ -55,7 +55,7 @@ static int64_t axis_of(t2n_lower_ctx *c, t2n_node *n, const tensor_info *x, int6
 static t2n_nnef_tid slice_of(t2n_lower_ctx *c, const tensor_info *x, const char *base, int64_t axis, int64_t b,
                              int64_t e) {
   if (b == 0 && e == x->sizes[axis]) return x->t;
-  int64_t sizes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK];
   memcpy(sizes, x->sizes, sizeof sizes);
   sizes[axis] = e - b;
   t2n_nnef_tid out = t2n_lower_temp(c, base, x->dt, x->rank, sizes);
@@ -91,7 +91,7 @@ static int bind_pieces(t2n_lower_ctx *c, t2n_node *n, const tensor_info *x, int6
     items[i] = slice_of(c, x, base, axis, at, at + lens[i]);
     at += lens[i];
     if (squeeze) {
-      int64_t sizes[T2N_NNEF_MAX_RANK];
+      int64_t sizes[T2N_MAX_RANK];
       for (int j = 0, s = 0; j < x->rank; j++)
         if (j != axis) sizes[s++] = x->sizes[j];
       t2n_nnef_tid sq = t2n_lower_temp(c, base, x->dt, x->rank - 1, sizes);
@@ -215,11 +215,11 @@ static t2n_nnef_tid reverse_axis(t2n_lower_ctx *c, tensor_info *x, int64_t axis)
 
 int t2n_lower_flip(t2n_lower_ctx *c, t2n_node *n) {
   tensor_info x;
-  int64_t dims[T2N_NNEF_MAX_RANK];
+  int64_t dims[T2N_MAX_RANK];
   if (get_input(c, n, 0, &x)) return 1;
-  int k = n->ninputs > 1 ? t2n_lower_const_ints(c, n->inputs[1], dims, T2N_NNEF_MAX_RANK) : -1;
+  int k = n->ninputs > 1 ? t2n_lower_const_ints(c, n->inputs[1], dims, T2N_MAX_RANK) : -1;
   if (k < 0) return t2n_lower_error(c, n, "the dims of aten::flip must be a constant int list");
-  int want[T2N_NNEF_MAX_RANK] = {0};
+  int want[T2N_MAX_RANK] = {0};
   for (int i = 0; i < k; i++) {
     int64_t a = t2n_lower_axis(c, n, dims[i], x.rank, 0);
     if (a < 0) return 1;
@@ -249,10 +249,10 @@ static t2n_nnef_tid roll_axis(t2n_lower_ctx *c, tensor_info *x, int64_t axis, in
 /* roll(x, shifts, dims); with no dims the flattened tensor rolls. */
 int t2n_lower_roll(t2n_lower_ctx *c, t2n_node *n) {
   tensor_info x;
-  int64_t shifts[T2N_NNEF_MAX_RANK], dims[T2N_NNEF_MAX_RANK];
+  int64_t shifts[T2N_MAX_RANK], dims[T2N_MAX_RANK];
   if (get_input(c, n, 0, &x)) return 1;
-  int ks = n->ninputs > 1 ? t2n_lower_const_ints(c, n->inputs[1], shifts, T2N_NNEF_MAX_RANK) : -1;
-  int kd = n->ninputs > 2 ? t2n_lower_const_ints(c, n->inputs[2], dims, T2N_NNEF_MAX_RANK) : 0;
+  int ks = n->ninputs > 1 ? t2n_lower_const_ints(c, n->inputs[1], shifts, T2N_MAX_RANK) : -1;
+  int kd = n->ninputs > 2 ? t2n_lower_const_ints(c, n->inputs[2], dims, T2N_MAX_RANK) : 0;
   if (ks < 0 || kd < 0) return t2n_lower_error(c, n, "the shifts and dims of aten::roll must be constant int lists");
   t2n_nnef_graph *g = t2n_lower_graph(c);
   if (kd == 0) {
@@ -284,9 +284,9 @@ int t2n_lower_roll(t2n_lower_ctx *c, t2n_node *n) {
  * the shorter of the two is padded with leading 1s): NNEF tile at equal rank. */
 static int tile(t2n_lower_ctx *c, t2n_node *n, int is_tile) {
   tensor_info x;
-  int64_t reps[T2N_NNEF_MAX_RANK];
+  int64_t reps[T2N_MAX_RANK];
   if (get_input(c, n, 0, &x)) return 1;
-  int k = n->ninputs > 1 ? t2n_lower_const_ints(c, n->inputs[1], reps, T2N_NNEF_MAX_RANK) : -1;
+  int k = n->ninputs > 1 ? t2n_lower_const_ints(c, n->inputs[1], reps, T2N_MAX_RANK) : -1;
   if (k < 0) return t2n_lower_error(c, n, "the repeats of %s must be a constant int list", n->kind);
   if (k < x.rank) {
     if (!is_tile) return t2n_lower_error(c, n, "aten::repeat with %d repeats for a tensor of rank %d", k, x.rank);

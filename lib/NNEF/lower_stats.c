@@ -15,7 +15,7 @@ typedef struct {
   t2n_node *n;
   t2n_dtype dt;
   int rank, na;
-  int64_t sizes[T2N_NNEF_MAX_RANK], red[T2N_NNEF_MAX_RANK], axes[T2N_NNEF_MAX_RANK];
+  int64_t sizes[T2N_MAX_RANK], red[T2N_MAX_RANK], axes[T2N_MAX_RANK];
   int64_t count; /* elements reduced into each result */
 } stat;
 
@@ -23,7 +23,7 @@ typedef struct {
 static int setup(t2n_lower_ctx *c, t2n_node *n, const int64_t *dims, int k, stat *s, t2n_nnef_tid *x) {
   s->c = c;
   s->n = n;
-  int64_t osz[T2N_NNEF_MAX_RANK];
+  int64_t osz[T2N_MAX_RANK];
   if (t2n_lower_need_shape(c, n->outputs[0], n, &s->dt, osz) < 0) return 1;
   *x = t2n_lower_tensor(c, n->inputs[0], n);
   if (*x < 0) return 1;
@@ -32,7 +32,7 @@ static int setup(t2n_lower_ctx *c, t2n_node *n, const int64_t *dims, int k, stat
   s->rank = xt->rank;
   memcpy(s->sizes, xt->sizes, sizeof s->sizes);
   memcpy(s->red, xt->sizes, sizeof s->red);
-  int want[T2N_NNEF_MAX_RANK] = {0};
+  int want[T2N_MAX_RANK] = {0};
   for (int i = 0; i < s->rank; i++) want[i] = k <= 0;
   for (int i = 0; i < k; i++) {
     int64_t a = t2n_lower_axis(c, n, dims[i], s->rank, 0);
@@ -98,12 +98,12 @@ static int finish(stat *s, t2n_nnef_tid t, int keepdim) {
  * linalg_vector_norm(self, ord, dim?, keepdim, dtype?). */
 int t2n_lower_norm(t2n_lower_ctx *c, t2n_node *n) {
   double p = 2;
-  int64_t dims[T2N_NNEF_MAX_RANK];
+  int64_t dims[T2N_MAX_RANK];
   int k = -1, keep = 0;
   if (n->ninputs > 1 && !t2n_lower_is_none(c, n->inputs[1]) && !t2n_lower_const_float(c, n->inputs[1], &p))
     return t2n_lower_error(c, n, "the p of %s must be a constant number", n->kind);
   if (n->ninputs >= 4) {
-    if (!t2n_lower_is_none(c, n->inputs[2]) && (k = t2n_lower_const_ints(c, n->inputs[2], dims, T2N_NNEF_MAX_RANK)) < 0)
+    if (!t2n_lower_is_none(c, n->inputs[2]) && (k = t2n_lower_const_ints(c, n->inputs[2], dims, T2N_MAX_RANK)) < 0)
       return t2n_lower_error(c, n, "the dims of %s must be constant", n->kind);
     if (!t2n_lower_const_bool(c, n->inputs[3], &keep))
       return t2n_lower_error(c, n, "the keepdim of %s must be a constant bool", n->kind);
@@ -135,7 +135,7 @@ int t2n_lower_norm(t2n_lower_ctx *c, t2n_node *n) {
 /* var/std(self, unbiased), (self, dim?, unbiased, keepdim) and
  * (self, dim?, correction?, keepdim): sum((x - mean)^2) / (N - correction). */
 static int variance(t2n_lower_ctx *c, t2n_node *n, int is_std) {
-  int64_t dims[T2N_NNEF_MAX_RANK];
+  int64_t dims[T2N_MAX_RANK];
   int k = -1, keep = 0;
   double corr = 1;
   if (n->ninputs == 2 || n->ninputs == 4) {
@@ -149,7 +149,7 @@ static int variance(t2n_lower_ctx *c, t2n_node *n, int is_std) {
     }
   }
   if (n->ninputs == 4) {
-    if (!t2n_lower_is_none(c, n->inputs[1]) && (k = t2n_lower_const_ints(c, n->inputs[1], dims, T2N_NNEF_MAX_RANK)) < 0)
+    if (!t2n_lower_is_none(c, n->inputs[1]) && (k = t2n_lower_const_ints(c, n->inputs[1], dims, T2N_MAX_RANK)) < 0)
       return t2n_lower_error(c, n, "the dims of %s must be constant", n->kind);
     if (!t2n_lower_const_bool(c, n->inputs[3], &keep))
       return t2n_lower_error(c, n, "the keepdim of %s must be a constant bool", n->kind);

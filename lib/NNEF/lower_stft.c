@@ -25,7 +25,7 @@
 static t2n_nnef_tid emit_slice(t2n_lower_ctx *c, t2n_nnef_tid x, int axis, int64_t b, int64_t e) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, x);
-  int64_t s[T2N_NNEF_MAX_RANK], ax = axis;
+  int64_t s[T2N_MAX_RANK], ax = axis;
   memcpy(s, t->sizes, sizeof s);
   s[axis] = e - b;
   t2n_nnef_tid o = t2n_lower_temp(c, "stft_slice", t->dtype, t->rank, s);
@@ -38,7 +38,7 @@ static t2n_nnef_tid emit_slice(t2n_lower_ctx *c, t2n_nnef_tid x, int axis, int64
 
 static t2n_nnef_tid same_shape(t2n_lower_ctx *c, const char *base, t2n_nnef_tid like) {
   const t2n_nnef_tensor *t = t2n_nnef_tensor_get(t2n_lower_graph(c), like);
-  int64_t s[T2N_NNEF_MAX_RANK];
+  int64_t s[T2N_MAX_RANK];
   memcpy(s, t->sizes, sizeof s);
   return t2n_lower_temp(c, base, t->dtype, t->rank, s);
 }
@@ -54,7 +54,7 @@ int t2n_lower_stft(t2n_lower_ctx *c, t2n_node *n) {
   if (n->noutputs != 1 || n->ninputs < 8 + base || n->ninputs > 9 + base)
     return t2n_lower_error(c, n, "%s with %d operands is not a form t2n-export lowers", n->kind, n->ninputs);
   t2n_dtype dt;
-  int64_t xs[T2N_NNEF_MAX_RANK];
+  int64_t xs[T2N_MAX_RANK];
   int xr = t2n_lower_need_shape(c, n->inputs[0], n, &dt, xs);
   if (xr < 0) return 1;
   if ((xr != 1 && xr != 2) || dt != T2N_DT_FLOAT32)
@@ -151,7 +151,7 @@ int t2n_lower_stft(t2n_lower_ctx *c, t2n_node *n) {
   t2n_nnef_tid res = tr;
   if (xr == 1) {
     const t2n_nnef_tensor *rt = t2n_nnef_tensor_get(g, res);
-    int64_t s[T2N_NNEF_MAX_RANK], ax0 = 0;
+    int64_t s[T2N_MAX_RANK], ax0 = 0;
     for (int i = 1; i < rt->rank; i++) s[i - 1] = rt->sizes[i];
     t2n_nnef_tid sq = t2n_lower_temp(c, "stft_unbatched", T2N_DT_FLOAT32, rt->rank - 1, s);
     t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "squeeze", sq, res), "axes", &ax0, 1);

@@ -40,7 +40,7 @@ static int check_all(t2n_lower_ctx *c) {
   int bad = 0, nsites = 0, cap = 0;
   struct site { const t2n_node *first; int count; } *sites = NULL;
   for (t2n_node *n = c->graph->top->first; n; n = n->next) {
-    if (!needs_lowering(c, n) || t2n_lowering_lookup(n->kind)) continue;
+    if (!needs_lowering(c, n) || t2n_lowering_for(n)) continue;
     bad++;
     if (t2n_node_is(n, "prim::Loop")) {
       /* NNEF has no loops: say why export preparation left this one. */
@@ -108,7 +108,7 @@ static int declare_inputs(t2n_lower_ctx *c, const t2n_lower_options *lo) {
       continue;
     }
     t2n_dtype dt;
-    int64_t sizes[T2N_NNEF_MAX_RANK];
+    int64_t sizes[T2N_MAX_RANK];
     int r = t2n_lower_shape(c, v, &dt, sizes);
     char buf[256];
     if (r < 0) {
@@ -309,7 +309,7 @@ t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_optio
   if (check_all(&c) || declare_inputs(&c, lopts) || reserve_outputs(&c, lopts, &outs)) goto fail;
   for (t2n_node *n = g->top->first; n; n = n->next) {
     if (!needs_lowering(&c, n)) continue;
-    const t2n_lowering_info *li = t2n_lowering_lookup(n->kind);
+    const t2n_lowering_info *li = t2n_lowering_for(n);
     c.g->cur_src = n;
     if (li->lower(&c, n) || d->nerrors > errs0) goto fail;
   }

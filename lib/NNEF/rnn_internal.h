@@ -10,7 +10,6 @@
 t2n_nnef_tid t2n_rnn_binary(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a, t2n_nnef_tid b);
 t2n_nnef_tid t2n_rnn_unary(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a);
 /* a[begin:end] on one axis, named after base. */
-t2n_nnef_tid t2n_rnn_slice(t2n_lower_ctx *c, const char *base, t2n_nnef_tid a, int axis, int64_t begin, int64_t end);
 /* x [B, I] w^T [I, G] + b [G] (b -1: none). */
 t2n_nnef_tid t2n_rnn_linear(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid w, t2n_nnef_tid b);
 /* The tensors of list (a prim::ListConstruct), exactly `want` of them (-1: any). */

@@ -114,7 +114,7 @@ int t2n_nnef_dat_header(unsigned char hdr[128], t2n_dtype dt, int rank, const in
   case T2N_DT_BOOL: bits = 8, code = 5; break; /* torch's bools are bytes 0/1 */
   default: return 0;
   }
-  if (rank < 0 || rank > 8 || nbytes > UINT32_MAX) return 0;
+  if (rank < 0 || rank > T2N_MAX_RANK || nbytes > UINT32_MAX) return 0;
   memset(hdr, 0, 128);
   hdr[0] = 0x4E;
   hdr[1] = 0xEF;

@@ -69,7 +69,7 @@ static void push(t2n_pass_manager *pm, const t2n_pass_info *p, const t2n_pass_in
     pm->entries = realloc(pm->entries, sizeof *pm->entries * (size_t)pm->capentries);
     if (!pm->entries) abort();
   }
-  pm->entries[pm->nentries++] = (pm_entry){p, alt, option};
+  pm->entries[pm->nentries++] = (t2n_pm_entry){p, alt, option};
 }
 
 int t2n_pm_add_pass(t2n_pass_manager *pm, const t2n_pass_info *p) {
@@ -116,10 +116,10 @@ void t2n_pm_add_time(t2n_pass_manager *pm, const char *phase, double secs) {
       pm->phases[i].secs += secs;
       return;
     }
-  if (pm->nphases < PM_MAX_PHASES) pm->phases[pm->nphases++] = (pm_phase){phase, secs};
+  if (pm->nphases < T2N_PM_MAX_PHASES) pm->phases[pm->nphases++] = (t2n_pm_phase){phase, secs};
 }
 
-static const t2n_pass_info *resolve(const t2n_pass_manager *pm, const pm_entry *e) {
+static const t2n_pass_info *resolve(const t2n_pass_manager *pm, const t2n_pm_entry *e) {
   return e->alt && pm->options[e->option] ? e->alt : e->pass;
 }
 
@@ -148,7 +148,7 @@ static void record(t2n_pass_manager *pm, const t2n_pass_ctx *ctx, const t2n_pass
     pm->runs = realloc(pm->runs, sizeof *pm->runs * (size_t)pm->capruns);
     if (!pm->runs) abort();
   }
-  pm_run *r = &pm->runs[pm->nruns++];
+  t2n_pm_runrec *r = &pm->runs[pm->nruns++];
   r->pass = p;
   r->rewrites = ctx->rewrites;
   r->secs = secs;
@@ -164,7 +164,7 @@ static int write_diagnostics(t2n_pass_manager *pm) {
   cJSON *root = cJSON_CreateObject(), *list = cJSON_CreateArray();
   int frozen = 0;
   for (int i = 0; i < pm->nruns; i++) {
-    const pm_run *r = &pm->runs[i];
+    const t2n_pm_runrec *r = &pm->runs[i];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "pass", r->pass->flag);
     cJSON_AddNumberToObject(o, "rewrites", r->rewrites);
@@ -235,7 +235,7 @@ int t2n_pm_run(t2n_pass_manager *pm, t2n_module *m) {
     if (t2n_examples_missing(&pm->popts, g, who, pm->cfg.verify_semantics, d) && pm->cfg.verify_semantics) return 1;
     break;
   }
-  pm_sem sem;
+  t2n_pm_sem sem;
   memset(&sem, 0, sizeof sem);
   if (!t2n_pm_semantics_begin(pm, m, g, &sem)) {
     t2n_pm_semantics_end(&sem);

@@ -5,36 +5,36 @@
 
 #include "t2n/pass.h"
 
-#define PM_MAX_PHASES 8
+#define T2N_PM_MAX_PHASES 8
 
-typedef struct pm_entry {
+typedef struct t2n_pm_entry {
   const t2n_pass_info *pass;
   const t2n_pass_info *alt; /* run instead when options[option] is set */
   int option;
-} pm_entry;
+} t2n_pm_entry;
 
-typedef struct pm_run {
+typedef struct t2n_pm_runrec {
   const t2n_pass_info *pass;
   int rewrites;
   double secs;
   long stats[T2N_NSTATS + 1];
-} pm_run;
+} t2n_pm_runrec;
 
-typedef struct pm_phase {
+typedef struct t2n_pm_phase {
   const char *name;
   double secs;
-} pm_phase;
+} t2n_pm_phase;
 
 struct t2n_pass_manager {
   t2n_diag *d;
   t2n_pm_config cfg;
   t2n_pass_options popts;
-  pm_entry *entries;
+  t2n_pm_entry *entries;
   int nentries, capentries;
   int options[T2N_NPIPELINE_OPTIONS + 1];
-  pm_run *runs; /* the last t2n_pm_run's passes, for --diagnostics */
+  t2n_pm_runrec *runs; /* the last t2n_pm_run's passes, for --diagnostics */
   int nruns, capruns;
-  pm_phase phases[PM_MAX_PHASES];
+  t2n_pm_phase phases[T2N_PM_MAX_PHASES];
   int nphases;
   double t_start, t_passes, t_torch;
   int remarks_on;       /* the caller's diag->remarks */
@@ -45,17 +45,17 @@ struct t2n_pass_manager {
 };
 
 /* The reference outputs of --verify-semantics. */
-typedef struct pm_sem {
+typedef struct t2n_pm_sem {
   void *inputs, *ref; /* t2n_torch_values */
   int ninputs;
-} pm_sem;
+} t2n_pm_sem;
 
 /* The get_torch callback of t2n_pass_options (arg: the manager). */
 void *t2n_pm_torch_get(void *pm);
 void t2n_pm_torch_free(t2n_pass_manager *pm);
-int t2n_pm_semantics_begin(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, pm_sem *s);
-int t2n_pm_semantics_check(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, pm_sem *s, const char *pass);
-void t2n_pm_semantics_end(pm_sem *s);
+int t2n_pm_semantics_begin(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, t2n_pm_sem *s);
+int t2n_pm_semantics_check(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, t2n_pm_sem *s, const char *pass);
+void t2n_pm_semantics_end(t2n_pm_sem *s);
 /* lib/Pass/flat.c: the warning (error with cfg.require_flat) listing what
  * -harden left in g that an exporter cannot take. Returns 0 after an error. */
 int t2n_pm_report_leftovers(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g);

@@ -50,7 +50,7 @@ void t2n_pm_torch_free(t2n_pass_manager *pm) {
   pm->torch_tried = pm->torch_given = 0;
 }
 
-static void *sem_run(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, pm_sem *s) {
+static void *sem_run(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, t2n_pm_sem *s) {
   if (!s->inputs || s->ninputs != t2n_graph_ninputs(g)) {
     /* A pass that adds inputs (-lift-state) needs new ones; lifted state
      * defaults to the module's values, so the run means the same thing. */
@@ -62,7 +62,7 @@ static void *sem_run(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, pm_sem *
   return t2n_torch_run(pm->torch, m, g, s->inputs, pm->d);
 }
 
-int t2n_pm_semantics_begin(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, pm_sem *s) {
+int t2n_pm_semantics_begin(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, t2n_pm_sem *s) {
   if (!pm->cfg.verify_semantics) return 1;
   if (!t2n_pm_torch_get(pm)) {
     t2n_report(pm->d, T2N_ERROR, NULL, "--verify-semantics: the libtorch backend is not available");
@@ -76,7 +76,7 @@ int t2n_pm_semantics_begin(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, pm
   return 1;
 }
 
-int t2n_pm_semantics_check(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, pm_sem *s, const char *pass) {
+int t2n_pm_semantics_check(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, t2n_pm_sem *s, const char *pass) {
   if (!pm->cfg.verify_semantics) return 1;
   t2n_diag *d = pm->d;
   t2n_torch_values *out = sem_run(pm, m, g, s);
@@ -110,7 +110,7 @@ int t2n_pm_semantics_check(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, pm
   return 1;
 }
 
-void t2n_pm_semantics_end(pm_sem *s) {
+void t2n_pm_semantics_end(t2n_pm_sem *s) {
   if (s->inputs) t2n_torch_values_free(s->inputs);
   if (s->ref) t2n_torch_values_free(s->ref);
   s->inputs = s->ref = NULL;
@@ -118,13 +118,13 @@ void t2n_pm_semantics_end(pm_sem *s) {
 #else
 void *t2n_pm_torch_get(void *arg) { return NULL; }
 void t2n_pm_torch_free(t2n_pass_manager *pm) { pm->torch = NULL; }
-int t2n_pm_semantics_begin(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, pm_sem *s) {
+int t2n_pm_semantics_begin(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, t2n_pm_sem *s) {
   if (!pm->cfg.verify_semantics) return 1;
   t2n_report(pm->d, T2N_ERROR, NULL, "--verify-semantics needs the libtorch backend; this t2n was built without it");
   return 0;
 }
-int t2n_pm_semantics_check(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, pm_sem *s, const char *pass) {
+int t2n_pm_semantics_check(t2n_pass_manager *pm, t2n_module *m, t2n_graph *g, t2n_pm_sem *s, const char *pass) {
   return 1;
 }
-void t2n_pm_semantics_end(pm_sem *s) {}
+void t2n_pm_semantics_end(t2n_pm_sem *s) {}
 #endif

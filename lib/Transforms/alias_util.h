@@ -3,8 +3,8 @@
  * the alias class of a tensor (not part of the public API).
  *
  * The op knowledge (which ops are views, which are in place and what their
- * pure forms are, which read strides) is in one place, alias_util.c's tables, marked so that the
- * op-property table (include/t2n/ops.def) can take it over. */
+ * pure forms are, which read strides) is the op table's (include/t2n/ops.def);
+ * these helpers only walk storage with it. */
 #ifndef T2N_TRANSFORMS_ALIAS_UTIL_H
 #define T2N_TRANSFORMS_ALIAS_UTIL_H
 
@@ -32,10 +32,6 @@ const char *t2n_au_pure_form(t2n_module *m, const t2n_node *n);
 /* True when u's result depends on the strides of its input (as_strided,
  * stride, is_contiguous), not only on its values. */
 int t2n_au_reads_strides(const t2n_node *u);
-
-/* Renames n to another op of the same arguments (kind interned): sets the
- * node's op id too once the op table (t2n/ops.h, t2n_node_set_kind) exists. */
-void t2n_au_set_kind(t2n_node *n, const char *kind);
 
 /* True when the pure form gives a tensor of its first operand's dtype and
  * sizes whatever the other operands are (aten::copy), so no shape facts are

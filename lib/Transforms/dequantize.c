@@ -86,17 +86,16 @@ static t2n_value *weight(t2n_pass_ctx *ctx, t2n_node *before, const char *raw, c
   t2n_module *m = ctx->mod;
   const char *ref = find_ref(m, raw, name);
   t2n_ival iv;
-  const char *key = NULL;
-  if (!ref || !t2n_mu_parse_value(m, ref, &iv, &key) || iv.kind != T2N_IV_TENSOR) return NULL;
-  const char *lit = t2n_fmt_string(m, iv.s, iv.slen);
+  if (!ref || !t2n_ival_parse_literal(m, m->arena, ref, NULL, &iv) || iv.kind != T2N_IV_TENSOR) return NULL;
+  const char *lit = t2n_fmt_string(m, iv.key, iv.keylen);
   size_t l = strlen(lit) + 10;
   char *c = malloc(l);
   snprintf(c, l, "tensor(%s)", lit);
-  t2n_node *k = t2n_insert_constant(ctx->graph, before, t2n_mu_tensor_type(m, &iv), c);
+  t2n_node *k = t2n_insert_constant(ctx->graph, before, t2n_ival_tensor_type(m, &iv), c);
   free(c);
   /* Named after the packed object's path, as -freeze names its constants. */
   char nm[512];
-  snprintf(nm, sizeof nm, "self.%.*s", (int)iv.slen, iv.s);
+  snprintf(nm, sizeof nm, "self.%.*s", (int)iv.keylen, iv.key);
   if (!t2n_graph_lookup(ctx->graph, nm)) t2n_graph_rename(ctx->graph, k->outputs[0], nm);
   return k->outputs[0];
 }

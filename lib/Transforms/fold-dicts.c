@@ -63,7 +63,7 @@ static int parse_piece(t2n_module *m, const char *b, const char *e, t2n_ival *ou
   char *s = t2n_arena_alloc(m->arena, n + 1);
   memcpy(s, b, n);
   *raw = s;
-  return t2n_mu_parse_value(m, s, out, NULL);
+  return t2n_ival_parse_literal(m, m->arena, s, NULL, out);
 }
 
 /* Looks key up in the dict literal raw; 1 found (value and its text),

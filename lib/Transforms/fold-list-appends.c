@@ -32,19 +32,6 @@
 #include "t2n/eval.h"
 #include "t2n/pass.h"
 
-static int position(const t2n_block *b, const t2n_node *a) {
-  int i = 0;
-  for (const t2n_node *t = b->first; t; t = t->next, i++)
-    if (t == a) return i;
-  return 1 << 30; /* the block's return */
-}
-
-/* The node of b that holds u (u itself or the owner of the block u is in). */
-static const t2n_node *ancestor_in(const t2n_block *b, const t2n_node *u) {
-  while (u && u->parent != b && u != b->ret) u = u->parent && u->parent->owner ? u->parent->owner : NULL;
-  return u;
-}
-
 /* list(l) of a construct nothing mutates: a new list of the same elements. */
 static void fold_copy(t2n_pass_ctx *ctx, t2n_node *n) {
   t2n_value *l = n->inputs[0];
@@ -96,7 +83,7 @@ static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
   t2n_value *list = l->outputs[0];
   t2n_block *b = l->parent;
   /* The appends, in block order. */
-  int napp = 0, last = -1;
+  int napp = 0;
   for (int k = 0; k < list->nuses; k++) {
     const t2n_node *u = list->uses[k].user;
     if (t2n_node_is(u, "aten::append") && list->uses[k].index == 0 && u->parent == b) napp++;
@@ -111,12 +98,12 @@ static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
   const char *why = NULL;
   for (i = 0; i < napp && !why; i++)
     if (apps[i]->noutputs != 1 || apps[i]->outputs[0]->nuses) why = "an append's result is used";
-  if (napp) last = position(b, apps[napp - 1]);
-  for (int k = 0; k < list->nuses && !why; k++) {
+  const t2n_node *lastapp = napp ? apps[napp - 1] : NULL;
+  for (int k = 0; lastapp && k < list->nuses && !why; k++) {
     const t2n_node *u = list->uses[k].user;
     if (t2n_node_is(u, "aten::append") && list->uses[k].index == 0 && u->parent == b) continue;
-    const t2n_node *a = ancestor_in(b, u);
-    if (!a || position(b, a) < last) why = a ? a->kind : u->kind;
+    const t2n_node *a = t2n_block_holder(b, u);
+    if (!a || (a != lastapp && !t2n_node_runs_after(lastapp, a))) why = a ? a->kind : u->kind;
   }
   if (why || !napp) {
     if (napp) t2n_remark(ctx, l, "list %%%s left as built: it is observed before its last append (%s)", list->name, why);

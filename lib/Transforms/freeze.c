@@ -36,6 +36,7 @@
 
 #include "fold_util.h"
 #include "module_util.h"
+#include "t2n/ops.h"
 
 typedef struct strvec { const char **v; int n, cap; } strvec;
 
@@ -128,11 +129,11 @@ static t2n_value *materialise(frz *f, const t2n_ival *iv, const t2n_type *like) 
   case T2N_IV_DEVICE:
     return t2n_insert_ival(g, f->anchor, iv, like);
   case T2N_IV_TENSOR: {
-    const char *lit = t2n_fmt_string(m, iv->s, iv->slen);
+    const char *lit = t2n_fmt_string(m, iv->key, iv->keylen);
     size_t l = strlen(lit) + 10;
     char *raw = malloc(l);
     snprintf(raw, l, "tensor(%s)", lit);
-    t2n_node *c = t2n_insert_constant(g, f->anchor, t2n_mu_tensor_type(m, iv), raw);
+    t2n_node *c = t2n_insert_constant(g, f->anchor, t2n_ival_tensor_type(m, iv), raw);
     free(raw);
     return c->outputs[0];
   }
@@ -201,7 +202,7 @@ static void freeze_read(frz *f, t2n_node *n) {
     return;
   }
   t2n_ival iv;
-  if (!t2n_mu_parse_value(g->mod, fld->raw, &iv, NULL)) {
+  if (!t2n_ival_parse_literal(g->mod, g->mod->arena, fld->raw, NULL, &iv)) {
     remark_once(f, n, key, "its value is not one t2n can make a constant of (dict, object, ...)");
     return;
   }
@@ -213,7 +214,7 @@ static void freeze_read(frz *f, t2n_node *n) {
       const t2n_attr *ra = t2n_node_attr(r, "name");
       if (!ra || ra->kind != T2N_ATTR_STRING || strcmp(ra->s, a->s) != 0) continue;
       if (t2n_mu_attr_path(g, r->inputs[0], ra->s) != key) continue;
-      const t2n_node *mu = t2n_mu_mutating_user(r->outputs[0]);
+      const t2n_node *mu = t2n_value_writer(r->outputs[0], T2N_ALIAS_DEEP);
       if (mu) {
         char buf[256];
         snprintf(buf, sizeof buf, "it may be changed in place (%s)", mu->kind);

@@ -2,8 +2,8 @@
  *
  * Matches: an in-place aten op, at any depth, that has a pure form taking the
  * same arguments (aten::relu_, add_, mul_, sigmoid_, clamp_, hardtanh_,
- * masked_fill_, dropout_, copy_, __iand__, ...: the table in
- * lib/Transforms/alias_util.c), whose first operand x nothing else observes
+ * masked_fill_, dropout_, copy_, __iand__, ...: the T2N_OP_PURE rows of
+ * include/t2n/ops_prim.def), whose first operand x nothing else observes
  * being written.
  *
  * Rewrites: first, uses of x after the op (in its block, or nested in a later
@@ -42,6 +42,7 @@
 
 #include "alias_util.h"
 #include "t2n/eval.h"
+#include "t2n/ops.h"
 #include "t2n/pass.h"
 #include "t2n/shape.h"
 
@@ -70,17 +71,10 @@ static int collect(t2n_node *n, void *p) {
   return 0;
 }
 
-/* The node of n's block that contains u (u itself, or the node owning the
- * block u is nested in); NULL when u is not inside n's block. */
-static const t2n_node *ancestor_in(const t2n_block *b, const t2n_node *u) {
-  while (u && u->parent != b) u = u->parent && u->parent->owner ? u->parent->owner : NULL;
-  return u;
-}
-
-static int comes_after(const t2n_node *n, const t2n_node *a) {
-  for (const t2n_node *t = n->next; t; t = t->next)
-    if (t == a) return 1;
-  return 0;
+/* A use of an alias of n's operand that n's rewrite must not move past:
+ * outside n's block, or after n in it. */
+static int read_after(const t2n_node *n, const t2n_node *u) {
+  return u != n && (!t2n_block_holder(n->parent, u) || t2n_node_runs_after(n, u));
 }
 
 /* NULL when rewriting n is exact as far as aliasing goes; else why not. */
@@ -109,9 +103,7 @@ static const char *alias_check(t2n_node *n, char *buf, size_t len) {
     t2n_value *w = vals[i];
     for (int k = 0; !why && k < w->nuses; k++) {
       const t2n_node *u = w->uses[k].user;
-      if (u == n) continue;
-      const t2n_node *a = ancestor_in(n->parent, u);
-      if (u == n->parent->ret || !a || comes_after(n, a)) {
+      if (read_after(n, u)) {
         snprintf(buf, len, "%%%s (sharing storage with %%%s) is read after it by %s", w->name, x->name,
                  u == n->parent->ret ? "the block's return" : u->kind);
         why = buf;
@@ -149,13 +141,9 @@ static int scatter_form(t2n_pass_ctx *ctx, t2n_node *n, const char *pure) {
   for (int i = 0; ok && i < nv; i++) {
     /* y itself is redirected; a view made after the write is made from y
      * (then from y') or from another alias, whose use this loop sees. */
-    const t2n_node *d = vals[i]->def ? ancestor_in(n->parent, vals[i]->def) : NULL;
-    if (vals[i] == y || (d && comes_after(n, d))) continue;
-    for (int k = 0; ok && k < vals[i]->nuses; k++) {
-      const t2n_node *u = vals[i]->uses[k].user;
-      const t2n_node *a = ancestor_in(n->parent, u);
-      if (u != n && (u == n->parent->ret || !a || comes_after(n, a))) ok = 0;
-    }
+    if (vals[i] == y || (vals[i]->def && t2n_node_runs_after(n, vals[i]->def))) continue;
+    for (int k = 0; ok && k < vals[i]->nuses; k++)
+      if (read_after(n, vals[i]->uses[k].user)) ok = 0;
   }
   free(vals);
   if (!ok) return 0;
@@ -179,11 +167,7 @@ static int scatter_form(t2n_pass_ctx *ctx, t2n_node *n, const char *pure) {
     sc->source = n->source;
     cur = sc->outputs[0];
   }
-  for (int k = y->nuses - 1; k >= 0; k--) {
-    t2n_node *u = y->uses[k].user;
-    const t2n_node *a = ancestor_in(n->parent, u);
-    if (u == n->parent->ret || (a && comes_after(n, a))) t2n_node_set_input(u, y->uses[k].index, cur);
-  }
+  t2n_value_replace_uses_after(y, cur, n);
   t2n_node_erase(n);
   return 1;
 }
@@ -201,18 +185,7 @@ static int same_tensor(const t2n_ival *a, const t2n_ival *b) {
  * result instead, which changes nothing; `h.relu_(); f(h)` then reads the
  * relu's result and h is no longer read after the write. */
 static int redirect_later_uses(t2n_node *n) {
-  t2n_value *x = n->inputs[0], *r = n->outputs[0];
-  int moved = 0;
-  for (int k = x->nuses - 1; k >= 0; k--) {
-    t2n_node *u = x->uses[k].user;
-    if (u == n) continue;
-    const t2n_node *a = ancestor_in(n->parent, u);
-    if (u == n->parent->ret || (a && comes_after(n, a))) {
-      t2n_node_set_input(u, x->uses[k].index, r);
-      moved = 1;
-    }
-  }
-  return moved;
+  return t2n_value_replace_uses_after(n->inputs[0], n->outputs[0], n) > 0;
 }
 
 int t2n_pass_functionalize_inplace(t2n_pass_ctx *ctx) {
@@ -249,7 +222,7 @@ int t2n_pass_functionalize_inplace(t2n_pass_ctx *ctx) {
       if (c.v[i].done) want[i] = *t2n_shape_get(f, c.v[i].n->inputs[0]);
     t2n_shape_facts_free(f);
     for (int i = 0; i < c.n; i++)
-      if (c.v[i].done) t2n_au_set_kind(c.v[i].n, c.v[i].pure);
+      if (c.v[i].done) t2n_node_set_kind(c.v[i].n, c.v[i].pure);
     /* A pure form whose result differs from what the in-place op wrote goes
      * back; that changes facts downstream, so check again until stable. */
     for (int changed = 1; changed;) {
@@ -265,7 +238,7 @@ int t2n_pass_functionalize_inplace(t2n_pass_ctx *ctx) {
         t2n_ival_format(got, b, sizeof b);
         t2n_remark(ctx, k->n, "%s left alone: %s would give %s where it writes %s (dtype and sizes must be known and equal)",
                    k->inplace, k->pure, b, a);
-        t2n_au_set_kind(k->n, k->inplace);
+        t2n_node_set_kind(k->n, k->inplace);
         k->done = 0;
         changed = 1;
       }

@@ -47,6 +47,7 @@
 
 #include "fold_util.h"
 #include "module_util.h"
+#include "t2n/ops.h"
 #include "t2n/examples.h"
 
 typedef struct lifted {
@@ -158,7 +159,7 @@ static int find_writes(t2n_node *n, void *p) {
   s->ty = slot ? slot->type : n->inputs[1]->type;
   t2n_object *o = t2n_mu_object_of(L->g, n->inputs[0]);
   const t2n_field *f = o ? t2n_object_field(o, a) : NULL;
-  if (f && f->raw && t2n_mu_parse_value(L->g->mod, f->raw, &s->value, NULL)) {
+  if (f && f->raw && t2n_ival_parse_literal(L->g->mod, L->g->mod->arena, f->raw, NULL, &s->value)) {
     s->have_value = 1;
     s->value_raw = f->raw;
   }
@@ -213,7 +214,7 @@ static void rewrite_block(lift *L, t2n_block *b, t2n_value **cur) {
       for (int i = 0; i < K; i++)
         if (carried[i]) {
           t2n_node_add_input(body->ret, bc[i]);
-          cur[i] = t2n_mu_add_output(n, L->v[i].key, L->v[i].ty);
+          cur[i] = t2n_node_add_output(n, L->v[i].key, L->v[i].ty);
         }
       free(carried);
     } else {
@@ -227,7 +228,7 @@ static void rewrite_block(lift *L, t2n_block *b, t2n_value **cur) {
         if (!changed) continue;
         /* Only prim::If gets here with a change (find_writes checked). */
         for (int j = 0; j < n->nblocks; j++) t2n_node_add_input(n->blocks[j]->ret, bc[j * K + i]);
-        cur[i] = t2n_mu_add_output(n, L->v[i].key, L->v[i].ty);
+        cur[i] = t2n_node_add_output(n, L->v[i].key, L->v[i].ty);
       }
     }
     free(bc);
@@ -367,7 +368,7 @@ static int remark_in_place(t2n_node *n, void *p) {
   const char *a = attr_name(n), *key = a ? t2n_mu_attr_path(L->g, n->inputs[0], a) : NULL;
   if (!key) return 0;
   const char *why = NULL;
-  const t2n_node *mu = t2n_mu_mutating_user(n->outputs[0]);
+  const t2n_node *mu = t2n_value_writer(n->outputs[0], T2N_ALIAS_DEEP);
   if (mu) why = mu->kind;
   else if (n->outputs[0]->type->kind == T2N_TY_LIST && !t2n_list_is_unmutated(n->outputs[0], &why) && !why) why = "?";
   if (why)
@@ -399,7 +400,7 @@ int t2n_pass_lift_state(t2n_pass_ctx *ctx) {
     s->given = ctx->opts && t2n_example_for(ctx->opts, s->key) != NULL;
     const t2n_type *ty = s->ty;
     if (!s->given && s->have_value && s->value.kind == T2N_IV_TENSOR && s->value.rank >= 0)
-      ty = t2n_mu_tensor_type(ctx->mod, &s->value);
+      ty = t2n_ival_tensor_type(ctx->mod, &s->value);
     s->input = t2n_block_add_param(g->top, t2n_graph_fresh_name(g, s->key), ty);
     cur[i] = s->input;
   }

@@ -1,5 +1,9 @@
 /* Private helpers for the passes that walk a module: the inliners, -freeze
- * and -lift-state (not part of the public API).
+ * and -lift-state (not part of the public API). Class names and patterns are
+ * in module_names.c, the object tree in module_tree.c, calls and inlining
+ * in module_inline.c; field values are read by the one torch-literal reader
+ * (t2n_ival_parse_literal, lib/Analysis/literal.c) and what mutates a value
+ * is the op table's (t2n_value_writer, include/t2n/ops.h).
  *
  * Terms: the target graph's `self` is its first input when that input has a
  * class type. An attribute path is the chain of prim::GetAttr names from
@@ -46,19 +50,8 @@ t2n_object *t2n_mu_object_of(t2n_graph *g, const t2n_value *v);
 /* The class of a value: from its type's qualified name, else from the
  * object it refers to in the tree. NULL when neither is known. */
 t2n_class *t2n_mu_class_of(t2n_graph *g, const t2n_value *v);
-
-/* ---- field values ---- */
-/* Reads a field's raw value (torch literal syntax) into *out: None, bools,
- * ints, floats, strings, torch.device("..."), lists and tuples of these, and
- * tensor references tensor("KEY", Float(2, 3)) (kind T2N_IV_TENSOR with
- * dtype/rank/sizes, and KEY unescaped in s/slen; *key, when given, receives
- * KEY too). The one-
- * argument form tensor("KEY") used by frozen constants is read too (rank -1).
- * Returns 1 on success, 0 for what it does not know (dicts, objects). */
-int t2n_mu_parse_value(t2n_module *m, const char *raw, t2n_ival *out, const char **key);
-/* The complete tensor type of a reference (Float(258, 1, 256, strides=...,
- * requires_grad=0, device=cpu)), or plain Tensor when the rank is unknown. */
-const t2n_type *t2n_mu_tensor_type(t2n_module *m, const t2n_ival *iv);
+/* The class named by v's type alone (no object tree). */
+t2n_class *t2n_mu_class_of_type(t2n_module *m, const t2n_value *v);
 
 /* ---- calls ---- */
 typedef struct t2n_mu_callee {
@@ -94,16 +87,7 @@ typedef int (*t2n_mu_inline_pred)(t2n_pass_ctx *ctx, t2n_node *call, const t2n_m
  * of calls inlined. */
 int t2n_mu_inline_rounds(t2n_pass_ctx *ctx, t2n_mu_inline_pred pred, void *arg, int max_rounds);
 
-/* A node that may change v, an alias of it or what it holds in place
- * (t2n_value_writer of include/t2n/ops.h with T2N_ALIAS_DEEP: in-place
- * tensor ops, list and dict mutations, unknown ops and calls, through views,
- * casts, If/Loop outputs and containers). Scalars (int, float, bool, str,
- * None, Device) are immutable: NULL. NULL when there is none. */
-const t2n_node *t2n_mu_mutating_user(const t2n_value *v);
-
 /* ---- misc ---- */
-/* Appends an output to n (If, Loop, ...). name NULL: fresh. */
-t2n_value *t2n_mu_add_output(t2n_node *n, const char *name, const t2n_type *ty);
 /* Erases v's defining node when it is an unused prim::GetAttr or
  * prim::Constant, then its receiver the same way, up the chain. */
 void t2n_mu_erase_dead_chain(t2n_value *v);

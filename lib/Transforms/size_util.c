@@ -77,7 +77,7 @@ t2n_value *t2n_size_query_fold(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_
       left_alone(ctx, f, n, x, "the shape is not completely known");
       return NULL;
     }
-    t2n_value *elems[8];
+    t2n_value *elems[T2N_MAX_RANK];
     for (int i = 0; i < t->rank; i++) elems[i] = t2n_insert_int(g, n, t->sizes[i])->outputs[0];
     t2n_node *l = t2n_node_new(g, "prim::ListConstruct", t->rank, elems, 1);
     t2n_node_insert_before(l, n);

@@ -2,7 +2,7 @@
  *
  * Matches: a prim::If, at any depth, one of whose blocks only raises: the
  * block is non-empty, its last node is prim::RaiseException, and every node
- * in it is one of the allow-list below. That is what TorchScript makes of
+ * in it only computes or raises (below). That is what TorchScript makes of
  * `if bad: raise ...` and of the dimension checks compiled into torch.nn
  * modules (`if input.dim() not in (1, 2): raise ValueError(...)`).
  *
@@ -13,47 +13,34 @@
  * at the moved nodes, so assertions nested in the kept block go in the same
  * sweep. The condition's computation is left for -dce.
  *
- * Allow-list: the reference's (prim::Constant, ListConstruct,
- * TupleConstruct, RaiseException, dtype, device; aten::format, __getitem__,
- * __contains__, __not__, dim, eq, ne, Int, str, add, mul) plus
- * prim::Uninitialized, which real graphs use for the outputs of a raising
- * branch and the reference forgets, plus read-only queries that build
- * messages in real graphs (aten::size, len, numel, the other comparisons and
- * scalar arithmetic, Float, Bool, __is__/__isnot__, tuple/list indexing and
- * unpacking). None of these has a side effect, so dropping the block drops
- * nothing but the raise.
+ * What a raising block may run: what the op table (include/t2n/ops.def)
+ * gives no effect but raising and no in-place write (the constants,
+ * prim::Uninitialized for the outputs of a raising branch, the size
+ * queries, comparisons, scalar arithmetic and string formatting that build
+ * messages in real graphs). Dropping such a block drops nothing but the
+ * raise.
  *
  * Restrictions: an If both of whose blocks raise (directly, the other one
  * perhaps after more work) always raises and is left; so is one whose
- * raising block runs anything outside the allow-list (an aten::warn, a call,
- * a nested If: those may do more than raise) or where the raise is not the
+ * raising block runs anything else (an aten::warn, a call, an unknown op, a
+ * nested If: those may do more than raise) or where the raise is not the
  * block's last node. Each gets a remark. Ifs with no
  * prim::RaiseException directly in a block are not candidates. Stripping
  * changes behaviour only for inputs on which the model would have raised. */
 #include <string.h>
 
 #include "fold_util.h"
+#include "t2n/ops.h"
 #include "t2n/pass.h"
 
-static const char *const allowed[] = {
-    /* the reference's list */
-    "prim::Constant", "prim::ListConstruct", "prim::TupleConstruct", "prim::RaiseException",
-    "aten::format", "aten::__getitem__", "aten::__contains__", "aten::__not__", "aten::dim",
-    "aten::eq", "aten::ne", "aten::Int", "aten::str", "aten::add", "aten::mul", "prim::dtype",
-    "prim::device",
-    /* what the reference misses */
-    "prim::Uninitialized",
-    /* read-only queries and scalar arithmetic seen building messages */
-    "aten::size", "aten::len", "aten::numel", "aten::lt", "aten::le", "aten::gt", "aten::ge",
-    "aten::sub", "aten::neg", "aten::floordiv", "aten::div", "aten::Float", "aten::Bool",
-    "aten::__is__", "aten::__isnot__", "aten::__and__", "aten::__or__", "prim::TupleIndex",
-    "prim::TupleUnpack", "prim::ListUnpack", NULL};
-
+/* A node a raising block may run and still count as only raising: the op
+ * table (include/t2n/ops.def) knows it, gives it no effect but raising, and
+ * says it writes none of its inputs; it has no blocks. */
 static int is_allowed(const t2n_node *n) {
-  if (n->nblocks) return 0;
-  for (int i = 0; allowed[i]; i++)
-    if (strcmp(n->kind, allowed[i]) == 0) return 1;
-  return 0;
+  if (n->nblocks || n->op == T2N_OP_UNKNOWN || (t2n_op_effects(n) & ~(unsigned)T2N_EFF_RAISE)) return 0;
+  for (int i = 0; i < n->ninputs; i++)
+    if (t2n_op_mutates_input(n, i)) return 0;
+  return 1;
 }
 
 static int has_raise(const t2n_block *b) {
@@ -102,7 +89,7 @@ static int sweep(t2n_pass_ctx *ctx, t2n_block *b, int remarks) {
         else if (why0 || why1) {
           const char *why = why0 ? why0 : why1;
           if (why != trailing)
-            t2n_remark(ctx, n, "block%d of prim::If raises but also runs %s, which is not in the allow-list",
+            t2n_remark(ctx, n, "block%d of prim::If raises but also runs %s, which may do more than raise (op table)",
                        why0 ? 0 : 1, why);
           else
             t2n_remark(ctx, n, "block%d of prim::If raises but has %s", why0 ? 0 : 1, why);

@@ -37,6 +37,7 @@
 #include "alias_util.h"
 #include "fold_util.h"
 #include "t2n/eval.h"
+#include "t2n/ops.h"
 #include "t2n/pass.h"
 #include "t2n/shape.h"
 
@@ -45,16 +46,24 @@ typedef struct nlist {
   int n, cap;
 } nlist;
 
-static const char *const kinds[] = {"aten::dropout", "aten::feature_dropout", "aten::alpha_dropout",
-                                    "aten::feature_alpha_dropout", "aten::detach", "aten::alias",
-                                    "aten::cpu", "aten::to", "aten::contiguous", "aten::clone",
-                                    "prim::device", "prim::unchecked_cast", NULL};
+static int is_dropout(const t2n_node *n) {
+  return n->op == T2N_OP_aten_dropout || n->op == T2N_OP_aten_feature_dropout || n->op == T2N_OP_aten_alpha_dropout ||
+         n->op == T2N_OP_aten_feature_alpha_dropout;
+}
+
+/* The ops this pass looks at. */
+static int is_candidate(const t2n_node *n) {
+  switch (n->op) {
+  case T2N_OP_aten_detach: case T2N_OP_aten_alias: case T2N_OP_aten_cpu: case T2N_OP_aten_to:
+  case T2N_OP_aten_contiguous: case T2N_OP_aten_clone: case T2N_OP_prim_device: case T2N_OP_prim_unchecked_cast:
+    return 1;
+  default: return is_dropout(n);
+  }
+}
 
 static int collect(t2n_node *n, void *p) {
   nlist *l = p;
-  int hit = 0;
-  for (int i = 0; kinds[i]; i++) hit |= t2n_node_is(n, kinds[i]);
-  if (!hit || n->ninputs < 1 || n->noutputs != 1) return 0;
+  if (!is_candidate(n) || n->ninputs < 1 || n->noutputs != 1) return 0;
   if (l->n == l->cap) {
     l->cap = l->cap ? l->cap * 2 : 32;
     l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap);
@@ -108,7 +117,7 @@ static int drop_copy(t2n_pass_ctx *ctx, t2n_node *n) {
   for (int i = 0; i < nv; i++)
     for (int k = 0; k < vals[i]->nuses; k++) {
       t2n_node *u = vals[i]->uses[k].user;
-      if (t2n_node_is(u, "aten::view") && vals[i]->uses[k].index == 0) t2n_au_set_kind(u, t2n_intern(ctx->mod, "aten::reshape"));
+      if (u->op == T2N_OP_aten_view && vals[i]->uses[k].index == 0) t2n_node_set_kind(u, t2n_intern(ctx->mod, "aten::reshape"));
     }
   free(vals);
   t2n_replace_node(n, &x);
@@ -134,7 +143,7 @@ static int strip_to(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
 
 static int strip_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
   t2n_value *x = n->inputs[0];
-  if (strstr(n->kind, "dropout")) {
+  if (is_dropout(n)) {
     int train = 1;
     if (n->ninputs != 3 || !const_bool(ctx->mod, n->inputs[2], &train) || train) {
       t2n_remark(ctx, n, "%s left alone: `train` is not the constant False", n->kind);
@@ -143,12 +152,12 @@ static int strip_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
     t2n_replace_node(n, &x);
     return 1;
   }
-  if (t2n_node_is(n, "aten::detach") || t2n_node_is(n, "aten::alias")) {
+  if (n->op == T2N_OP_aten_detach || n->op == T2N_OP_aten_alias) {
     if (n->ninputs != 1) return 0;
     t2n_replace_node(n, &x);
     return 1;
   }
-  if (t2n_node_is(n, "aten::cpu")) {
+  if (n->op == T2N_OP_aten_cpu) {
     const char *d = t2n_fact_device(t2n_shape_get(f, x));
     if (n->ninputs != 1 || !d || strcmp(d, "cpu") != 0) {
       t2n_remark(ctx, n, "aten::cpu left alone: %%%s is not known to be on the cpu", x->name);
@@ -157,15 +166,15 @@ static int strip_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
     t2n_replace_node(n, &x);
     return 1;
   }
-  if (t2n_node_is(n, "aten::to")) return strip_to(ctx, f, n);
-  if (t2n_node_is(n, "prim::unchecked_cast")) {
+  if (n->op == T2N_OP_aten_to) return strip_to(ctx, f, n);
+  if (n->op == T2N_OP_prim_unchecked_cast) {
     /* A refinement (Tensor? to Tensor) of a value that is already a tensor,
      * once the If that made it optional is folded. */
     if (n->ninputs != 1 || !t2n_type_is_tensor(x->type) || !t2n_type_is_tensor(n->outputs[0]->type)) return 0;
     t2n_replace_node(n, &x);
     return 1;
   }
-  if (t2n_node_is(n, "prim::device")) {
+  if (n->op == T2N_OP_prim_device) {
     t2n_ival d;
     if (!t2n_eval(f, n->outputs[0], &d) || d.kind != T2N_IV_DEVICE) {
       t2n_remark(ctx, n, "prim::device left alone: the device of %%%s is not known", x->name);

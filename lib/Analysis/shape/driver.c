@@ -107,7 +107,7 @@ static void seed_inputs(t2n_shape_facts *f) {
       }
       tf_init(&iv);
       iv.dtype = ex->dtype;
-      iv.rank = ex->rank <= MAXR ? ex->rank : -1;
+      iv.rank = ex->rank <= T2N_MAX_RANK ? ex->rank : -1;
       for (int k = 0; k < iv.rank; k++) iv.sizes[k] = ex->sizes[k];
       set_dev(&iv, "cpu");
       t2n_sh_tf_contig(f, &iv);

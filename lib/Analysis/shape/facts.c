@@ -66,16 +66,16 @@ int t2n_shape_report_refusals(const t2n_shape_facts *f, t2n_diag *d) {
   return f->nrefused;
 }
 
-int t2n_fact_strides(const t2n_ival *iv, int64_t strides[8]) {
+int t2n_fact_strides(const t2n_ival *iv, int64_t strides[T2N_MAX_RANK]) {
   if (iv->kind != T2N_IV_TENSOR || !iv->elems || iv->rank < 0) return 0;
-  memcpy(strides, iv->elems[0].sizes, sizeof(int64_t) * 8);
+  memcpy(strides, iv->elems[0].sizes, sizeof(int64_t) * T2N_MAX_RANK);
   return 1;
 }
 
 void t2n_sh_tf_set_strides(t2n_shape_facts *f, t2n_ival *o, const int64_t *st) {
   t2n_ival *s = t2n_arena_alloc(f->a, sizeof *s);
   t2n_ival_set_unknown(s);
-  for (int i = 0; i < o->rank && i < MAXR; i++) s->sizes[i] = st[i];
+  for (int i = 0; i < o->rank && i < T2N_MAX_RANK; i++) s->sizes[i] = st[i];
   o->elems = s;
 }
 
@@ -84,7 +84,7 @@ void t2n_sh_tf_contig(t2n_shape_facts *f, t2n_ival *o) {
     o->elems = NULL;
     return;
   }
-  int64_t st[MAXR];
+  int64_t st[T2N_MAX_RANK];
   contig_strides(o->rank, o->sizes, st);
   t2n_sh_tf_set_strides(f, o, st);
 }
@@ -132,7 +132,7 @@ void t2n_sh_channels_last_strides(int rank, const int64_t *sz, int64_t *st) {
 
 int t2n_sh_non_overlapping_dense(int rank, const int64_t *sz, const int64_t *st) {
   if (rank == 1) return sz[0] < 2 || st[0] == 1;
-  int perm[MAXR];
+  int perm[T2N_MAX_RANK];
   for (int i = 0; i < rank; i++) perm[i] = i;
   /* sort dims: size<2 last, else by stride ascending */
   for (int i = 1; i < rank; i++)
@@ -160,7 +160,7 @@ int t2n_sh_bcast(const t2n_ival *a, const t2n_ival *b, t2n_ival *o) {
     return 1;
   }
   int r = a->rank > b->rank ? a->rank : b->rank;
-  int64_t s[MAXR] = {0};
+  int64_t s[T2N_MAX_RANK] = {0};
   for (int i = 0; i < r; i++) {
     int ia = a->rank - r + i, ib = b->rank - r + i;
     int64_t x = ia >= 0 ? a->sizes[ia] : 1, y = ib >= 0 ? b->sizes[ib] : 1;
@@ -180,7 +180,7 @@ int t2n_sh_fact_from_type(t2n_shape_facts *f, const t2n_type *ty, t2n_ival *o) {
   tf_init(o);
   if (!ty || ty->kind != T2N_TY_TENSOR) return 0;
   o->dtype = ty->dtype;
-  o->rank = ty->rank <= MAXR ? ty->rank : -1;
+  o->rank = ty->rank <= T2N_MAX_RANK ? ty->rank : -1;
   for (int i = 0; i < o->rank; i++) o->sizes[i] = ty->sizes ? ty->sizes[i] : -1;
   set_dev(o, ty->device);
   int st_ok = ty->strides != NULL && o->rank >= 0;
@@ -200,7 +200,7 @@ int t2n_fact_tensor_complete(const t2n_ival *iv) {
 
 const t2n_type *t2n_fact_tensor_type(t2n_module *m, const t2n_ival *iv) {
   if (!t2n_fact_tensor_complete(iv)) return NULL;
-  int64_t st[MAXR], cst[MAXR];
+  int64_t st[T2N_MAX_RANK], cst[T2N_MAX_RANK];
   int has = t2n_fact_strides(iv, st);
   contig_strides(iv->rank, iv->sizes, cst);
   if (has && (iv->rank == 0 || memcmp(st, cst, sizeof(int64_t) * (size_t)iv->rank) == 0))

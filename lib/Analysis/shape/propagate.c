@@ -65,7 +65,7 @@ static int same_fact(const t2n_ival *a, const t2n_ival *b) {
     if ((a->s == NULL) != (b->s == NULL) || (a->s && strcmp(a->s, b->s))) return 0;
     for (int i = 0; i < a->rank; i++)
       if (a->sizes[i] != b->sizes[i]) return 0;
-    int64_t sa[MAXR], sb[MAXR];
+    int64_t sa[T2N_MAX_RANK], sb[T2N_MAX_RANK];
     int ha = t2n_fact_strides(a, sa), hb = t2n_fact_strides(b, sb);
     if (ha != hb) return 0;
     return !ha || memcmp(sa, sb, sizeof(int64_t) * (size_t)a->rank) == 0;
@@ -93,7 +93,7 @@ static void join(t2n_shape_facts *f, const t2n_ival *a, const t2n_ival *b, t2n_i
     if (a->rank == b->rank) {
       o->rank = a->rank;
       for (int i = 0; i < a->rank; i++) o->sizes[i] = a->sizes[i] == b->sizes[i] ? a->sizes[i] : -1;
-      int64_t sa[MAXR], sb[MAXR];
+      int64_t sa[T2N_MAX_RANK], sb[T2N_MAX_RANK];
       if (t2n_fact_strides(a, sa) && t2n_fact_strides(b, sb) && tf_sizes_known(o) &&
           memcmp(sa, sb, sizeof(int64_t) * (size_t)a->rank) == 0)
         o->elems = a->elems;

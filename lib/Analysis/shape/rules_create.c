@@ -124,7 +124,7 @@ void t2n_sh_r_type_as(rc *c) {
 
 void t2n_sh_r_contiguous(rc *c) {
   const t2n_ival *x = ctensor(c, 0);
-  int64_t st[MAXR];
+  int64_t st[T2N_MAX_RANK];
   if (x && tf_sizes_known(x) && t2n_fact_strides(x, st) && t2n_sh_is_contig(x->rank, x->sizes, st)) {
     t2n_sh_r_identity(c);
     return;
@@ -145,8 +145,8 @@ void t2n_sh_r_clone(rc *c) {
 
 /* ---- tensor creation ---- */
 static int shape_arg(const rc *c, int i, t2n_ival *o) {
-  int64_t s[MAXR] = {0};
-  int n = t2n_sh_read_shape(c, i, s, MAXR);
+  int64_t s[T2N_MAX_RANK] = {0};
+  int n = t2n_sh_read_shape(c, i, s, T2N_MAX_RANK);
   if (n < 0) return 0;
   o->rank = n;
   for (int k = 0; k < n; k++) o->sizes[k] = s[k] < 0 ? -1 : s[k];
@@ -260,7 +260,7 @@ void t2n_sh_r_arange(rc *c) {
 
 static int nested_shape(const t2n_ival *v, int64_t *sz, int depth, int *rank, int *kind) {
   if (v->kind == T2N_IV_LIST || v->kind == T2N_IV_TUPLE) {
-    if (depth >= MAXR) return 0;
+    if (depth >= T2N_MAX_RANK) return 0;
     if (*rank <= depth) {
       *rank = depth + 1;
       sz[depth] = v->n;
@@ -281,7 +281,7 @@ static int nested_shape(const t2n_ival *v, int64_t *sz, int depth, int *rank, in
 
 void t2n_sh_r_tensor(rc *c) { /* tensor(data, dtype, device, requires_grad), as_tensor */
   t2n_ival *o = T(c, 0);
-  int64_t sz[MAXR];
+  int64_t sz[T2N_MAX_RANK];
   int rank = 0, kind = -1;
   const t2n_ival *d = IN(c, 0);
   if (d->kind == T2N_IV_TENSOR) {

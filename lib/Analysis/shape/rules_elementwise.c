@@ -105,7 +105,7 @@ static t2n_dtype result_type(const rc *c, const int *idx, int nidx) {
  * operands) and whose broadcast shape is `shape`. 0 when unknown. */
 static int ti_strides(const t2n_ival *const *ops, int nops, int nscalars, int nd, const int64_t *shape,
                       int64_t *out) {
-  int64_t st[MAXOUT][MAXR];
+  int64_t st[MAXOUT][T2N_MAX_RANK];
   for (int k = 0; k < nops; k++)
     if (!tf_sizes_known(ops[k]) || !t2n_fact_strides(ops[k], st[k])) return 0;
   if (nd == 0) return 1;
@@ -142,7 +142,7 @@ static int ti_strides(const t2n_ival *const *ops, int nops, int nscalars, int nd
     }
   }
   /* compute_strides: byte strides in the broadcast shape, 0 where broadcast */
-  int64_t sb[MAXOUT][MAXR];
+  int64_t sb[MAXOUT][T2N_MAX_RANK];
   for (int k = 0; k < nops; k++) {
     int r = ops[k]->rank, off = nd - r;
     int64_t es = (int64_t)t2n_dtype_size(ops[k]->dtype);
@@ -152,7 +152,7 @@ static int ti_strides(const t2n_ival *const *ops, int nops, int nscalars, int nd
       sb[k][off + i] = (ops[k]->sizes[i] == 1 && shape[off + i] != 1) ? 0 : st[k][i] * es;
   }
   /* reorder_dimensions */
-  int perm[MAXR];
+  int perm[T2N_MAX_RANK];
   for (int i = 0; i < nd; i++) perm[i] = nd - 1 - i;
   for (int i = 1; i < nd; i++) {
     int dim1 = i;
@@ -203,7 +203,7 @@ static void ti_output(rc *c, int k, const int *idx, int nidx) {
       nscalars++;
     }
   }
-  int64_t st[MAXR];
+  int64_t st[T2N_MAX_RANK];
   if (tf_sizes_known(o) && ti_strides(ops, nops, nscalars, o->rank, o->sizes, st)) set_strides(c, k, st);
   else keep_strides_unknown(c, k);
 }
@@ -401,7 +401,7 @@ void t2n_sh_r_masked_fill(rc *c) {
   set_dev(o, dev_of(self));
   if (self && o->rank == self->rank) {
     /* clone (preserve) of self expanded to the result */
-    int64_t st[MAXR];
+    int64_t st[T2N_MAX_RANK];
     if (tf_sizes_known(o) && t2n_fact_strides(self, st) && t2n_sh_non_overlapping_dense(self->rank, self->sizes, st)) {
       int same = 1;
       for (int i = 0; i < o->rank; i++)
@@ -456,7 +456,7 @@ void t2n_sh_r_same_contig(rc *c) {
 /* Same shape and dtype as input 0, memory format preserved (flip, clone). */
 void t2n_sh_preserve_output(rc *c, int k, const t2n_ival *x) {
   t2n_ival *o = &c->out[k];
-  int64_t st[MAXR];
+  int64_t st[T2N_MAX_RANK];
   if (!tf_sizes_known(o) || !x || x->rank != o->rank || !t2n_fact_strides(x, st)) {
     if (tf_sizes_known(o) && x && x->rank == o->rank && tf_sizes_known(x) && !x->elems) {
       keep_strides_unknown(c, k);

@@ -6,8 +6,8 @@
 void t2n_sh_r_repeat(rc *c) { /* repeat(self, repeats) */
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = t2n_sh_view_out(c, 0, x);
-  int64_t r[MAXR];
-  int n = t2n_sh_read_shape(c, 1, r, MAXR);
+  int64_t r[T2N_MAX_RANK];
+  int n = t2n_sh_read_shape(c, 1, r, T2N_MAX_RANK);
   if (!x || x->rank < 0 || n < x->rank) return;
   o->rank = n;
   for (int i = 0; i < n; i++) {
@@ -20,8 +20,8 @@ void t2n_sh_r_repeat(rc *c) { /* repeat(self, repeats) */
 void t2n_sh_r_tile(rc *c) { /* tile(self, dims): repeat with dims padded on the left */
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = t2n_sh_view_out(c, 0, x);
-  int64_t r[MAXR];
-  int n = t2n_sh_read_shape(c, 1, r, MAXR);
+  int64_t r[T2N_MAX_RANK];
+  int n = t2n_sh_read_shape(c, 1, r, T2N_MAX_RANK);
   if (!x || x->rank < 0 || n < 0) return;
   int rr = n > x->rank ? n : x->rank;
   o->rank = rr;
@@ -52,14 +52,23 @@ static t2n_dtype list_result_type(const t2n_ival *const *ts, int n) {
   return r;
 }
 
-void t2n_sh_r_cat(rc *c) { /* cat(tensors, dim=0) */
-  const t2n_ival *ts[64];
+/* cat and stack: the tensors of list input 0 into ts (64 at most), the
+ * output's dtype and device from them. Returns their count, <= 0 when the
+ * list is not known. */
+static int join_inputs(rc *c, const t2n_ival **ts, t2n_ival *o) {
   int n = tensor_list(c, 0, ts, 64);
-  t2n_ival *o = T(c, 0);
-  int64_t d = 0;
-  if (n <= 0) return;
+  if (n <= 0) return n;
   o->dtype = list_result_type(ts, n);
   set_dev(o, ts[0]->s);
+  return n;
+}
+
+void t2n_sh_r_cat(rc *c) { /* cat(tensors, dim=0) */
+  const t2n_ival *ts[64];
+  t2n_ival *o = T(c, 0);
+  int64_t d = 0;
+  int n = join_inputs(c, ts, o);
+  if (n <= 0) return;
   /* legacy: 1-D empty tensors are skipped */
   const t2n_ival *ref = NULL;
   for (int k = 0; k < n; k++) {
@@ -99,14 +108,12 @@ void t2n_sh_r_cat(rc *c) { /* cat(tensors, dim=0) */
 
 void t2n_sh_r_stack(rc *c) { /* stack(tensors, dim=0) */
   const t2n_ival *ts[64];
-  int n = tensor_list(c, 0, ts, 64);
   t2n_ival *o = T(c, 0);
   int64_t d = 0;
+  int n = join_inputs(c, ts, o);
   if (n <= 0) return;
-  o->dtype = list_result_type(ts, n);
-  set_dev(o, ts[0]->s);
   int r = ts[0]->rank;
-  if (r < 0 || r >= MAXR || (c->nin >= 2 && !cint(c, 1, &d)) || !wrap_dim(d, r + 1, &d)) return;
+  if (r < 0 || r >= T2N_MAX_RANK || (c->nin >= 2 && !cint(c, 1, &d)) || !wrap_dim(d, r + 1, &d)) return;
   o->rank = r + 1;
   for (int i = 0, j = 0; i < r + 1; i++) {
     if (i == d) {
@@ -162,7 +169,7 @@ void t2n_sh_r_split(rc *c) {
       e[i].n = 0;
       e[i].elems = NULL;
       e[i].rank = x->rank - 1;
-      int64_t st[MAXR], nst[MAXR];
+      int64_t st[T2N_MAX_RANK], nst[T2N_MAX_RANK];
       int has = t2n_fact_strides(x, st);
       for (int j = 0, k = 0; j < x->rank; j++) {
         if (j == d) continue;
@@ -210,7 +217,7 @@ void t2n_sh_r_index(rc *c) { /* index(self, Tensor?[] indices) */
   tf_init(&b);
   b.rank = 0;
   int dim = 0, first = -1, last = -1, adjacent = 1, have = 0;
-  int keep[MAXR], nkeep_before = 0;
+  int keep[T2N_MAX_RANK], nkeep_before = 0;
   for (int i = 0; i < x->rank; i++) keep[i] = 1;
   for (int k = 0; k < l->n; k++) {
     const t2n_ival *e = &l->elems[k];
@@ -258,7 +265,7 @@ void t2n_sh_r_index(rc *c) { /* index(self, Tensor?[] indices) */
     dd += 1;
   }
   int r = 0;
-  int64_t out[MAXR * 2];
+  int64_t out[T2N_MAX_RANK * 2];
   if (adjacent) {
     for (int i = 0; i < firstdim && i < x->rank; i++)
       if (keep[i]) out[r++] = x->sizes[i], nkeep_before++;
@@ -270,7 +277,7 @@ void t2n_sh_r_index(rc *c) { /* index(self, Tensor?[] indices) */
     for (int i = 0; i < x->rank; i++)
       if (keep[i]) out[r++] = x->sizes[i];
   }
-  if (r > MAXR) return;
+  if (r > T2N_MAX_RANK) return;
   o->rank = r;
   for (int i = 0; i < r; i++) o->sizes[i] = out[i];
 }

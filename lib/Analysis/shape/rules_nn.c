@@ -11,7 +11,7 @@ static void mat_out(rc *c, const t2n_ival *a, const t2n_ival *b, int rank, const
   o->dtype = a && b && a->dtype == b->dtype ? a->dtype : (a && b ? t2n_sh_promote(a->dtype, b->dtype) : DT_UNDEF);
   if (a && b && (a->dtype < 0 || b->dtype < 0)) o->dtype = DT_UNDEF;
   set_dev(o, dev_of(a));
-  if (rank < 0 || rank > MAXR) return;
+  if (rank < 0 || rank > T2N_MAX_RANK) return;
   o->rank = rank;
   for (int i = 0; i < rank; i++) o->sizes[i] = sz[i];
 }
@@ -27,7 +27,7 @@ static int inner_ok(rc *c, const t2n_ival *a, int ia, const t2n_ival *b, int ib)
 
 void t2n_sh_r_matmul(rc *c) {
   const t2n_ival *a = ctensor(c, 0), *b = ctensor(c, 1);
-  int64_t s[MAXR] = {0};
+  int64_t s[T2N_MAX_RANK] = {0};
   if (!a || !b || a->rank < 1 || b->rank < 1) {
     mat_out(c, a, b, -1, s);
     return;
@@ -153,12 +153,12 @@ void t2n_sh_r_bilinear(rc *c) { /* bilinear(in1, in2, weight, bias) */
 /* ---- convolution, pooling, padding, normalisation ---- */
 /* Reads an int list of nsp entries (a single entry is repeated). */
 static int sp_list(const rc *c, int i, int nsp, int64_t *out, int64_t dflt) {
-  int64_t v[MAXR];
+  int64_t v[T2N_MAX_RANK];
   if (i >= c->nin || cnone(c, i)) {
     for (int k = 0; k < nsp; k++) out[k] = dflt;
     return 1;
   }
-  int n = cints(c, i, v, MAXR);
+  int n = cints(c, i, v, T2N_MAX_RANK);
   if (n == 1) {
     for (int k = 0; k < nsp; k++) out[k] = v[0];
     return 1;
@@ -201,7 +201,7 @@ void t2n_sh_r_conv(rc *c) {
     outpad_i = 7;
     groups_i = 8;
   }
-  int64_t st[MAXR], pad[MAXR], dil[MAXR], op[MAXR], groups = 1;
+  int64_t st[T2N_MAX_RANK], pad[T2N_MAX_RANK], dil[T2N_MAX_RANK], op[T2N_MAX_RANK], groups = 1;
   if (!sp_list(c, stride_i, nsp, st, 1) || !sp_list(c, dil_i, nsp, dil, 1)) return;
   if (outpad_i >= 0 && !sp_list(c, outpad_i, nsp, op, 0)) return;
   if (c->nin > groups_i && !cint(c, groups_i, &groups)) return;
@@ -262,7 +262,7 @@ void t2n_sh_r_pool(rc *c) {
   if (!x) return;
   o->dtype = x->dtype;
   set_dev(o, x->s);
-  int64_t k[MAXR], st[MAXR], pad[MAXR], dil[MAXR];
+  int64_t k[T2N_MAX_RANK], st[T2N_MAX_RANK], pad[T2N_MAX_RANK], dil[T2N_MAX_RANK];
   int ceil_mode = 0;
   if (x->rank != nsp + 1 && x->rank != nsp + 2) goto indices;
   if (!sp_list(c, 1, nsp, k, INT64_MIN)) goto indices;
@@ -299,7 +299,7 @@ void t2n_sh_r_adaptive_pool(rc *c) {
   int nsp = c->aux;
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = T(c, 0);
-  int64_t os[MAXR];
+  int64_t os[T2N_MAX_RANK];
   if (x) {
     o->dtype = x->dtype;
     set_dev(o, x->s);
@@ -320,11 +320,11 @@ void t2n_sh_r_adaptive_pool(rc *c) {
 void t2n_sh_r_pad(rc *c) {
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = T(c, 0);
-  int64_t p[2 * MAXR];
+  int64_t p[2 * T2N_MAX_RANK];
   if (!x) return;
   o->dtype = x->dtype;
   set_dev(o, x->s);
-  int n = cints(c, 1, p, 2 * MAXR);
+  int n = cints(c, 1, p, 2 * T2N_MAX_RANK);
   if (x->rank < 0 || n < 0 || n % 2 || n / 2 > x->rank) return;
   o->rank = x->rank;
   for (int i = 0; i < x->rank; i++) o->sizes[i] = x->sizes[i];
@@ -344,7 +344,7 @@ void t2n_sh_r_embedding(rc *c) { /* embedding(weight, indices, padding_idx, scal
   if (!w) return;
   o->dtype = w->dtype;
   set_dev(o, w->s);
-  if (!idx || idx->rank < 0 || idx->rank >= MAXR || w->rank != 2) return;
+  if (!idx || idx->rank < 0 || idx->rank >= T2N_MAX_RANK || w->rank != 2) return;
   o->rank = idx->rank + 1;
   for (int i = 0; i < idx->rank; i++) o->sizes[i] = idx->sizes[i];
   o->sizes[idx->rank] = w->sizes[1];
@@ -357,7 +357,7 @@ void t2n_sh_r_one_hot(rc *c) { /* one_hot(self, num_classes=-1) */
   o->dtype = T2N_DT_INT64;
   if (!x) return;
   set_dev(o, x->s);
-  if (x->rank < 0 || x->rank >= MAXR) return;
+  if (x->rank < 0 || x->rank >= T2N_MAX_RANK) return;
   o->rank = x->rank + 1;
   for (int i = 0; i < x->rank; i++) o->sizes[i] = x->sizes[i];
   if (c->nin >= 2 && !cint(c, 1, &k)) k = -1;
@@ -375,11 +375,11 @@ void t2n_sh_r_upsample(rc *c) {
   o->dtype = x->dtype;
   set_dev(o, x->s);
   if (x->rank != nsp + 2) return;
-  int64_t os[MAXR];
+  int64_t os[T2N_MAX_RANK];
   o->rank = x->rank;
   o->sizes[0] = x->sizes[0];
   o->sizes[1] = x->sizes[1];
-  if (!cnone(c, 1) && cints(c, 1, os, MAXR) == nsp) {
+  if (!cnone(c, 1) && cints(c, 1, os, T2N_MAX_RANK) == nsp) {
     for (int i = 0; i < nsp; i++) o->sizes[2 + i] = os[i];
     return;
   }
@@ -434,11 +434,11 @@ void t2n_sh_r_interpolate(rc *c) {
   set_dev(o, x->s);
   if (x->rank < 3) return;
   int nsp = x->rank - 2;
-  int64_t os[MAXR];
+  int64_t os[T2N_MAX_RANK];
   o->rank = x->rank;
   o->sizes[0] = x->sizes[0];
   o->sizes[1] = x->sizes[1];
-  int k = cnone(c, 1) ? -1 : cints(c, 1, os, MAXR);
+  int k = cnone(c, 1) ? -1 : cints(c, 1, os, T2N_MAX_RANK);
   if (k == 1 || k == nsp) {
     for (int i = 0; i < nsp; i++) o->sizes[2 + i] = os[k == 1 ? 0 : i];
     return;
@@ -486,10 +486,10 @@ void t2n_sh_r_einsum(rc *c) {
   int r = 0;
   if (p + 1 < end && p[0] == '-' && p[1] == '>') {
     for (p += 2; p < end; p++)
-      if (*p != ' ' && r < MAXR) o->sizes[r++] = size[(unsigned char)*p];
+      if (*p != ' ' && r < T2N_MAX_RANK) o->sizes[r++] = size[(unsigned char)*p];
   } else {
     for (int ch = 0; ch < 128; ch++)
-      if (count[ch] == 1 && r < MAXR) o->sizes[r++] = size[ch];
+      if (count[ch] == 1 && r < T2N_MAX_RANK) o->sizes[r++] = size[ch];
   }
   o->rank = r;
 }

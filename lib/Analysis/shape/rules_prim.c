@@ -17,7 +17,8 @@ void t2n_sh_r_constant(rc *c) {
       return;
     }
     t2n_ival lit;
-    if (t2n_ival_parse_literal(c->f->m, c->f->a, a->raw, ty, &lit) && lit.kind == T2N_IV_TENSOR) {
+    if (t2n_ival_parse_literal(c->f->m, c->f->a, a->raw, ty, &lit) && lit.kind == T2N_IV_TENSOR &&
+        lit.rank >= 0) {
       c->out[0] = lit;
       return;
     }
@@ -182,7 +183,12 @@ void t2n_sh_r_getattr(rc *c) {
     c->out_obj = fl->obj;
     return;
   }
-  if (!t2n_ival_parse_literal(c->f->m, c->f->a, fl->raw, OTY(c, 0), &c->out[0])) return;
+  /* tensor("KEY") with no type tells nothing of the tensor */
+  if (!t2n_ival_parse_literal(c->f->m, c->f->a, fl->raw, OTY(c, 0), &c->out[0]) ||
+      (c->out[0].kind == T2N_IV_TENSOR && c->out[0].rank < 0)) {
+    t2n_ival_set_unknown(&c->out[0]);
+    return;
+  }
   if (c->out[0].kind == T2N_IV_TENSOR) {
     t2n_sh_tf_contig(c->f, &c->out[0]);
     c->strides_set[0] = 1;

@@ -10,8 +10,8 @@ int t2n_sh_read_dims(const rc *c, int i, int rank, int *mask) {
     for (int d = 0; d < rank; d++) mask[d] = 1;
     return 1;
   }
-  int64_t dims[MAXR];
-  int n = cints(c, i, dims, MAXR);
+  int64_t dims[T2N_MAX_RANK];
+  int n = cints(c, i, dims, T2N_MAX_RANK);
   if (n < 0) return 0;
   if (n == 0) {
     for (int d = 0; d < rank; d++) mask[d] = 1;
@@ -48,7 +48,7 @@ void t2n_sh_r_reduce(rc *c) {
     ki = 15;
     ti = 1;
   }
-  int mask[MAXR], keep = 0;
+  int mask[T2N_MAX_RANK], keep = 0;
   int ok_dims = x && x->rank >= 0 &&
                 (di == 15 ? (t2n_sh_read_dims(c, 99, x->rank, mask), 1) : t2n_sh_read_dims(c, di, x->rank, mask));
   if (ki != 15 && ki < c->nin && !cbool(c, ki, &keep)) keep = -1;
@@ -77,7 +77,7 @@ void t2n_sh_r_maxmin(rc *c) {
     if (x && x->rank >= 0) c->out[0].rank = 0;
     return;
   }
-  int mask[MAXR], keep = 0;
+  int mask[T2N_MAX_RANK], keep = 0;
   int ok = x && x->rank >= 0 && t2n_sh_read_dims(c, 1, x->rank, mask);
   if (c->nin >= 3 && !cbool(c, 2, &keep)) keep = -1;
   reduce_to(c, 0, x, ok ? mask : NULL, keep, x ? x->dtype : DT_UNDEF);
@@ -97,7 +97,7 @@ void t2n_sh_r_argmax(rc *c) { /* argmax(self, dim?, keepdim) */
     }
     return;
   }
-  int mask[MAXR];
+  int mask[T2N_MAX_RANK];
   int ok = x && x->rank >= 0 && t2n_sh_read_dims(c, 1, x->rank, mask);
   reduce_to(c, 0, x, ok ? mask : NULL, keep, T2N_DT_INT64);
 }
@@ -108,7 +108,7 @@ void t2n_sh_r_std_var(rc *c) {
    * and var_mean return (std, mean). */
   const t2n_ival *x = ctensor(c, 0);
   t2n_dtype dt = x ? (dt_is_integral(x->dtype, 1) ? T2N_DT_FLOAT32 : dt_to_real(x->dtype)) : DT_UNDEF;
-  int mask[MAXR], keep = 0, ok;
+  int mask[T2N_MAX_RANK], keep = 0, ok;
   if (c->nin <= 2) {
     ok = x && x->rank >= 0 && t2n_sh_read_dims(c, 99, x->rank, mask);
   } else {
@@ -124,7 +124,7 @@ void t2n_sh_r_norm(rc *c) {
    * norm(self, p, dim, keepdim, dtype) */
   const t2n_ival *x = ctensor(c, 0);
   t2n_dtype dt = x ? (dt_is_integral(x->dtype, 1) ? DT_UNDEF : dt_to_real(x->dtype)) : DT_UNDEF;
-  int mask[MAXR], keep = 0, ok, dti = -1;
+  int mask[T2N_MAX_RANK], keep = 0, ok, dti = -1;
   if (c->nin <= 3) {
     ok = x && x->rank >= 0 && t2n_sh_read_dims(c, 99, x->rank, mask);
     if (c->nin == 3) dti = 2;

@@ -55,7 +55,7 @@ static void reshape_to(rc *c, int k, const t2n_ival *x, int nr, const int64_t *n
   if (!x) return;
   o->dtype = x->dtype;
   set_dev(o, x->s);
-  if (nr < 0 || nr > MAXR) return;
+  if (nr < 0 || nr > T2N_MAX_RANK) return;
   o->rank = nr;
   int infer = -1, unknown = 0;
   int64_t prod = 1;
@@ -97,7 +97,7 @@ static void reshape_to(rc *c, int k, const t2n_ival *x, int nr, const int64_t *n
     keep_strides_unknown(c, k);
     return;
   }
-  int64_t st[MAXR], nst[MAXR];
+  int64_t st[T2N_MAX_RANK], nst[T2N_MAX_RANK];
   if (!t2n_fact_strides(x, st)) {
     keep_strides_unknown(c, k);
     return;
@@ -115,8 +115,8 @@ static void reshape_to(rc *c, int k, const t2n_ival *x, int nr, const int64_t *n
 }
 
 void t2n_sh_r_view(rc *c) { /* view / reshape / _reshape_alias (aux 1: view) */
-  int64_t s[MAXR] = {0};
-  int n = t2n_sh_read_shape(c, 1, s, MAXR);
+  int64_t s[T2N_MAX_RANK] = {0};
+  int n = t2n_sh_read_shape(c, 1, s, T2N_MAX_RANK);
   if (n < 0) {
     T(c, 0);
     const t2n_ival *x = ctensor(c, 0);
@@ -131,7 +131,7 @@ void t2n_sh_r_view(rc *c) { /* view / reshape / _reshape_alias (aux 1: view) */
 
 void t2n_sh_r_view_as(rc *c) { /* view_as / reshape_as(self, other) */
   const t2n_ival *o = ctensor(c, 1);
-  int64_t s[MAXR] = {0};
+  int64_t s[T2N_MAX_RANK] = {0};
   int n = o ? o->rank : -1;
   for (int i = 0; i < n; i++) s[i] = o->sizes[i] < 0 ? INT64_MIN : o->sizes[i];
   reshape_to(c, 0, ctensor(c, 0), n, s, c->aux);
@@ -139,7 +139,7 @@ void t2n_sh_r_view_as(rc *c) { /* view_as / reshape_as(self, other) */
 
 void t2n_sh_r_flatten(rc *c) { /* flatten(self, start_dim=0, end_dim=-1) */
   const t2n_ival *x = ctensor(c, 0);
-  int64_t s0 = 0, e0 = -1, s[MAXR];
+  int64_t s0 = 0, e0 = -1, s[T2N_MAX_RANK];
   if (!x || x->rank < 0 || (c->nin >= 2 && !cint(c, 1, &s0)) || (c->nin >= 3 && !cint(c, 2, &e0))) {
     reshape_to(c, 0, x, -1, s, 0);
     return;
@@ -168,9 +168,9 @@ void t2n_sh_r_flatten(rc *c) { /* flatten(self, start_dim=0, end_dim=-1) */
 
 void t2n_sh_r_unflatten(rc *c) { /* unflatten(self, dim, sizes) */
   const t2n_ival *x = ctensor(c, 0);
-  int64_t d, sz[MAXR], s[MAXR];
-  int k = t2n_sh_read_shape(c, 2, sz, MAXR);
-  if (!x || x->rank < 1 || !cint(c, 1, &d) || !wrap_dim(d, x->rank, &d) || k < 0 || x->rank - 1 + k > MAXR) {
+  int64_t d, sz[T2N_MAX_RANK], s[T2N_MAX_RANK];
+  int k = t2n_sh_read_shape(c, 2, sz, T2N_MAX_RANK);
+  if (!x || x->rank < 1 || !cint(c, 1, &d) || !wrap_dim(d, x->rank, &d) || k < 0 || x->rank - 1 + k > T2N_MAX_RANK) {
     reshape_to(c, 0, x, -1, s, 1);
     return;
   }
@@ -208,13 +208,13 @@ void t2n_sh_r_squeeze(rc *c) { /* squeeze(self) / squeeze(self, dim) / squeeze(s
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = t2n_sh_view_out(c, 0, x);
   if (!x || x->rank < 0) return;
-  int mask[MAXR];
+  int mask[T2N_MAX_RANK];
   if (c->nin < 2) {
     for (int d = 0; d < x->rank; d++) mask[d] = 1;
   } else if (!t2n_sh_read_dims(c, 1, x->rank, mask)) {
     return;
   }
-  int64_t st[MAXR], nst[MAXR];
+  int64_t st[T2N_MAX_RANK], nst[T2N_MAX_RANK];
   int has_st = t2n_fact_strides(x, st), r = 0;
   for (int d = 0; d < x->rank; d++) {
     if (mask[d] && x->sizes[d] < 0) { /* might be 1 */
@@ -233,8 +233,8 @@ void t2n_sh_r_unsqueeze(rc *c) {
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = t2n_sh_view_out(c, 0, x);
   int64_t d;
-  if (!x || x->rank < 0 || x->rank >= MAXR || !cint(c, 1, &d) || !wrap_dim(d, x->rank + 1, &d)) return;
-  int64_t st[MAXR], nst[MAXR];
+  if (!x || x->rank < 0 || x->rank >= T2N_MAX_RANK || !cint(c, 1, &d) || !wrap_dim(d, x->rank + 1, &d)) return;
+  int64_t st[T2N_MAX_RANK], nst[T2N_MAX_RANK];
   int has_st = t2n_fact_strides(x, st);
   o->rank = x->rank + 1;
   for (int i = 0, j = 0; i < o->rank; i++) {
@@ -253,7 +253,7 @@ void t2n_sh_r_unsqueeze(rc *c) {
 
 static void permute_to(rc *c, const t2n_ival *x, const int64_t *perm) {
   t2n_ival *o = t2n_sh_view_out(c, 0, x);
-  int64_t st[MAXR], nst[MAXR];
+  int64_t st[T2N_MAX_RANK], nst[T2N_MAX_RANK];
   int has_st = t2n_fact_strides(x, st);
   o->rank = x->rank;
   for (int i = 0; i < x->rank; i++) {
@@ -265,13 +265,13 @@ static void permute_to(rc *c, const t2n_ival *x, const int64_t *perm) {
 
 void t2n_sh_r_permute(rc *c) {
   const t2n_ival *x = ctensor(c, 0);
-  int64_t p[MAXR];
-  int n = cints(c, 1, p, MAXR);
+  int64_t p[T2N_MAX_RANK];
+  int n = cints(c, 1, p, T2N_MAX_RANK);
   if (!x || x->rank < 0 || n != x->rank) {
     t2n_sh_view_out(c, 0, x);
     return;
   }
-  int seen[MAXR] = {0};
+  int seen[T2N_MAX_RANK] = {0};
   for (int i = 0; i < n; i++) {
     if (!wrap_dim(p[i], x->rank, &p[i]) || seen[p[i]]) {
       t2n_sh_view_out(c, 0, x);
@@ -284,7 +284,7 @@ void t2n_sh_r_permute(rc *c) {
 
 void t2n_sh_r_transpose(rc *c) { /* transpose(self, d0, d1), t(self) (aux 1) */
   const t2n_ival *x = ctensor(c, 0);
-  int64_t a, b, p[MAXR];
+  int64_t a, b, p[T2N_MAX_RANK];
   if (!x || x->rank < 0) {
     t2n_sh_view_out(c, 0, x);
     return;
@@ -312,13 +312,13 @@ void t2n_sh_r_transpose(rc *c) { /* transpose(self, d0, d1), t(self) (aux 1) */
 
 void t2n_sh_r_movedim(rc *c) { /* movedim(self, int src, int dst) */
   const t2n_ival *x = ctensor(c, 0);
-  int64_t s, d, p[MAXR];
+  int64_t s, d, p[T2N_MAX_RANK];
   if (!x || x->rank < 0 || !cint(c, 1, &s) || !cint(c, 2, &d) || !wrap_dim(s, x->rank, &s) ||
       !wrap_dim(d, x->rank, &d) || IN(c, 1)->kind != T2N_IV_INT) {
     t2n_sh_view_out(c, 0, x);
     return;
   }
-  int64_t rest[MAXR];
+  int64_t rest[T2N_MAX_RANK];
   int n = 0;
   for (int i = 0; i < x->rank; i++)
     if (i != s) rest[n++] = i;
@@ -328,8 +328,8 @@ void t2n_sh_r_movedim(rc *c) { /* movedim(self, int src, int dst) */
 
 static void expand_to(rc *c, const t2n_ival *x, int n, const int64_t *sz) {
   t2n_ival *o = t2n_sh_view_out(c, 0, x);
-  if (!x || x->rank < 0 || n < x->rank || n > MAXR) return;
-  int64_t st[MAXR], nst[MAXR];
+  if (!x || x->rank < 0 || n < x->rank || n > T2N_MAX_RANK) return;
+  int64_t st[T2N_MAX_RANK], nst[T2N_MAX_RANK];
   int has_st = t2n_fact_strides(x, st);
   o->rank = n;
   for (int i = n - 1; i >= 0; i--) {
@@ -362,8 +362,8 @@ static void expand_to(rc *c, const t2n_ival *x, int n, const int64_t *sz) {
 }
 
 void t2n_sh_r_expand(rc *c) { /* expand(self, size, implicit) */
-  int64_t s[MAXR] = {0};
-  int n = t2n_sh_read_shape(c, 1, s, MAXR);
+  int64_t s[T2N_MAX_RANK] = {0};
+  int n = t2n_sh_read_shape(c, 1, s, T2N_MAX_RANK);
   const t2n_ival *x = ctensor(c, 0);
   if (n < 0) {
     t2n_sh_view_out(c, 0, x);
@@ -374,7 +374,7 @@ void t2n_sh_r_expand(rc *c) { /* expand(self, size, implicit) */
 
 void t2n_sh_r_expand_as(rc *c) {
   const t2n_ival *o = ctensor(c, 1);
-  int64_t s[MAXR] = {0};
+  int64_t s[T2N_MAX_RANK] = {0};
   int n = o ? o->rank : -1;
   for (int i = 0; i < n; i++) s[i] = o->sizes[i] < 0 ? INT64_MIN : o->sizes[i];
   if (n < 0) {
@@ -392,7 +392,7 @@ void t2n_sh_narrow_fact(t2n_shape_facts *f, const t2n_ival *x, int64_t d, int64_
   o->elems = NULL;
   o->sizes[d] = len;
   (void)start;
-  int64_t st[MAXR];
+  int64_t st[T2N_MAX_RANK];
   if (t2n_fact_strides(x, st)) {
     st[d] *= step;
     t2n_sh_tf_set_strides(f, o, st);
@@ -453,7 +453,7 @@ void t2n_sh_r_select(rc *c) { /* select(self, dim, index) */
   int64_t d, i;
   if (!x || x->rank < 1 || !cint(c, 1, &d) || !wrap_dim(d, x->rank, &d)) return;
   if (cint(c, 2, &i) && x->sizes[d] >= 0 && (i < -x->sizes[d] || i >= x->sizes[d])) return;
-  int64_t st[MAXR], nst[MAXR];
+  int64_t st[T2N_MAX_RANK], nst[T2N_MAX_RANK];
   int has = t2n_fact_strides(x, st);
   o->rank = x->rank - 1;
   for (int j = 0, k = 0; j < x->rank; j++) {
@@ -480,10 +480,10 @@ void t2n_sh_r_unfold(rc *c) { /* Tensor.unfold(self, dim, size, step) */
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = t2n_sh_view_out(c, 0, x);
   int64_t d, size, step;
-  if (!x || x->rank < 0 || x->rank >= MAXR || !cint(c, 1, &d) || !cint(c, 2, &size) || !cint(c, 3, &step) ||
+  if (!x || x->rank < 0 || x->rank >= T2N_MAX_RANK || !cint(c, 1, &d) || !cint(c, 2, &size) || !cint(c, 3, &step) ||
       step <= 0 || !wrap_dim(d, x->rank, &d))
     return;
-  int64_t st[MAXR], nst[MAXR];
+  int64_t st[T2N_MAX_RANK], nst[T2N_MAX_RANK];
   int has = t2n_fact_strides(x, st);
   o->rank = x->rank + 1;
   for (int i = 0; i < x->rank; i++) {

@@ -43,7 +43,6 @@
 
 /* ---- the fact map: value -> fact, filled by propagate.c ---- */
 
-#define MAXR 8
 
 typedef struct slot {
   const t2n_value *key;
