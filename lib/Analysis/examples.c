@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "t2n/examples.h"
+#include "t2n/alloc.h"
 
 static const struct { const char *name; t2n_dtype dt; } short_names[] = {
     {"f32", T2N_DT_FLOAT32}, {"f64", T2N_DT_FLOAT64}, {"f16", T2N_DT_FLOAT16},
@@ -21,10 +22,10 @@ t2n_dtype t2n_dtype_from_short(const char *s) {
 }
 
 static t2n_example *add(t2n_pass_options *o, const char *name, size_t n) {
-  o->examples = realloc(o->examples, sizeof *o->examples * (size_t)(o->nexamples + 1));
+  o->examples = t2n_xrealloc(o->examples, sizeof *o->examples * (size_t)(o->nexamples + 1));
   t2n_example *e = &o->examples[o->nexamples++];
   memset(e, 0, sizeof *e);
-  char *nm = malloc(n + 1);
+  char *nm = t2n_xmalloc(n + 1);
   memcpy(nm, name, n);
   nm[n] = 0;
   e->name = nm;
@@ -95,7 +96,7 @@ int t2n_example_parse_value(t2n_pass_options *o, const char *spec, t2n_diag *d) 
 }
 
 int t2n_example_load_safetensors(t2n_pass_options *o, const char *path, t2n_diag *d) {
-  t2n_safetensors *st = calloc(1, sizeof *st);
+  t2n_safetensors *st = t2n_xcalloc(1, sizeof *st);
   if (!t2n_safetensors_read(path, st, d)) {
     free(st);
     return 0;
@@ -111,7 +112,7 @@ int t2n_example_load_safetensors(t2n_pass_options *o, const char *path, t2n_diag
     e->nbytes = t->nbytes;
   }
   /* The file stays mapped for the run: examples point into it. */
-  o->example_files = realloc(o->example_files, sizeof *o->example_files * (size_t)(o->nexample_files + 1));
+  o->example_files = t2n_xrealloc(o->example_files, sizeof *o->example_files * (size_t)(o->nexample_files + 1));
   o->example_files[o->nexample_files++] = st;
   return 1;
 }
@@ -144,8 +145,7 @@ void t2n_examples_free(t2n_pass_options *o) {
 }
 
 void t2n_example_add_spec(t2n_pass_options *o, t2n_example_spec_kind kind, const char *text) {
-  o->specs = realloc(o->specs, sizeof *o->specs * (size_t)(o->nspecs + 1));
-  if (!o->specs) abort();
+  o->specs = t2n_xrealloc(o->specs, sizeof *o->specs * (size_t)(o->nspecs + 1));
   o->specs[o->nspecs].kind = kind;
   o->specs[o->nspecs].text = text;
   o->nspecs++;

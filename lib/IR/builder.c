@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "builder.h"
+#include "t2n/alloc.h"
 #include "internal.h"
 #include "t2n/ops.h"
 
@@ -147,13 +148,6 @@ static const char *find_colon_sep(const char *p, const char *e) {
   return NULL;
 }
 
-static void *scratch_grow(void *p, int *cap, size_t elem) {
-  *cap = *cap ? *cap * 2 : 16;
-  p = realloc(p, elem * (size_t)*cap);
-  if (!p) abort();
-  return p;
-}
-
 /* A definition token is "%name" (VALDEF, VALREF) or "%name : Type" (VALDEFT,
  * whose type is a plain name with [] and ? suffixes): splits it, and reads
  * the type in the second case. */
@@ -200,7 +194,7 @@ int b_out(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
   if (!split_def(ps, loc, &o.name, &o.len, &ty)) return 0;
   o.type = ty;
   o.off = loc->start;
-  if (ps->nouts == ps->capouts) ps->outs = scratch_grow(ps->outs, &ps->capouts, sizeof *ps->outs);
+  T2N_GROW(ps->outs, ps->capouts, ps->nouts + 1);
   ps->outs[ps->nouts++] = o;
   return 1;
 }
@@ -212,7 +206,7 @@ static int push_ref(t2n_pstate *ps, const char *name, size_t len, size_t off) {
     t2n_parse_error(ps, &loc, "use of undefined value '%%%.*s'", (int)len, name);
     return 0;
   }
-  if (ps->nargs == ps->capargs) ps->args = scratch_grow(ps->args, &ps->capargs, sizeof *ps->args);
+  T2N_GROW(ps->args, ps->capargs, ps->nargs + 1);
   ps->args[ps->nargs++] = v;
   return 1;
 }
@@ -628,8 +622,7 @@ void b_dump_begin(t2n_pstate *ps, const char *qualname) {
 static void cont_add(t2n_pstate *ps, const char *s, size_t n) {
   if (ps->contlen + n + 1 > ps->contcap) {
     ps->contcap = (ps->contlen + n + 1) * 2;
-    ps->cont = realloc(ps->cont, ps->contcap);
-    if (!ps->cont) abort();
+    ps->cont = t2n_xrealloc(ps->cont, ps->contcap);
   }
   memcpy(ps->cont + ps->contlen, s, n);
   ps->contlen += n;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "parse_state.h"
+#include "t2n/alloc.h"
 #include "parser.h"
 #define YYSTYPE T2N_YYSTYPE
 #define YYLTYPE T2N_YYLTYPE
@@ -69,8 +70,7 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
   if (r->copycap < len + 2) {
     free(r->copy);
     r->copycap = len + 2 > 4096 ? len + 2 : 4096;
-    r->copy = malloc(r->copycap);
-    if (!r->copy) abort();
+    r->copy = t2n_xmalloc(r->copycap);
   }
   memcpy(r->copy, buf, len);
   r->copy[len] = r->copy[len + 1] = 0;
@@ -109,14 +109,13 @@ int t2n_read_file(const char *path, char **out, size_t *len, t2n_diag *d) {
     return 0;
   }
   size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
+  char *buf = t2n_xmalloc(cap);
   for (;;) {
-    if (!buf) abort();
     size_t r = fread(buf + n, 1, cap - n, f);
     n += r;
     if (n < cap) break;
     cap *= 2;
-    buf = realloc(buf, cap);
+    buf = t2n_xrealloc(buf, cap);
   }
   int err = ferror(f);
   if (f != stdin) fclose(f);
@@ -161,11 +160,7 @@ int t2n_parse_split(const char *buf, size_t len, const char *name, t2n_diag *d, 
       if (!nl) { end = len; break; }
       end = lend + 1;
     }
-    char *chunk = malloc(len + 1);
-    if (!chunk) {
-      t2n_report(d, T2N_ERROR, NULL, "out of memory splitting '%s'", name);
-      return 1;
-    }
+    char *chunk = t2n_xmalloc(len + 1);
     for (size_t i = 0; i < len; i++) chunk[i] = (i >= start && i < end) || buf[i] == '\n' ? buf[i] : ' ';
     chunk[len] = 0;
     struct timespec t0, t1;

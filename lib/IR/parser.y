@@ -44,6 +44,10 @@ typedef struct t2n_slottok { int kind; const char *name; } t2n_slottok;
 #include <stdlib.h>
 #include <string.h>
 #include "builder.h"
+#include "t2n/alloc.h"
+/* A deep parse grows bison's stacks through the one allocation path. */
+#define YYMALLOC t2n_xmalloc
+#define YYFREE free
 int t2n_yylex(T2N_YYSTYPE *lval, T2N_YYLTYPE *lloc, void *scanner);
 static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const char *msg) {
   (void)scanner;

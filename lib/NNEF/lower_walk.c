@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lower_internal.h"
+#include "t2n/alloc.h"
 
 /* Outputs all non-tensor and known under the examples: users read them as
  * constants, nothing to emit. */
@@ -49,10 +50,7 @@ static int check_all(t2n_lower_ctx *c) {
       sites[k].count++;
       continue;
     }
-    if (nsites == cap) {
-      cap = cap ? 2 * cap : 16;
-      sites = realloc(sites, sizeof *sites * (size_t)cap);
-    }
+    T2N_GROW(sites, cap, nsites + 1);
     sites[nsites].first = n;
     sites[nsites++].count = 1;
   }
@@ -145,10 +143,7 @@ static void flatten_outputs(t2n_value *v, t2n_value ***out, int *n, int *cap) {
     for (int i = 0; i < v->def->ninputs; i++) flatten_outputs(v->def->inputs[i], out, n, cap);
     return;
   }
-  if (*n == *cap) {
-    *cap = *cap ? *cap * 2 : 8;
-    *out = realloc(*out, sizeof **out * (size_t)*cap);
-  }
+  T2N_GROW(*out, *cap, *n + 1);
   (*out)[(*n)++] = v;
 }
 
@@ -180,7 +175,7 @@ static int reserve_outputs(t2n_lower_ctx *c, const t2n_lower_options *lo, output
                lo->noutput_names, o->n);
     return 1;
   }
-  o->names = calloc((size_t)o->n + 1, sizeof *o->names);
+  o->names = t2n_xcalloc((size_t)o->n + 1, sizeof *o->names);
   for (int i = 0; i < o->n; i++) {
     char buf[256];
     o->names[i] = t2n_nnef_fresh_name(c->g, i < lo->noutput_names ? lo->output_names[i]

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "pm_internal.h"
+#include "t2n/alloc.h"
 #include "t2n/examples.h"
 #ifdef T2N_HAVE_TORCH
 #include "t2n/torch.h"
@@ -32,8 +33,7 @@ void *t2n_pm_torch_get(void *arg) {
     /* The weights file is named relative to the text file's folder. */
     const char *slash = strrchr(input, '/');
     size_t dl = slash && m->weights[0] != '/' ? (size_t)(slash - input + 1) : 0;
-    char *path = malloc(dl + strlen(m->weights) + 1);
-    if (!path) abort();
+    char *path = t2n_xmalloc(dl + strlen(m->weights) + 1);
     memcpy(path, input, dl);
     strcpy(path + dl, m->weights);
     /* Missing weights are not an error here: the passes only ask torch

@@ -1,6 +1,7 @@
 /* Safe outputs: see include/t2n/output.h for the rules. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "t2n/output.h"
+#include "t2n/alloc.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -13,8 +14,7 @@
 #define MAX_LINKS 40 /* as the kernel's limit on nested symlinks */
 
 static char *dup_or_die(const char *s) {
-  char *p = strdup(s);
-  if (!p) abort();
+  char *p = t2n_xstrdup(s);
   return p;
 }
 
@@ -62,8 +62,7 @@ static char *resolve(const char *path, struct stat *st, int *exists, t2n_diag *d
       next = dup_or_die(link);
     } else { /* relative to the link's own folder */
       char *dir = dir_of(cur);
-      next = malloc(strlen(dir) + (size_t)n + 2);
-      if (!next) abort();
+      next = t2n_xmalloc(strlen(dir) + (size_t)n + 2);
       sprintf(next, "%s/%s", dir, link);
       free(dir);
     }
@@ -75,11 +74,34 @@ static char *resolve(const char *path, struct stat *st, int *exists, t2n_diag *d
 /* A temporary beside `target` from `mk` (mkstemp or mkdtemp style). */
 static char *temp_name(const char *target) {
   size_t n = strlen(target);
-  char *t = malloc(n + sizeof ".tmp.XXXXXX");
-  if (!t) abort();
+  char *t = t2n_xmalloc(n + sizeof ".tmp.XXXXXX");
   memcpy(t, target, n);
   memcpy(t + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
   return t;
+}
+
+/* Outputs being written, whose temporaries the out-of-memory exit removes
+ * (t2n/alloc.h): a failed run leaves no partial file. */
+enum { MaxOpen = 16 };
+static t2n_output *open_outputs[MaxOpen];
+
+static void remove_temporaries(void) {
+  for (int i = 0; i < MaxOpen; i++)
+    if (open_outputs[i] && open_outputs[i]->path && !open_outputs[i]->direct) unlink(open_outputs[i]->path);
+}
+
+static void track(t2n_output *o) {
+  t2n_on_fatal_exit(remove_temporaries);
+  for (int i = 0; i < MaxOpen; i++)
+    if (!open_outputs[i]) {
+      open_outputs[i] = o;
+      return;
+    }
+}
+
+static void untrack(t2n_output *o) {
+  for (int i = 0; i < MaxOpen; i++)
+    if (open_outputs[i] == o) open_outputs[i] = NULL;
 }
 
 static mode_t umask_bits(void) {
@@ -118,6 +140,7 @@ int t2n_output_open(t2n_output *o, const char *path, t2n_diag *d) {
       /* mkstemp makes the file 0600: give it the mode the target would have. */
       if (fchmod(fd, exists ? (st.st_mode & 07777) : default_mode()) != 0) { /* not fatal */ }
       o->f = fdopen(fd, "wb");
+      if (o->f) track(o);
       if (!o->f) {
         close(fd);
         unlink(o->path);
@@ -144,6 +167,7 @@ int t2n_output_close_file(t2n_output *o) {
 }
 
 static void release(t2n_output *o) {
+  untrack(o);
   free(o->target);
   free(o->path);
   memset(o, 0, sizeof *o);
@@ -171,11 +195,23 @@ void t2n_output_abort(t2n_output *o) {
   release(o);
 }
 
+/* Writes in chunks, each one a write T2N_FAIL_WRITE can fail. */
+static int write_all(FILE *f, const char *p, size_t n) {
+  enum { Chunk = 1 << 16 };
+  while (n) {
+    size_t k = n < Chunk ? n : Chunk;
+    if (t2n_write_fault() || fwrite(p, 1, k, f) != k) return 0;
+    p += k;
+    n -= k;
+  }
+  return 1;
+}
+
 int t2n_write_file(const char *path, const void *buf, size_t n, t2n_diag *d) {
   t2n_output o;
   if (!t2n_output_open(&o, path, d)) return 0;
   errno = 0;
-  if (n && fwrite(buf, 1, n, o.f) != n) {
+  if (!write_all(o.f, buf, n)) {
     int e = errno ? errno : EIO;
     t2n_report(d, T2N_ERROR, NULL, "cannot write '%s': %s", path && strcmp(path, "-") ? path : "<stdout>",
                strerror(e));

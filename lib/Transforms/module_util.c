@@ -3,6 +3,7 @@
  * object tree, field values in torch literal syntax, callee lookup and
  * call inlining. See module_util.h. */
 #include "module_util.h"
+#include "t2n/alloc.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -114,7 +115,7 @@ const char *t2n_mu_attr_path(t2n_graph *g, const t2n_value *v, const char *extra
   if (n < 0) return NULL;
   size_t len = 5 + (extra ? strlen(extra) + 1 : 0);
   for (int i = 0; i < n; i++) len += strlen(names[i]) + 1;
-  char *buf = malloc(len);
+  char *buf = t2n_xmalloc(len);
   strcpy(buf, "self");
   for (int i = 0; i < n; i++) strcat(strcat(buf, "."), names[i]);
   if (extra) strcat(strcat(buf, "."), extra);
@@ -461,10 +462,7 @@ int t2n_mu_body_contains(t2n_graph *callee, t2n_mu_node_pred pred, void *arg) {
 typedef struct nodevec { t2n_node **v; int n, cap; } nodevec;
 
 static void nv_push(nodevec *nv, t2n_node *n) {
-  if (nv->n == nv->cap) {
-    nv->cap = nv->cap ? nv->cap * 2 : 32;
-    nv->v = realloc(nv->v, sizeof *nv->v * (size_t)nv->cap);
-  }
+  T2N_GROW(nv->v, nv->cap, nv->n + 1);
   nv->v[nv->n++] = n;
 }
 

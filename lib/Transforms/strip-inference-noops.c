@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "alias_util.h"
+#include "t2n/alloc.h"
 #include "fold_util.h"
 #include "t2n/eval.h"
 #include "t2n/pass.h"
@@ -55,11 +56,7 @@ static int collect(t2n_node *n, void *p) {
   int hit = 0;
   for (int i = 0; kinds[i]; i++) hit |= t2n_node_is(n, kinds[i]);
   if (!hit || n->ninputs < 1 || n->noutputs != 1) return 0;
-  if (l->n == l->cap) {
-    l->cap = l->cap ? l->cap * 2 : 32;
-    l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap);
-    if (!l->v) abort();
-  }
+  T2N_GROW(l->v, l->cap, l->n + 1);
   l->v[l->n++] = n;
   return 0;
 }

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 
 #include "fold_util.h"
+#include "t2n/alloc.h"
 #include "t2n/eval.h"
 #include "t2n/pass.h"
 
@@ -81,8 +82,7 @@ static int unroll(t2n_pass_ctx *ctx, t2n_node *n, int remarks) {
                  (long long)trip, size, T2N_UNROLL_MAX_NODES);
     return 0;
   }
-  t2n_value **vals = malloc(sizeof *vals * (size_t)(ncarried + 1) * 2);
-  if (!vals) abort();
+  t2n_value **vals = t2n_xmalloc(sizeof *vals * (size_t)(ncarried + 1) * 2);
   t2n_value **outs = vals + ncarried + 1;
   for (int i = 0; i < ncarried; i++) vals[i + 1] = n->inputs[i + 2];
   for (int64_t k = 0; k < trip; k++) {
