@@ -1,4 +1,6 @@
 /* Parsing of example-input options. */
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,7 @@ int t2n_example_parse_shape(t2n_pass_options *o, const char *spec, t2n_diag *d) 
   }
   const char *end = colon ? colon : p + strlen(p);
   e->rank = 0;
+  int64_t count = 1;
   if (p == end || (end - p == 2 && strncmp(p, "[]", 2) == 0)) return 1; /* scalar tensor */
   while (p < end) {
     char *q;
@@ -61,6 +64,12 @@ int t2n_example_parse_shape(t2n_pass_options *o, const char *spec, t2n_diag *d) 
       t2n_report(d, T2N_ERROR, NULL, "bad dimensions in --input-shape '%s' (use e.g. 2x1x128)", spec);
       return 0;
     }
+    /* strtoll saturates at LLONG_MAX: a size that does not fit reads as it. */
+    if (v == LLONG_MAX || (v > 0 && count > INT64_MAX / v)) {
+      t2n_report(d, T2N_ERROR, NULL, "--input-shape '%s': the element count overflows int64", spec);
+      return 0;
+    }
+    if (v > 0) count *= v;
     e->sizes[e->rank++] = v;
     p = q < end ? q + 1 : q;
   }

@@ -1,11 +1,13 @@
 /* Parser actions: build graphs, types and module structure while parsing. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "builder.h"
 #include "t2n/alloc.h"
 #include "internal.h"
+#include "t2n/limits.h"
 #include "t2n/ops.h"
 
 #define PUSH(ps, arr, n, cap, x)                                                   \
@@ -318,6 +320,10 @@ int b_block_begin(t2n_pstate *ps, const t2n_loc *loc) {
     t2n_parse_error(ps, loc, "block without a node to belong to");
     return 0;
   }
+  if (ps->nblocks > T2N_MAX_NESTING) { /* the graph's own block is not nested */
+    t2n_parse_error(ps, loc, "blocks nested more than %d deep (the limit T2N_MAX_NESTING)", T2N_MAX_NESTING);
+    return 0;
+  }
   t2n_block *b = t2n_node_add_block(ps->last_node);
   PUSH(ps, ps->blocks, ps->nblocks, ps->capblocks, b);
   ps->last_node = NULL;
@@ -473,11 +479,20 @@ static int tensor_args(t2n_pstate *ps, t2n_type *p, t2n_targlist *args, const t2
   }
   int64_t *sizes = alloc(ps, sizeof(int64_t) * (size_t)(ndims + 1));
   int k = 0;
+  int64_t count = 1;
   p->rank = ndims;
   for (int i = 0; args && i < args->n; i++) {
     t2n_targ *a = &args->v[i];
     switch (a->kind) {
-    case TARG_DIM: sizes[k++] = a->dim; break;
+    case TARG_DIM:
+      /* strtoll saturates: a size that does not fit int64 reads as the max. */
+      if (a->dim == INT64_MAX || (a->dim > 0 && count > INT64_MAX / a->dim)) {
+        t2n_parse_error(ps, loc, "tensor type's element count overflows int64");
+        return 0;
+      }
+      if (a->dim > 0) count *= a->dim;
+      sizes[k++] = a->dim;
+      break;
     case TARG_INTS:
       if (strcmp(a->key, "strides") != 0) goto bad;
       {

@@ -13,6 +13,7 @@
 #define YYLTYPE T2N_YYLTYPE
 #include "lexer.h"
 #include "t2n/text.h"
+#include "t2n/utf8.h"
 
 int t2n_yyparse(void *scanner, t2n_pstate *ps);
 void t2n_lexer_reset(yyscan_t scanner, t2n_pstate *ps, YY_BUFFER_STATE *bs, char *base,
@@ -51,15 +52,18 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
     t2n_module_free(ps.mod);
     return NULL;
   }
-  if (memchr(buf, 0, len)) {
-    const char *z = memchr(buf, 0, len);
+  const char *z = memchr(buf, 0, len);
+  size_t bad = t2n_utf8_check(buf, z ? (size_t)(z - buf) : len);
+  if (z || bad < len) {
+    const char *at = bad < len ? buf + bad : z;
     int line = 1, col = 1;
-    for (const char *p = buf; p < z; p++) {
+    for (const char *p = buf; p < at; p++) {
       if (*p == '\n') line++, col = 1;
       else col++;
     }
     t2n_srcloc l = {file, buf, len, line, col};
-    t2n_report(d, T2N_ERROR, &l, "unexpected NUL byte");
+    if (at == z) t2n_report(d, T2N_ERROR, &l, "unexpected NUL byte");
+    else t2n_report(d, T2N_ERROR, &l, "invalid UTF-8 (byte 0x%02x); names and strings must be UTF-8", (unsigned char)*at);
     t2n_module_free(ps.mod);
     return NULL;
   }

@@ -3,6 +3,7 @@
  * then the data section. Every rule of include/t2n/safetensors.h is checked
  * before a tensor is handed out, so the rest of t2n may trust the offsets. */
 #include "t2n/safetensors.h"
+#include "t2n/utf8.h"
 #include "t2n/alloc.h"
 
 #include <cjson/cJSON.h>
@@ -140,6 +141,8 @@ static int check(const char *file, t2n_safetensors *st, t2n_diag *d) {
     return refuse(d, file, NULL, "a header of %llu bytes is over the limit of %u bytes",
                   (unsigned long long)hlen, T2N_SAFETENSORS_MAX_HEADER);
   if (hlen == 0 || st->file[8] != '{') return refuse(d, file, NULL, "the header does not start with '{'");
+  size_t bad = t2n_utf8_check((const char *)st->file + 8, (size_t)hlen);
+  if (bad < hlen) return refuse(d, file, NULL, "the header is not valid UTF-8 (byte %zu)", bad);
   cJSON *h = cJSON_ParseWithLength((const char *)st->file + 8, (size_t)hlen);
   if (!h || !cJSON_IsObject(h)) {
     cJSON_Delete(h);

@@ -107,6 +107,5 @@ static int sweep(t2n_pass_ctx *ctx, t2n_block *b, int remarks) {
 }
 
 int t2n_pass_unroll_loops(t2n_pass_ctx *ctx) {
-  t2n_fold_to_fixpoint(ctx, sweep);
-  return 0;
+  return t2n_fold_to_fixpoint(ctx, sweep);
 }
