@@ -29,6 +29,10 @@ char *t2n_xstrndup(const char *s, size_t n);
  * failure themselves and carry on; counted by T2N_FAIL_ALLOC like the rest. */
 void *t2n_try_malloc(size_t n);
 
+/* open_memstream through the same policy (a text built in memory). */
+#include <stdio.h>
+FILE *t2n_xopen_memstream(char **buf, size_t *len);
+
 /* Reports, runs the cleanups, exits 1. */
 _Noreturn void t2n_out_of_memory(void);
 

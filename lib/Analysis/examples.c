@@ -173,8 +173,7 @@ static int name_matches(const char *ex, const char *vname) {
 static char *list_inputs(t2n_graph *g) {
   char *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (!f) abort();
+  FILE *f = t2n_xopen_memstream(&buf, &len);
   int n = t2n_graph_ninputs(g);
   for (int i = 0; i < n; i++) {
     const t2n_value *v = t2n_graph_input(g, i);
@@ -268,8 +267,7 @@ int t2n_examples_apply(t2n_pass_options *o, t2n_graph *g, int allow_state_names,
       t2n_example *e = &o->examples[k];
       char *origin = NULL;
       size_t olen = 0;
-      FILE *f = open_memstream(&origin, &olen);
-      if (!f) abort();
+      FILE *f = t2n_xopen_memstream(&origin, &olen);
       if (s->kind == T2N_EXAMPLE_FILE) fprintf(f, "%s %s: tensor '%s'", opt, s->text, e->name);
       else fprintf(f, "%s %s", opt, s->text);
       fclose(f);

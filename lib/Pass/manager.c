@@ -127,8 +127,7 @@ static int remarks_wanted(const t2n_pass_manager *pm, const t2n_pass_info *p) {
 static char *graph_text(const t2n_graph *g) {
   char *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (!f) abort();
+  FILE *f = t2n_xopen_memstream(&buf, &len);
   t2n_print_graph(f, g, 0);
   fclose(f);
   return buf;

@@ -1,4 +1,5 @@
 /* The one allocation path: see include/t2n/alloc.h for the policy. */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "t2n/alloc.h"
 
 #include <cjson/cJSON.h>
@@ -110,6 +111,12 @@ char *t2n_xstrndup(const char *s, size_t n) {
   memcpy(p, s, n);
   p[n] = 0;
   return p;
+}
+
+FILE *t2n_xopen_memstream(char **buf, size_t *len) {
+  FILE *f = alloc_fault() ? NULL : open_memstream(buf, len);
+  if (!f) t2n_out_of_memory();
+  return f;
 }
 
 char *t2n_xstrdup(const char *s) { return t2n_xstrndup(s, strlen(s)); }

@@ -52,7 +52,7 @@ static int torch_condition(t2n_pass_ctx *ctx, torch_state *ts, const t2n_value *
   }
   char *msg = NULL;
   size_t msglen = 0;
-  FILE *mf = open_memstream(&msg, &msglen);
+  FILE *mf = t2n_xopen_memstream(&msg, &msglen);
   t2n_diag d;
   t2n_diag_init(&d);
   if (mf) d.out = mf;
