@@ -51,7 +51,6 @@ static int set_remark_filter(opt_args *o, const char *list, t2n_diag *d) {
   o->remark_buf = t2n_xstrdup(list);
   o->remark_passes = NULL;
   o->nremark_passes = 0;
-  if (!o->remark_buf) abort();
   for (char *s = o->remark_buf, *next; s; s = next) {
     next = strchr(s, ',');
     if (next) *next++ = 0;

@@ -164,7 +164,7 @@ static int write_diagnostics(t2n_pass_manager *pm) {
   cJSON_AddItemToObject(root, "passes", list);
   char *text = cJSON_Print(root);
   cJSON_Delete(root);
-  if (!text) abort();
+  if (!text) t2n_out_of_memory(); /* cJSON_Print fails only when memory does */
   size_t n = strlen(text);
   text = t2n_xrealloc(text, n + 2);
   text[n++] = '\n';

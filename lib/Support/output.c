@@ -13,16 +13,12 @@
 
 #define MAX_LINKS 40 /* as the kernel's limit on nested symlinks */
 
-static char *dup_or_die(const char *s) {
-  char *p = t2n_xstrdup(s);
-  return p;
-}
 
 static char *dir_of(const char *path) {
   const char *slash = strrchr(path, '/');
-  if (!slash) return dup_or_die(".");
-  if (slash == path) return dup_or_die("/");
-  char *d = dup_or_die(path);
+  if (!slash) return t2n_xstrdup(".");
+  if (slash == path) return t2n_xstrdup("/");
+  char *d = t2n_xstrdup(path);
   d[slash - path] = 0;
   return d;
 }
@@ -31,7 +27,7 @@ static char *dir_of(const char *path) {
  * dangling link names the file to create). *st gets its lstat, *exists 0 if
  * there is none. NULL after reporting. */
 static char *resolve(const char *path, struct stat *st, int *exists, t2n_diag *d) {
-  char *cur = dup_or_die(path);
+  char *cur = t2n_xstrdup(path);
   for (int hops = 0;; hops++) {
     if (lstat(cur, st) != 0) {
       if (errno == ENOENT) {
@@ -59,7 +55,7 @@ static char *resolve(const char *path, struct stat *st, int *exists, t2n_diag *d
     link[n] = 0;
     char *next;
     if (link[0] == '/') {
-      next = dup_or_die(link);
+      next = t2n_xstrdup(link);
     } else { /* relative to the link's own folder */
       char *dir = dir_of(cur);
       next = t2n_xmalloc(strlen(dir) + (size_t)n + 2);
@@ -131,7 +127,7 @@ int t2n_output_open(t2n_output *o, const char *path, t2n_diag *d) {
   if (exists && !S_ISREG(st.st_mode)) {
     /* A device, FIFO or socket: write in place; there is nothing to keep. */
     o->direct = 1;
-    o->path = dup_or_die(o->target);
+    o->path = t2n_xstrdup(o->target);
     o->f = fopen(o->path, "wb");
   } else {
     o->path = temp_name(o->target);
