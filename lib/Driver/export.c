@@ -125,7 +125,7 @@ static int take_table(int argc, char **argv, int *i, export_args *o, t2n_diag *d
   const char *v;
   *ok = 1;
   if (take(argc, argv, i, tab[T2N_O_DYNAMIC_AXIS].name, &v, d)) {
-    o->dyn = realloc(o->dyn, sizeof *o->dyn * (size_t)(o->ndyn + 1));
+    o->dyn = t2n_xrealloc(o->dyn, sizeof *o->dyn * (size_t)(o->ndyn + 1));
     if (!v || !t2n_dynamic_axis_parse(v, &o->dyn[o->ndyn], d)) *ok = 0;
     else o->ndyn++;
     return 1;
