@@ -1,9 +1,12 @@
 /* Parsing of example-input options. */
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "t2n/examples.h"
+#include "t2n/alloc.h"
 
 static const struct { const char *name; t2n_dtype dt; } short_names[] = {
     {"f32", T2N_DT_FLOAT32}, {"f64", T2N_DT_FLOAT64}, {"f16", T2N_DT_FLOAT16},
@@ -21,10 +24,10 @@ t2n_dtype t2n_dtype_from_short(const char *s) {
 }
 
 static t2n_example *add(t2n_pass_options *o, const char *name, size_t n) {
-  o->examples = realloc(o->examples, sizeof *o->examples * (size_t)(o->nexamples + 1));
+  o->examples = t2n_xrealloc(o->examples, sizeof *o->examples * (size_t)(o->nexamples + 1));
   t2n_example *e = &o->examples[o->nexamples++];
   memset(e, 0, sizeof *e);
-  char *nm = malloc(n + 1);
+  char *nm = t2n_xmalloc(n + 1);
   memcpy(nm, name, n);
   nm[n] = 0;
   e->name = nm;
@@ -50,6 +53,7 @@ int t2n_example_parse_shape(t2n_pass_options *o, const char *spec, t2n_diag *d) 
   }
   const char *end = colon ? colon : p + strlen(p);
   e->rank = 0;
+  int64_t count = 1;
   if (p == end || (end - p == 2 && strncmp(p, "[]", 2) == 0)) return 1; /* scalar tensor */
   while (p < end) {
     char *q;
@@ -60,6 +64,12 @@ int t2n_example_parse_shape(t2n_pass_options *o, const char *spec, t2n_diag *d) 
       t2n_report(d, T2N_ERROR, NULL, "bad dimensions in --input-shape '%s' (use e.g. 2x1x128)", spec);
       return 0;
     }
+    /* strtoll saturates at LLONG_MAX: a size that does not fit reads as it. */
+    if (v == LLONG_MAX || (v > 0 && count > INT64_MAX / v)) {
+      t2n_report(d, T2N_ERROR, NULL, "--input-shape '%s': the element count overflows int64", spec);
+      return 0;
+    }
+    if (v > 0) count *= v;
     e->sizes[e->rank++] = v;
     p = q < end ? q + 1 : q;
   }
@@ -95,7 +105,7 @@ int t2n_example_parse_value(t2n_pass_options *o, const char *spec, t2n_diag *d) 
 }
 
 int t2n_example_load_safetensors(t2n_pass_options *o, const char *path, t2n_diag *d) {
-  t2n_safetensors *st = calloc(1, sizeof *st);
+  t2n_safetensors *st = t2n_xcalloc(1, sizeof *st);
   if (!t2n_safetensors_read(path, st, d)) {
     free(st);
     return 0;
@@ -111,7 +121,7 @@ int t2n_example_load_safetensors(t2n_pass_options *o, const char *path, t2n_diag
     e->nbytes = t->nbytes;
   }
   /* The file stays mapped for the run: examples point into it. */
-  o->example_files = realloc(o->example_files, sizeof *o->example_files * (size_t)(o->nexample_files + 1));
+  o->example_files = t2n_xrealloc(o->example_files, sizeof *o->example_files * (size_t)(o->nexample_files + 1));
   o->example_files[o->nexample_files++] = st;
   return 1;
 }
@@ -144,8 +154,7 @@ void t2n_examples_free(t2n_pass_options *o) {
 }
 
 void t2n_example_add_spec(t2n_pass_options *o, t2n_example_spec_kind kind, const char *text) {
-  o->specs = realloc(o->specs, sizeof *o->specs * (size_t)(o->nspecs + 1));
-  if (!o->specs) abort();
+  o->specs = t2n_xrealloc(o->specs, sizeof *o->specs * (size_t)(o->nspecs + 1));
   o->specs[o->nspecs].kind = kind;
   o->specs[o->nspecs].text = text;
   o->nspecs++;
@@ -164,8 +173,7 @@ static int name_matches(const char *ex, const char *vname) {
 static char *list_inputs(t2n_graph *g) {
   char *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (!f) abort();
+  FILE *f = t2n_xopen_memstream(&buf, &len);
   int n = t2n_graph_ninputs(g);
   for (int i = 0; i < n; i++) {
     const t2n_value *v = t2n_graph_input(g, i);
@@ -259,8 +267,7 @@ int t2n_examples_apply(t2n_pass_options *o, t2n_graph *g, int allow_state_names,
       t2n_example *e = &o->examples[k];
       char *origin = NULL;
       size_t olen = 0;
-      FILE *f = open_memstream(&origin, &olen);
-      if (!f) abort();
+      FILE *f = t2n_xopen_memstream(&origin, &olen);
       if (s->kind == T2N_EXAMPLE_FILE) fprintf(f, "%s %s: tensor '%s'", opt, s->text, e->name);
       else fprintf(f, "%s %s", opt, s->text);
       fclose(f);

@@ -18,6 +18,7 @@
 
 #include "export_internal.h"
 #include "t2n/examples.h"
+#include "t2n/alloc.h"
 #include "t2n/nnef.h"
 #include "t2n/options.h"
 #include "t2n/pass.h"
@@ -124,7 +125,7 @@ static int take_table(int argc, char **argv, int *i, export_args *o, t2n_diag *d
   const char *v;
   *ok = 1;
   if (take(argc, argv, i, tab[T2N_O_DYNAMIC_AXIS].name, &v, d)) {
-    o->dyn = realloc(o->dyn, sizeof *o->dyn * (size_t)(o->ndyn + 1));
+    o->dyn = t2n_xrealloc(o->dyn, sizeof *o->dyn * (size_t)(o->ndyn + 1));
     if (!v || !t2n_dynamic_axis_parse(v, &o->dyn[o->ndyn], d)) *ok = 0;
     else o->ndyn++;
     return 1;
@@ -142,7 +143,7 @@ static int take_table(int argc, char **argv, int *i, export_args *o, t2n_diag *d
 }
 
 static void passthru(export_args *o, const char *flag, const char *v) {
-  o->passthru = realloc(o->passthru, sizeof *o->passthru * (size_t)(o->npassthru + 2));
+  o->passthru = t2n_xrealloc(o->passthru, sizeof *o->passthru * (size_t)(o->npassthru + 2));
   o->passthru[o->npassthru++] = flag;
   o->passthru[o->npassthru++] = v;
 }
@@ -248,7 +249,7 @@ static t2n_module *load(export_args *o, t2n_diag *d) {
 /* The weights file of the input: --weights, else the one module text names
  * (relative to the text's folder). NULL when there is none. malloc'ed. */
 static char *weights_path(const export_args *o, const t2n_module *m) {
-  if (o->weights) return strdup(o->weights);
+  if (o->weights) return t2n_xstrdup(o->weights);
   return t2n_module_weights_path(m, o->input);
 }
 
@@ -307,7 +308,7 @@ static int run_pipeline(t2n_module *m, t2n_graph *g, export_args *o, t2n_diag *d
   if (!ok) return 1;
   int rc = t2n_pm_run(pm, m);
   int n = t2n_pm_nruns(pm);
-  *st = realloc(*st, sizeof **st * (size_t)(*nst + n + 1));
+  *st = t2n_xrealloc(*st, sizeof **st * (size_t)(*nst + n + 1));
   for (int i = 0; i < n; i++) {
     (*st)[*nst].flag = t2n_pm_run_info(pm, i, &(*st)[*nst].rewrites);
     (*nst)++;
@@ -320,10 +321,10 @@ static const char **split_names(const char *s, int *n) {
   *n = 0;
   if (!s) return NULL;
   const char **out = NULL;
-  char *copy = strdup(s), *save = NULL;
+  char *copy = t2n_xstrdup(s), *save = NULL;
   for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-    out = realloc(out, sizeof *out * (size_t)(*n + 1));
-    out[(*n)++] = strdup(t);
+    out = t2n_xrealloc(out, sizeof *out * (size_t)(*n + 1));
+    out[(*n)++] = t2n_xstrdup(t);
   }
   free(copy);
   return out;
@@ -360,11 +361,11 @@ static void write_diagnostics(const char *path, int ok, const pass_stat *st, int
 static char *exe_dir(void) {
   char buf[4096];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return strdup(".");
+  if (n <= 0) return t2n_xstrdup(".");
   buf[n] = 0;
   char *slash = strrchr(buf, '/');
   if (slash) *slash = 0;
-  return strdup(buf);
+  return t2n_xstrdup(buf);
 }
 
 static int check_io(export_args *o, const t2n_nnef_graph *g, const char **tnames, const char *ref_outputs,
@@ -381,8 +382,8 @@ static int check_io(export_args *o, const t2n_nnef_graph *g, const char **tnames
   free(dir);
   snprintf(tol, sizeof tol, "%g", o->tolerance > 0 ? o->tolerance : 1e-4);
   int cap = 32 + 2 * g->ninputs + o->npassthru;
-  const char **argv = calloc((size_t)cap, sizeof *argv);
-  char **owned = calloc((size_t)g->ninputs + 1, sizeof *owned);
+  const char **argv = t2n_xcalloc((size_t)cap, sizeof *argv);
+  char **owned = t2n_xcalloc((size_t)g->ninputs + 1, sizeof *owned);
   int k = 0;
   argv[k++] = py;
   argv[k++] = script;
@@ -400,7 +401,7 @@ static int check_io(export_args *o, const t2n_nnef_graph *g, const char **tnames
       p += snprintf(buf + p, sizeof buf - (size_t)p, "%s%lld", r ? "x" : "", (long long)t->sizes[r]);
     if (t->rank == 0) p += snprintf(buf + p, sizeof buf - (size_t)p, "scalar");
     snprintf(buf + p, sizeof buf - (size_t)p, ":%s", t2n_nnef_dtype_name(t->dtype));
-    owned[i] = strdup(buf);
+    owned[i] = t2n_xstrdup(buf);
     argv[k++] = "--input";
     argv[k++] = owned[i];
   }
@@ -442,7 +443,7 @@ static int check_io(export_args *o, const t2n_nnef_graph *g, const char **tnames
 /* The t2n name of each NNEF input, in order (tensor inputs, self skipped). */
 static const char **t2n_input_names(t2n_graph *tg, int *n) {
   *n = 0;
-  const char **out = calloc((size_t)tg->top->nparams + 1, sizeof *out);
+  const char **out = t2n_xcalloc((size_t)tg->top->nparams + 1, sizeof *out);
   for (int i = 0; i < tg->top->nparams; i++)
     if (t2n_type_is_tensor(tg->top->params[i]->type)) out[(*n)++] = tg->top->params[i]->name;
   return out;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "export_internal.h"
+#include "t2n/alloc.h"
 #include "t2n/examples.h"
 
 static void list_inputs(t2n_graph *g, t2n_diag *d) {
@@ -97,7 +98,7 @@ static int plan_axes(t2n_pass_options *po, t2n_graph *g, const t2n_dynamic_axis 
 }
 
 int t2n_export_dynamic_check(t2n_pass_options *po, t2n_graph *g, const t2n_dynamic_axis *ax, int nax, t2n_diag *d) {
-  t2n_dynamic_plan *pl = calloc(1, sizeof *pl);
+  t2n_dynamic_plan *pl = t2n_xcalloc(1, sizeof *pl);
   t2n_example *ex[T2N_DYN_MAX_SYMBOLS * 4] = {NULL};
   int sym[T2N_DYN_MAX_SYMBOLS * 4] = {0};
   int ok = plan_axes(po, g, ax, nax, pl, ex, sym, d);
@@ -151,10 +152,10 @@ static t2n_nnef_graph *probe(void *arg, const int64_t *vals, t2n_diag *d) {
 
 int t2n_export_dynamic(t2n_pass_options *po, t2n_graph *g, const t2n_dynamic_axis *ax, int nax,
                        t2n_nnef_graph *base, t2n_probe_fn fn, void *arg, t2n_diag *d) {
-  t2n_dynamic_plan *pl = calloc(1, sizeof *pl);
+  t2n_dynamic_plan *pl = t2n_xcalloc(1, sizeof *pl);
   t2n_example *ex[T2N_DYN_MAX_SYMBOLS * 4] = {NULL};
   int sym[T2N_DYN_MAX_SYMBOLS * 4] = {0}, rc = 1;
-  prober pr = {ax, nax, ex, sym, fn, arg, calloc(T2N_DYN_MAX_PROBES, sizeof(t2n_module *)), 0, pl};
+  prober pr = {ax, nax, ex, sym, fn, arg, t2n_xcalloc(T2N_DYN_MAX_PROBES, sizeof(t2n_module *)), 0, pl};
   if (plan_axes(po, g, ax, nax, pl, ex, sym, d)) {
     pl->probe = probe;
     pl->probe_arg = &pr;

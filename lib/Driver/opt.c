@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "t2n/examples.h"
+#include "t2n/alloc.h"
 #include "t2n/options.h"
 #include "t2n/output.h"
 #include "t2n/pass.h"
@@ -47,10 +48,9 @@ static void usage(FILE *out) {
 static int set_remark_filter(opt_args *o, const char *list, t2n_diag *d) {
   free(o->remark_buf);
   free(o->remark_passes);
-  o->remark_buf = strdup(list);
+  o->remark_buf = t2n_xstrdup(list);
   o->remark_passes = NULL;
   o->nremark_passes = 0;
-  if (!o->remark_buf) abort();
   for (char *s = o->remark_buf, *next; s; s = next) {
     next = strchr(s, ',');
     if (next) *next++ = 0;
@@ -60,8 +60,7 @@ static int set_remark_filter(opt_args *o, const char *list, t2n_diag *d) {
       t2n_report(d, T2N_ERROR, NULL, "--pass-remarks: '%s' is not a pass (see --help)", s);
       return 0;
     }
-    o->remark_passes = realloc(o->remark_passes, sizeof *o->remark_passes * (size_t)(o->nremark_passes + 1));
-    if (!o->remark_passes) abort();
+    o->remark_passes = t2n_xrealloc(o->remark_passes, sizeof *o->remark_passes * (size_t)(o->nremark_passes + 1));
     o->remark_passes[o->nremark_passes++] = s;
   }
   return 1;
@@ -87,8 +86,7 @@ static int parse_args(int argc, char **argv, opt_args *o, t2n_pass_manager *pm, 
     case T2N_O_SUBMODULE: o->submodule = v; break;
     case T2N_O_DIAGNOSTICS: c->diagnostics = v; break;
     case T2N_O_RESOLVABLE:
-      o->resolvable = realloc(o->resolvable, sizeof(char *) * (size_t)(o->nresolvable + 1));
-      if (!o->resolvable) abort();
+      o->resolvable = t2n_xrealloc(o->resolvable, sizeof(char *) * (size_t)(o->nresolvable + 1));
       o->resolvable[o->nresolvable++] = v;
       break;
     case T2N_O_PRINT_IR: c->print_ir_after_all = 1; break;
@@ -160,8 +158,7 @@ static int run_one(t2n_pass_manager *pm, t2n_module *m, char **out, size_t *outl
   size_t n;
   char *text = t2n_module_to_string(m, &n);
   if (!text) return 1;
-  *out = realloc(*out, *outlen + n + 1);
-  if (!*out) abort();
+  *out = t2n_xrealloc(*out, *outlen + n + 1);
   memcpy(*out + *outlen, text, n);
   *outlen += n;
   (*out)[*outlen] = 0;
@@ -187,8 +184,7 @@ static int split_chunk(t2n_module *m, int index, void *arg) {
   split_state *st = arg;
   size_t mark = *st->outlen;
   if (!st->first) {
-    *st->out = realloc(*st->out, *st->outlen + 10);
-    if (!*st->out) abort();
+    *st->out = t2n_xrealloc(*st->out, *st->outlen + 10);
     memcpy(*st->out + *st->outlen, "// -----\n", 9);
     *st->outlen += 9;
   }

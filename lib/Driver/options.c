@@ -1,4 +1,5 @@
 /* Parsing of the tools' command lines from include/t2n/options.def. */
+#include "t2n/jit_archive.h"
 #include "t2n/options.h"
 #include "t2n/text.h"
 #ifdef T2N_HAVE_TORCH
@@ -261,6 +262,7 @@ t2n_module *t2n_load_input(const char *path, const char *submodule, t2n_pass_man
     return NULL;
   }
   if (t2n_input_is_archive(path)) {
+    if (!t2n_check_jit_archive(path, d)) return NULL;
 #ifdef T2N_HAVE_TORCH
     return load_archive(path, submodule, NULL, pm, torch, d);
 #else

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "t2n/alloc.h"
 #include "t2n/options.h"
 #include "t2n/output.h"
 #include "t2n/text.h"
@@ -24,7 +25,7 @@
 char *t2n_weights_beside(const char *out) {
   size_t n = strlen(out);
   size_t stem = n >= 4 && strcmp(out + n - 4, ".t2n") == 0 ? n - 4 : n;
-  char *p = malloc(stem + sizeof ".safetensors");
+  char *p = t2n_xmalloc(stem + sizeof ".safetensors");
   if (!p) abort();
   memcpy(p, out, stem);
   strcpy(p + stem, ".safetensors");
@@ -55,7 +56,7 @@ static char *relative(const char *fdir, const char *base, const char *from) {
     if (*p == '/') ups++;
   const char *down = fdir[common] == '/' ? fdir + common + 1 : fdir + common;
   size_t len = ups * 3 + strlen(down) + 1 + strlen(base) + 1;
-  char *r = malloc(len);
+  char *r = t2n_xmalloc(len);
   if (!r) abort();
   r[0] = 0;
   for (size_t k = 0; k < ups; k++) strcat(r, "../");

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "t2n/alloc.h"
 #include "ops_internal.h"
 
 #define MAX_CALL_DEPTH 16 /* callee summaries nest this deep, then calls are unknown */
@@ -48,11 +49,7 @@ static int find(t2n_alias *a, int s) {
 }
 
 static int new_set(t2n_alias *a) {
-  if (a->nsets == a->cap) {
-    a->cap = a->cap ? 2 * a->cap : 64;
-    a->sets = realloc(a->sets, sizeof *a->sets * (size_t)a->cap);
-    if (!a->sets) T2N_UNREACHABLE("out of memory");
-  }
+  T2N_GROW(a->sets, a->cap, a->nsets + 1);
   aset *s = &a->sets[a->nsets];
   memset(s, 0, sizeof *s);
   s->parent = a->nsets;
@@ -308,8 +305,7 @@ static void write_node(t2n_alias *a, t2n_node *n) {
 }
 
 static t2n_alias *analyse(t2n_graph *g, int depth, const t2n_graph **stack, int nstack) {
-  t2n_alias *a = calloc(1, sizeof *a);
-  if (!a) T2N_UNREACHABLE("out of memory");
+  t2n_alias *a = t2n_xcalloc(1, sizeof *a);
   a->arena = t2n_arena_new();
   a->g = g;
   a->depth = depth;
@@ -516,8 +512,7 @@ static void local_use(local *l, const t2n_node *n, int i) {
 /* 1 with *w when the search finished, 0 when it gave up. */
 static int local_writer(const t2n_value *v, unsigned flags, const t2n_node **w) {
   if ((flags & T2N_ALIAS_DEEP) && holds_mutable(v->type)) return 0;
-  local l = {calloc(LOCAL_MAX, sizeof *l.v), calloc(LOCAL_HASH, sizeof *l.seen), 0, 0, flags, NULL};
-  if (!l.v || !l.seen) T2N_UNREACHABLE("out of memory");
+  local l = {t2n_xcalloc(LOCAL_MAX, sizeof *l.v), t2n_xcalloc(LOCAL_HASH, sizeof *l.seen), 0, 0, flags, NULL};
   local_add(&l, v);
   for (int k = 0; k < l.n && !l.gave_up; k++) {
     const t2n_value *u = l.v[k];

@@ -1,6 +1,7 @@
 /* Bump allocator: a module's objects all die together, so nothing is freed
  * one by one. Chunks grow geometrically; big requests get their own chunk. */
 #include "internal.h"
+#include "t2n/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -49,11 +50,7 @@ static void *alloc_raw(t2n_arena *a, size_t n) {
       c = spare;
       spare = NULL;
     } else {
-      c = calloc(1, sizeof *c + cap);
-      if (!c) {
-        fputs("t2n: out of memory\n", stderr);
-        abort();
-      }
+      c = t2n_xcalloc(1, sizeof *c + cap);
     }
     c->used = 0;
     c->cap = cap;

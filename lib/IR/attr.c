@@ -2,6 +2,7 @@
  * formatters that follow torch's printer (torch/csrc/jit/ir/ir.cpp and
  * c10::printQuotedString). */
 #include "internal.h"
+#include "t2n/alloc.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -102,8 +103,7 @@ const char *t2n_fmt_float(t2n_module *m, double v) {
 }
 
 const char *t2n_fmt_string(t2n_module *m, const char *s, size_t n) {
-  char *buf = malloc(n * 4 + 3), *p = buf;
-  if (!buf) abort();
+  char *buf = t2n_xmalloc(n * 4 + 3), *p = buf;
   *p++ = '"';
   for (size_t i = 0; i < n; i++) {
     char c = s[i];

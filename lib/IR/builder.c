@@ -1,10 +1,13 @@
 /* Parser actions: build graphs, types and module structure while parsing. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "builder.h"
+#include "t2n/alloc.h"
 #include "internal.h"
+#include "t2n/limits.h"
 #include "t2n/ops.h"
 
 #define PUSH(ps, arr, n, cap, x)                                                   \
@@ -147,13 +150,6 @@ static const char *find_colon_sep(const char *p, const char *e) {
   return NULL;
 }
 
-static void *scratch_grow(void *p, int *cap, size_t elem) {
-  *cap = *cap ? *cap * 2 : 16;
-  p = realloc(p, elem * (size_t)*cap);
-  if (!p) abort();
-  return p;
-}
-
 /* A definition token is "%name" (VALDEF, VALREF) or "%name : Type" (VALDEFT,
  * whose type is a plain name with [] and ? suffixes): splits it, and reads
  * the type in the second case. */
@@ -200,7 +196,7 @@ int t2n_build_out(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
   if (!split_def(ps, loc, &o.name, &o.len, &ty)) return 0;
   o.type = ty;
   o.off = loc->start;
-  if (ps->nouts == ps->capouts) ps->outs = scratch_grow(ps->outs, &ps->capouts, sizeof *ps->outs);
+  T2N_GROW(ps->outs, ps->capouts, ps->nouts + 1);
   ps->outs[ps->nouts++] = o;
   return 1;
 }
@@ -212,7 +208,7 @@ static int push_ref(t2n_pstate *ps, const char *name, size_t len, size_t off) {
     t2n_parse_error(ps, &loc, "use of undefined value '%%%.*s'", (int)len, name);
     return 0;
   }
-  if (ps->nargs == ps->capargs) ps->args = scratch_grow(ps->args, &ps->capargs, sizeof *ps->args);
+  T2N_GROW(ps->args, ps->capargs, ps->nargs + 1);
   ps->args[ps->nargs++] = v;
   return 1;
 }
@@ -322,6 +318,10 @@ int t2n_build_node_begin(t2n_pstate *ps, const char *scope, const char *comment)
 int t2n_build_block_begin(t2n_pstate *ps, const t2n_loc *loc) {
   if (!ps->last_node) {
     t2n_parse_error(ps, loc, "block without a node to belong to");
+    return 0;
+  }
+  if (ps->nblocks > T2N_MAX_NESTING) { /* the graph's own block is not nested */
+    t2n_parse_error(ps, loc, "blocks nested more than %d deep (the limit T2N_MAX_NESTING)", T2N_MAX_NESTING);
     return 0;
   }
   t2n_block *b = t2n_node_add_block(ps->last_node);
@@ -479,11 +479,20 @@ static int tensor_args(t2n_pstate *ps, t2n_type *p, t2n_targlist *args, const t2
   }
   int64_t *sizes = alloc(ps, sizeof(int64_t) * (size_t)(ndims + 1));
   int k = 0;
+  int64_t count = 1;
   p->rank = ndims;
   for (int i = 0; args && i < args->n; i++) {
     t2n_targ *a = &args->v[i];
     switch (a->kind) {
-    case T2N_TARG_DIM: sizes[k++] = a->dim; break;
+    case T2N_TARG_DIM:
+      /* strtoll saturates: a size that does not fit int64 reads as the max. */
+      if (a->dim == INT64_MAX || (a->dim > 0 && count > INT64_MAX / a->dim)) {
+        t2n_parse_error(ps, loc, "tensor type's element count overflows int64");
+        return 0;
+      }
+      if (a->dim > 0) count *= a->dim;
+      sizes[k++] = a->dim;
+      break;
     case T2N_TARG_INTS:
       if (strcmp(a->key, "strides") != 0) goto bad;
       {
@@ -628,8 +637,7 @@ void t2n_build_dump_begin(t2n_pstate *ps, const char *qualname) {
 static void cont_add(t2n_pstate *ps, const char *s, size_t n) {
   if (ps->contlen + n + 1 > ps->contcap) {
     ps->contcap = (ps->contlen + n + 1) * 2;
-    ps->cont = realloc(ps->cont, ps->contcap);
-    if (!ps->cont) abort();
+    ps->cont = t2n_xrealloc(ps->cont, ps->contcap);
   }
   memcpy(ps->cont + ps->contlen, s, n);
   ps->contlen += n;

@@ -7,11 +7,13 @@
 #include <time.h>
 
 #include "parse_state.h"
+#include "t2n/alloc.h"
 #include "parser.h"
 #define YYSTYPE T2N_YYSTYPE
 #define YYLTYPE T2N_YYLTYPE
 #include "lexer.h"
 #include "t2n/text.h"
+#include "t2n/utf8.h"
 
 int t2n_yyparse(void *scanner, t2n_pstate *ps);
 void t2n_lexer_reset(yyscan_t scanner, t2n_pstate *ps, YY_BUFFER_STATE *bs, char *base,
@@ -58,21 +60,22 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
     t2n_module_free(ps.mod);
     return NULL;
   }
-  if (memchr(buf, 0, len)) {
-    const char *z = memchr(buf, 0, len);
+  const char *z = memchr(buf, 0, len);
+  size_t bad = t2n_utf8_check(buf, z ? (size_t)(z - buf) : len);
+  if (z || bad < len) {
+    const char *at = bad < len ? buf + bad : z;
     int line = 1, col = 1;
-    for (const char *p = buf; p < z; p++) {
+    for (const char *p = buf; p < at; p++) {
       if (*p == '\n') line++, col = 1;
       else col++;
     }
     /* Early NUL: binary data, whose "line" would print garbage on the
      * terminal. A late one in text is quoted as usual. */
-    int binary = z - buf < 4096;
+    int binary = at == z && z - buf < 4096;
     t2n_srcloc l = {file, binary ? NULL : buf, binary ? 0 : len, line, col};
-    if (binary)
-      t2n_report(d, T2N_ERROR, &l, "binary data (a NUL byte), not IR text nor a zip archive");
-    else
-      t2n_report(d, T2N_ERROR, &l, "unexpected NUL byte");
+    if (binary) t2n_report(d, T2N_ERROR, &l, "binary data (a NUL byte), not IR text nor a zip archive");
+    else if (at == z) t2n_report(d, T2N_ERROR, &l, "unexpected NUL byte");
+    else t2n_report(d, T2N_ERROR, &l, "invalid UTF-8 (byte 0x%02x); names and strings must be UTF-8", (unsigned char)*at);
     t2n_module_free(ps.mod);
     return NULL;
   }
@@ -83,8 +86,7 @@ t2n_module *t2n_parse(const char *buf, size_t len, const char *file, t2n_diag *d
   if (r->copycap < len + 2) {
     free(r->copy);
     r->copycap = len + 2 > 4096 ? len + 2 : 4096;
-    r->copy = malloc(r->copycap);
-    if (!r->copy) abort();
+    r->copy = t2n_xmalloc(r->copycap);
   }
   memcpy(r->copy, buf, len);
   r->copy[len] = r->copy[len + 1] = 0;
@@ -123,14 +125,13 @@ int t2n_read_file(const char *path, char **out, size_t *len, t2n_diag *d) {
     return 0;
   }
   size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
+  char *buf = t2n_xmalloc(cap);
   for (;;) {
-    if (!buf) abort();
     size_t r = fread(buf + n, 1, cap - n, f);
     n += r;
     if (n < cap) break;
     cap *= 2;
-    buf = realloc(buf, cap);
+    buf = t2n_xrealloc(buf, cap);
   }
   int err = ferror(f);
   if (f != stdin) fclose(f);
@@ -165,7 +166,7 @@ char *t2n_module_weights_path(const t2n_module *m, const char *input) {
    * to the working directory. */
   const char *slash = input && strcmp(input, "-") != 0 ? strrchr(input, '/') : NULL;
   size_t dl = slash && m->weights[0] != '/' ? (size_t)(slash - input + 1) : 0;
-  char *p = malloc(dl + strlen(m->weights) + 1);
+  char *p = t2n_xmalloc(dl + strlen(m->weights) + 1);
   if (!p) abort();
   memcpy(p, input, dl);
   strcpy(p + dl, m->weights);
@@ -197,11 +198,7 @@ int t2n_parse_split(const char *buf, size_t len, const char *name, t2n_diag *d, 
       if (!nl) { end = len; break; }
       end = lend + 1;
     }
-    char *chunk = malloc(len + 1);
-    if (!chunk) {
-      t2n_report(d, T2N_ERROR, NULL, "out of memory splitting '%s'", name);
-      return 1;
-    }
+    char *chunk = t2n_xmalloc(len + 1);
     for (size_t i = 0; i < len; i++) chunk[i] = (i >= start && i < end) || buf[i] == '\n' ? buf[i] : ' ';
     chunk[len] = 0;
     struct timespec t0, t1;

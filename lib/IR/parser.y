@@ -44,12 +44,20 @@ typedef struct t2n_slottok { int kind; const char *name; } t2n_slottok;
 #include <stdlib.h>
 #include <string.h>
 #include "builder.h"
+#include "t2n/alloc.h"
+/* A deep parse grows bison's stacks through the one allocation path. */
+#define YYMALLOC t2n_xmalloc
+#define YYFREE free
+#include "t2n/limits.h"
+#define YYMAXDEPTH T2N_MAX_PARSE_DEPTH
 int t2n_yylex(T2N_YYSTYPE *lval, T2N_YYLTYPE *lloc, void *scanner);
 static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const char *msg) {
   (void)scanner;
   /* bison lists no expected tokens when there are many; the common case of
    * a block that lacks its "-> (...)" line deserves a hint. */
-  if (ps->nblocks > 1 && strcmp(msg, "syntax error, unexpected return") == 0)
+  if (strcmp(msg, "memory exhausted") == 0) /* bison's stack reached YYMAXDEPTH */
+    t2n_parse_error(ps, loc, "nested more than %d deep (the limit T2N_MAX_PARSE_DEPTH)", T2N_MAX_PARSE_DEPTH);
+  else if (ps->nblocks > 1 && strcmp(msg, "syntax error, unexpected return") == 0)
     t2n_parse_error(ps, loc, "%s, expecting '->' to end the block", msg);
   else
     t2n_parse_error(ps, loc, "%s", msg);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "t2n/alloc.h"
 #include "t2n/text.h"
 
 /* Output goes to a growing buffer, written out once: cheaper than stdio
@@ -14,8 +15,7 @@ typedef struct sb { char *p; size_t n, cap; } sb;
 static void reserve(sb *b, size_t k) {
   if (b->n + k + 1 <= b->cap) return;
   b->cap = (b->n + k + 1) * 2 + 4096;
-  b->p = realloc(b->p, b->cap);
-  if (!b->p) abort();
+  b->p = t2n_xrealloc(b->p, b->cap);
 }
 
 static void putn(sb *b, const char *s, size_t k) {
@@ -112,11 +112,7 @@ static void typed(sb *out, const t2n_value *v) {
 typedef struct groups { const t2n_node **v; int n, cap; } groups;
 
 static int group_index(groups *g, const t2n_node *n) {
-  if (g->n == g->cap) {
-    g->cap = g->cap ? g->cap * 2 : 4;
-    g->v = realloc(g->v, sizeof *g->v * (size_t)g->cap);
-    if (!g->v) abort();
-  }
+  T2N_GROW(g->v, g->cap, g->n + 1);
   g->v[g->n] = n;
   return g->n++;
 }
@@ -346,8 +342,7 @@ char *t2n_module_to_string(const t2n_module *m, size_t *len) {
    * allocation instead of a large default one. */
   if (m->parsed_len) {
     b.cap = m->parsed_len + 64;
-    b.p = malloc(b.cap);
-    if (!b.p) abort();
+    b.p = t2n_xmalloc(b.cap);
   }
   module_to(&b, m);
   reserve(&b, 0);

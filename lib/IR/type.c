@@ -2,6 +2,7 @@
  * read, so printing a type reproduces its input, and types made by passes get
  * torch's canonical spelling from t2n_type_spell. */
 #include "internal.h"
+#include "t2n/alloc.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -48,8 +49,7 @@ static void sput(sbuf *b, const char *s) {
   size_t l = strlen(s);
   if (b->n + l + 1 > b->cap) {
     b->cap = (b->n + l + 1) * 2;
-    b->p = realloc(b->p, b->cap);
-    if (!b->p) abort();
+    b->p = t2n_xrealloc(b->p, b->cap);
   }
   memcpy(b->p + b->n, s, l + 1);
   b->n += l;

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "t2n/nnef.h"
+#include "t2n/alloc.h"
 
 /* ---- the option ---- */
 static const char *const keywords[] = {"version", "extension", "fragment", "graph", "tensor", "integer",
@@ -65,9 +66,9 @@ int t2n_dynamic_axis_parse(const char *spec, t2n_dynamic_axis *out, t2n_diag *d)
                spec, eq + 1);
     return 0;
   }
-  out->input = strndup(spec, (size_t)(colon - spec));
+  out->input = t2n_xstrndup(spec, (size_t)(colon - spec));
   out->axis = (int)axis;
-  out->symbol = strdup(eq + 1);
+  out->symbol = t2n_xstrdup(eq + 1);
   return 1;
 }
 

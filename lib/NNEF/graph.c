@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "t2n/nnef.h"
+#include "t2n/alloc.h"
 
 /* An open-addressing set of the identifiers in use, for fresh names. */
 typedef struct t2n_nnef_names {
@@ -30,8 +31,7 @@ static int names_has(const t2n_nnef_names *ns, const char *s) {
 static void names_add(t2n_nnef_names *ns, const char *s) {
   if (2 * (ns->n + 1) > ns->cap) {
     size_t cap = ns->cap ? ns->cap * 2 : 256;
-    const char **slots = calloc(cap, sizeof *slots);
-    if (!slots) T2N_UNREACHABLE("out of memory");
+    const char **slots = t2n_xcalloc(cap, sizeof *slots);
     for (size_t k = 0; k < ns->cap; k++) {
       if (!ns->slots[k]) continue;
       size_t i = hash_str(ns->slots[k]) & (cap - 1);
@@ -58,8 +58,7 @@ t2n_nnef_graph *t2n_nnef_graph_new(const char *name) {
   t2n_arena *a = t2n_arena_new();
   t2n_nnef_graph *g = t2n_arena_alloc(a, sizeof *g);
   g->arena = a;
-  g->names = calloc(1, sizeof *g->names);
-  if (!g->names) T2N_UNREACHABLE("out of memory");
+  g->names = t2n_xcalloc(1, sizeof *g->names);
   for (int i = 0; reserved[i]; i++) names_add(g->names, reserved[i]);
   g->name = t2n_nnef_fresh_name(g, name ? name : "network");
   return g;
@@ -87,7 +86,7 @@ const char *t2n_nnef_fresh_name(t2n_nnef_graph *g, const char *base) {
   /* Identifier characters only; t2n debug names ("x.1", "self.conv.weight")
    * become x_1, self_conv_weight. A leading digit gets a 't' before it. */
   size_t n = base ? strlen(base) : 0;
-  char *buf = malloc(n + 32);
+  char *buf = t2n_xmalloc(n + 32);
   size_t k = 0;
   if (!n || (base[0] >= '0' && base[0] <= '9')) buf[k++] = 't';
   for (size_t i = 0; i < n; i++) {

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "t2n/nnef.h"
+#include "t2n/alloc.h"
 
 static const struct { const char *kind, *form; } khronos_rows[] = {
 #define T2N_KHRONOS(kind, form) {kind, form},
@@ -86,7 +87,7 @@ static int first_time(seen *s, const t2n_node *n) {
   if (!n) return 1;
   for (int i = 0; i < s->n; i++)
     if (s->v[i] == n) return 0;
-  s->v = realloc(s->v, sizeof *s->v * (size_t)(s->n + 1));
+  s->v = t2n_xrealloc(s->v, sizeof *s->v * (size_t)(s->n + 1));
   s->v[s->n++] = n;
   return 1;
 }

@@ -21,6 +21,7 @@
 #include "lower_internal.h"
 #include "t2n/srcloc.h"
 #include "t2n/ops.h"
+#include "t2n/alloc.h"
 
 static const t2n_lowering_info lowering_table[] = {
 #define T2N_LOWERING(kind, fn, limits) {kind, fn, limits},
@@ -77,9 +78,8 @@ static size_t hash_ptr(const void *p) {
 static t2n_nnef_tid *map_slot(t2n_lower_ctx *c, const t2n_value *v, int insert) {
   if (insert && 2 * (c->mapn + 1) > c->mapcap) {
     size_t cap = c->mapcap ? c->mapcap * 2 : 1024;
-    const t2n_value **keys = calloc(cap, sizeof *keys);
-    t2n_nnef_tid *vals = calloc(cap, sizeof *vals);
-    if (!keys || !vals) T2N_UNREACHABLE("out of memory");
+    const t2n_value **keys = t2n_xcalloc(cap, sizeof *keys);
+    t2n_nnef_tid *vals = t2n_xcalloc(cap, sizeof *vals);
     for (size_t k = 0; k < c->mapcap; k++) {
       if (!c->mapkeys[k]) continue;
       size_t i = hash_ptr(c->mapkeys[k]) & (cap - 1);
@@ -312,7 +312,7 @@ int64_t t2n_lower_axis(t2n_lower_ctx *c, const t2n_node *n, int64_t axis, int ra
  * archive reader, unique among the variables. */
 static const char *fresh_label(t2n_lower_ctx *c, const char *key) {
   size_t n = strlen(key);
-  char *buf = malloc(n + 32);
+  char *buf = t2n_xmalloc(n + 32);
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
     char ch = key[i];

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "t2n/alloc.h"
 #include "t2n/nnef.h"
 
 static size_t elem_size(t2n_dtype dt) { return t2n_dtype_size(dt); }
@@ -87,7 +88,7 @@ int t2n_lower_arange(t2n_lower_ctx *c, t2n_node *n) {
       return t2n_lower_error(c, n, "the bounds of aten::arange must be constant numbers");
   if (sizes[0] == 0) return t2n_lower_error(c, n, "aten::arange gives an empty tensor; tract cannot hold one");
   size_t bytes = elem_size(dt) * (size_t)sizes[0];
-  unsigned char *buf = calloc(1, bytes);
+  unsigned char *buf = t2n_xcalloc(1, bytes);
   for (int64_t i = 0; i < sizes[0]; i++)
     if (store(buf, (size_t)i, dt, a[0] + (double)i * a[2])) {
       free(buf);

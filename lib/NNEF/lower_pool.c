@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "t2n/alloc.h"
 #include "t2n/nnef.h"
 
 enum { MAXSP = 3 };
@@ -193,7 +194,7 @@ static int avg_pool(t2n_lower_ctx *c, t2n_node *n, int nsp) {
       /* the divisor of every output cell: [1, .., 1, O1, .., On] */
       int64_t ds[T2N_MAX_RANK], count = 1;
       for (int i = 0; i < p.rank; i++) ds[i] = i < p.lead ? 1 : p.os[i], count *= ds[i];
-      float *div = malloc(sizeof *div * (size_t)count);
+      float *div = t2n_xmalloc(sizeof *div * (size_t)count);
       if (!div) T2N_UNREACHABLE("out of memory");
       for (int64_t e = 0; e < count; e++) {
         int64_t rem = e, d = 1;

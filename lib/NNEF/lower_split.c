@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "t2n/alloc.h"
 #include "t2n/limits.h"
 #include "t2n/nnef.h"
 
@@ -79,7 +80,7 @@ static int bind_pieces(t2n_lower_ctx *c, t2n_node *n, const tensor_info *x, int6
   if (total != x->sizes[axis])
     return t2n_lower_error(c, n, "%s: the sizes add up to %lld, dimension %lld has %lld", n->kind, (long long)total,
                            (long long)axis, (long long)x->sizes[axis]);
-  t2n_nnef_tid *items = malloc(sizeof *items * (size_t)(k ? k : 1));
+  t2n_nnef_tid *items = t2n_xmalloc(sizeof *items * (size_t)(k ? k : 1));
   int64_t at = 0;
   for (int i = 0; i < k; i++) {
     char base[256];
@@ -203,7 +204,7 @@ int t2n_lower_narrow(t2n_lower_ctx *c, t2n_node *n) {
 /* x reversed along axis: tract_core_gather with the indices size-1 .. 0. */
 static t2n_nnef_tid reverse_axis(t2n_lower_ctx *c, tensor_info *x, int64_t axis) {
   int64_t len = x->sizes[axis];
-  int64_t *idx = malloc(sizeof *idx * (size_t)len);
+  int64_t *idx = t2n_xmalloc(sizeof *idx * (size_t)len);
   for (int64_t i = 0; i < len; i++) idx[i] = len - 1 - i;
   t2n_nnef_tid it = t2n_lower_variable_copy(c, "flip_indices", T2N_DT_INT64, 1, &len, idx, sizeof *idx * (size_t)len);
   free(idx);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lower_internal.h"
+#include "t2n/alloc.h"
 
 /* Outputs all non-tensor and known under the examples: users read them as
  * constants, nothing to emit. */
@@ -58,10 +59,7 @@ static int check_all(t2n_lower_ctx *c) {
       sites[k].count++;
       continue;
     }
-    if (nsites == cap) {
-      cap = cap ? 2 * cap : 16;
-      sites = realloc(sites, sizeof *sites * (size_t)cap);
-    }
+    T2N_GROW(sites, cap, nsites + 1);
     sites[nsites].first = n;
     sites[nsites++].count = 1;
   }
@@ -159,11 +157,9 @@ typedef struct outputs {
 } outputs;
 
 static void push_output(outputs *o, t2n_value *v, int elem) {
-  if (o->n == o->cap) {
-    o->cap = o->cap ? o->cap * 2 : 8;
-    o->vals = realloc(o->vals, sizeof *o->vals * (size_t)o->cap);
-    o->elem = realloc(o->elem, sizeof *o->elem * (size_t)o->cap);
-  }
+  int cap = o->cap;
+  T2N_GROW(o->vals, cap, o->n + 1);
+  T2N_GROW(o->elem, o->cap, o->n + 1);
   o->vals[o->n] = v;
   o->elem[o->n++] = elem;
 }
@@ -223,7 +219,7 @@ static int reserve_outputs(t2n_lower_ctx *c, const t2n_lower_options *lo, output
                lo->noutput_names, o->n);
     return 1;
   }
-  o->names = calloc((size_t)o->n + 1, sizeof *o->names);
+  o->names = t2n_xcalloc((size_t)o->n + 1, sizeof *o->names);
   for (int i = 0; i < o->n; i++) {
     char buf[256];
     o->names[i] = t2n_nnef_fresh_name(c->g, i < lo->noutput_names ? lo->output_names[i] : output_name(c, o->vals[i], buf, sizeof buf));

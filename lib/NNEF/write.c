@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "t2n/alloc.h"
 #include "t2n/nnef.h"
 #include "t2n/archive.h"
 
@@ -80,8 +81,7 @@ void t2n_nnef_print(FILE *out, const t2n_nnef_graph *g) {
 char *t2n_nnef_print_string(const t2n_nnef_graph *g, size_t *len) {
   char *buf = NULL;
   size_t n = 0;
-  FILE *f = open_memstream(&buf, &n);
-  if (!f) return NULL;
+  FILE *f = t2n_xopen_memstream(&buf, &n);
   t2n_nnef_print(f, g);
   if (fclose(f) != 0) {
     free(buf);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "t2n/alloc.h"
 #include "pm_internal.h"
 #include "t2n/diag.h"
 #include "t2n/srcloc.h"
@@ -51,7 +52,7 @@ static void append(flat_walk *w, const char *fmt, ...) {
       return;
     }
     w->cap = (w->cap + (size_t)n + 1) * 2;
-    w->text = realloc(w->text, w->cap);
+    w->text = t2n_xrealloc(w->text, w->cap);
     if (!w->text) abort();
   }
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "pm_internal.h"
+#include "t2n/alloc.h"
 #include "t2n/examples.h"
 #include "t2n/output.h"
 #include "t2n/suggest.h"
@@ -25,8 +26,7 @@ double t2n_pm_now(void) {
 }
 
 t2n_pass_manager *t2n_pm_new(t2n_diag *d) {
-  t2n_pass_manager *pm = calloc(1, sizeof *pm);
-  if (!pm) abort();
+  t2n_pass_manager *pm = t2n_xcalloc(1, sizeof *pm);
   pm->d = d;
   pm->cfg.semantics_atol = 1e-6;
   pm->t_start = t2n_pm_now();
@@ -64,11 +64,7 @@ void t2n_pm_set_option(t2n_pass_manager *pm, t2n_pipeline_option opt, int on) {
 }
 
 static void push(t2n_pass_manager *pm, const t2n_pass_info *p, const t2n_pass_info *alt, int option) {
-  if (pm->nentries == pm->capentries) {
-    pm->capentries = pm->capentries ? pm->capentries * 2 : 16;
-    pm->entries = realloc(pm->entries, sizeof *pm->entries * (size_t)pm->capentries);
-    if (!pm->entries) abort();
-  }
+  T2N_GROW(pm->entries, pm->capentries, pm->nentries + 1);
   pm->entries[pm->nentries++] = (t2n_pm_entry){p, alt, option};
 }
 
@@ -135,19 +131,14 @@ static int remarks_wanted(const t2n_pass_manager *pm, const t2n_pass_info *p) {
 static char *graph_text(const t2n_graph *g) {
   char *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (!f) abort();
+  FILE *f = t2n_xopen_memstream(&buf, &len);
   t2n_print_graph(f, g, 0);
   fclose(f);
   return buf;
 }
 
 static void record(t2n_pass_manager *pm, const t2n_pass_ctx *ctx, const t2n_pass_info *p, double secs) {
-  if (pm->nruns == pm->capruns) {
-    pm->capruns = pm->capruns ? pm->capruns * 2 : 16;
-    pm->runs = realloc(pm->runs, sizeof *pm->runs * (size_t)pm->capruns);
-    if (!pm->runs) abort();
-  }
+  T2N_GROW(pm->runs, pm->capruns, pm->nruns + 1);
   t2n_pm_runrec *r = &pm->runs[pm->nruns++];
   r->pass = p;
   r->rewrites = ctx->rewrites;
@@ -177,10 +168,9 @@ static int write_diagnostics(t2n_pass_manager *pm) {
   cJSON_AddItemToObject(root, "passes", list);
   char *text = cJSON_Print(root);
   cJSON_Delete(root);
-  if (!text) abort();
+  if (!text) t2n_out_of_memory(); /* cJSON_Print fails only when memory does */
   size_t n = strlen(text);
-  text = realloc(text, n + 2);
-  if (!text) abort();
+  text = t2n_xrealloc(text, n + 2);
   text[n++] = '\n';
   int ok = t2n_write_file(pm->cfg.diagnostics, text, n, pm->d);
   free(text);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "pm_internal.h"
+#include "t2n/alloc.h"
 #include "t2n/examples.h"
 #include "t2n/text.h"
 #ifdef T2N_HAVE_TORCH

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "t2n/archive.h"
+#include "t2n/alloc.h"
 
 /* ---- temporary names and cleanup ---- */
 
@@ -29,10 +30,14 @@ static char cleanup_paths[NCleanup][NPath];
 static volatile sig_atomic_t ncleanup;
 static int handlers_installed;
 
-static void on_signal(int sig) {
+static void remove_tracked(void) {
   /* unlink and rmdir are async-signal-safe. */
   for (int i = ncleanup - 1; i >= 0; i--)
     if (unlink(cleanup_paths[i]) != 0) rmdir(cleanup_paths[i]);
+}
+
+static void on_signal(int sig) {
+  remove_tracked();
   signal(sig, SIG_DFL);
   raise(sig);
 }
@@ -43,6 +48,7 @@ static void track_path(const char *path) {
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
+    t2n_on_fatal_exit(remove_tracked); /* and on running out of memory */
   }
   if (ncleanup >= NCleanup || strlen(path) >= NPath) return;
   snprintf(cleanup_paths[ncleanup], NPath, "%s", path);
@@ -57,8 +63,7 @@ static char *temp_path(const char *path) {
   const char *slash = strrchr(path, '/');
   size_t dl = slash ? (size_t)(slash - path + 1) : 0;
   size_t n = strlen(path) + 64;
-  char *tmp = malloc(n);
-  if (!tmp) return NULL;
+  char *tmp = t2n_xmalloc(n);
   snprintf(tmp, n, "%.*s.%s.t2n-tmp-%ld", (int)dl, path, path + dl, (long)getpid());
   return tmp;
 }
@@ -74,7 +79,7 @@ static int remove_tree(const char *path) {
   while ((e = readdir(d))) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
     size_t n = strlen(path) + strlen(e->d_name) + 2;
-    char *p = malloc(n);
+    char *p = t2n_xmalloc(n);
     snprintf(p, n, "%s/%s", path, e->d_name);
     if (remove_tree(p) != 0) rc = -1;
     free(p);
@@ -110,7 +115,7 @@ static int commit_path(const char *tmp, const char *path) {
   /* A folder over an older folder: move the old one aside, put the new one
    * in place, then remove the old one (rename cannot replace a non-empty
    * folder in one step). */
-  char *aside = malloc(strlen(tmp) + 8);
+  char *aside = t2n_xmalloc(strlen(tmp) + 8);
   sprintf(aside, "%s.old", tmp);
   if (rename(path, aside) != 0) {
     free(aside);
@@ -157,7 +162,7 @@ static int fail(t2n_container *c, const char *what, const char *why) {
 }
 
 t2n_container *t2n_container_open(const char *path, t2n_diag *d) {
-  t2n_container *c = calloc(1, sizeof *c);
+  t2n_container *c = t2n_xcalloc(1, sizeof *c);
   c->diag = d;
   c->kind = ends_with(path, ".tgz") || ends_with(path, ".tar.gz") ? KIND_TGZ : ends_with(path, ".tar") ? KIND_TAR : KIND_DIR;
   struct stat sb;
@@ -168,14 +173,14 @@ t2n_container *t2n_container_open(const char *path, t2n_diag *d) {
      * regular file. */
     c->direct = 1;
     if (c->kind == KIND_DIR) c->kind = KIND_TAR;
-    c->path = strdup(path);
-    c->tmp = strdup(path);
+    c->path = t2n_xstrdup(path);
+    c->tmp = t2n_xstrdup(path);
   } else {
     /* A symlink is followed: the file or folder it names is replaced and
      * the link kept. */
     struct stat lb;
     if (lstat(path, &lb) == 0 && S_ISLNK(lb.st_mode)) real = realpath(path, NULL);
-    c->path = real ? real : strdup(path);
+    c->path = real ? real : t2n_xstrdup(path);
     c->tmp = temp_path(c->path);
     track_path(c->tmp);
   }
@@ -213,7 +218,7 @@ t2n_container *t2n_container_open(const char *path, t2n_diag *d) {
 
 /* Creates the folders of a relative entry name under the temporary folder. */
 static int make_parents(t2n_container *c, const char *full) {
-  char *p = strdup(full);
+  char *p = t2n_xstrdup(full);
   for (char *s = p + strlen(c->tmp) + 1; *s; s++) {
     if (*s != '/') continue;
     *s = 0;
@@ -232,11 +237,11 @@ int t2n_container_begin(t2n_container *c, const char *name, size_t size) {
   if (c->failed) return -1;
   if (!name[0] || name[0] == '/' || strstr(name, "..")) return fail(c, name, "bad entry name");
   free(c->name);
-  c->name = strdup(name);
+  c->name = t2n_xstrdup(name);
   c->left = size;
   if (c->kind == KIND_DIR) {
     size_t n = strlen(c->tmp) + strlen(name) + 2;
-    char *full = malloc(n);
+    char *full = t2n_xmalloc(n);
     snprintf(full, n, "%s/%s", c->tmp, name);
     if (make_parents(c, full) != 0 || !(c->file = fopen(full, "wb"))) {
       free(full);
@@ -262,6 +267,7 @@ int t2n_container_begin(t2n_container *c, const char *name, size_t size) {
 
 int t2n_container_write(t2n_container *c, const void *data, size_t n) {
   if (c->failed) return -1;
+  if (t2n_write_fault()) return fail(c, c->name, strerror(errno));
   if (n > c->left) return fail(c, c->name, "more data than announced");
   c->left -= n;
   if (c->kind == KIND_DIR) {

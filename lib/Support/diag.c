@@ -45,10 +45,24 @@ static void quote_line(FILE *out, const t2n_srcloc *loc) {
   if (p > end) return;
   const char *e = memchr(p, '\n', (size_t)(end - p));
   if (!e) e = end;
-  fwrite(p, 1, (size_t)(e - p), out);
-  fputc('\n', out);
   int col = loc->col > 0 ? loc->col : 1;
-  for (int i = 1; i < col; i++) fputc(i - 1 < e - p && p[i - 1] == '\t' ? '\t' : ' ', out);
+  /* A line of megabytes (a big constant) is quoted as a window around the
+   * caret, marked with "..." where it is cut. */
+  enum { Window = 80 };
+  const char *lo = p, *hi = e;
+  if (col - 1 > Window) lo = p + (col - 1 - Window);
+  if (hi - (p + col - 1) > Window) hi = p + col - 1 + Window;
+  if (lo > e) lo = e;
+  if (hi < lo) hi = lo;
+  int cut_lo = lo > p;
+  if (cut_lo) fputs("...", out);
+  fwrite(lo, 1, (size_t)(hi - lo), out);
+  if (hi < e) fputs("...", out);
+  fputc('\n', out);
+  for (int i = cut_lo ? -2 : 1; i < col - (int)(lo - p); i++) {
+    const char *c = lo + i - 1;
+    fputc(i >= 1 && c < e && *c == '\t' ? '\t' : ' ', out);
+  }
   fputs("^\n", out);
 }
 

@@ -1,6 +1,7 @@
 /* Safe outputs: see include/t2n/output.h for the rules. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "t2n/output.h"
+#include "t2n/alloc.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -12,17 +13,12 @@
 
 #define MAX_LINKS 40 /* as the kernel's limit on nested symlinks */
 
-static char *dup_or_die(const char *s) {
-  char *p = strdup(s);
-  if (!p) abort();
-  return p;
-}
 
 static char *dir_of(const char *path) {
   const char *slash = strrchr(path, '/');
-  if (!slash) return dup_or_die(".");
-  if (slash == path) return dup_or_die("/");
-  char *d = dup_or_die(path);
+  if (!slash) return t2n_xstrdup(".");
+  if (slash == path) return t2n_xstrdup("/");
+  char *d = t2n_xstrdup(path);
   d[slash - path] = 0;
   return d;
 }
@@ -31,7 +27,7 @@ static char *dir_of(const char *path) {
  * dangling link names the file to create). *st gets its lstat, *exists 0 if
  * there is none. NULL after reporting. */
 static char *resolve(const char *path, struct stat *st, int *exists, t2n_diag *d) {
-  char *cur = dup_or_die(path);
+  char *cur = t2n_xstrdup(path);
   for (int hops = 0;; hops++) {
     if (lstat(cur, st) != 0) {
       if (errno == ENOENT) {
@@ -59,11 +55,10 @@ static char *resolve(const char *path, struct stat *st, int *exists, t2n_diag *d
     link[n] = 0;
     char *next;
     if (link[0] == '/') {
-      next = dup_or_die(link);
+      next = t2n_xstrdup(link);
     } else { /* relative to the link's own folder */
       char *dir = dir_of(cur);
-      next = malloc(strlen(dir) + (size_t)n + 2);
-      if (!next) abort();
+      next = t2n_xmalloc(strlen(dir) + (size_t)n + 2);
       sprintf(next, "%s/%s", dir, link);
       free(dir);
     }
@@ -75,11 +70,34 @@ static char *resolve(const char *path, struct stat *st, int *exists, t2n_diag *d
 /* A temporary beside `target` from `mk` (mkstemp or mkdtemp style). */
 static char *temp_name(const char *target) {
   size_t n = strlen(target);
-  char *t = malloc(n + sizeof ".tmp.XXXXXX");
-  if (!t) abort();
+  char *t = t2n_xmalloc(n + sizeof ".tmp.XXXXXX");
   memcpy(t, target, n);
   memcpy(t + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
   return t;
+}
+
+/* Outputs being written, whose temporaries the out-of-memory exit removes
+ * (t2n/alloc.h): a failed run leaves no partial file. */
+enum { MaxOpen = 16 };
+static t2n_output *open_outputs[MaxOpen];
+
+static void remove_temporaries(void) {
+  for (int i = 0; i < MaxOpen; i++)
+    if (open_outputs[i] && open_outputs[i]->path && !open_outputs[i]->direct) unlink(open_outputs[i]->path);
+}
+
+static void track(t2n_output *o) {
+  t2n_on_fatal_exit(remove_temporaries);
+  for (int i = 0; i < MaxOpen; i++)
+    if (!open_outputs[i]) {
+      open_outputs[i] = o;
+      return;
+    }
+}
+
+static void untrack(t2n_output *o) {
+  for (int i = 0; i < MaxOpen; i++)
+    if (open_outputs[i] == o) open_outputs[i] = NULL;
 }
 
 static mode_t umask_bits(void) {
@@ -109,7 +127,7 @@ int t2n_output_open(t2n_output *o, const char *path, t2n_diag *d) {
   if (exists && !S_ISREG(st.st_mode)) {
     /* A device, FIFO or socket: write in place; there is nothing to keep. */
     o->direct = 1;
-    o->path = dup_or_die(o->target);
+    o->path = t2n_xstrdup(o->target);
     o->f = fopen(o->path, "wb");
   } else {
     o->path = temp_name(o->target);
@@ -118,6 +136,7 @@ int t2n_output_open(t2n_output *o, const char *path, t2n_diag *d) {
       /* mkstemp makes the file 0600: give it the mode the target would have. */
       if (fchmod(fd, exists ? (st.st_mode & 07777) : default_mode()) != 0) { /* not fatal */ }
       o->f = fdopen(fd, "wb");
+      if (o->f) track(o);
       if (!o->f) {
         close(fd);
         unlink(o->path);
@@ -144,6 +163,7 @@ int t2n_output_close_file(t2n_output *o) {
 }
 
 static void release(t2n_output *o) {
+  untrack(o);
   free(o->target);
   free(o->path);
   memset(o, 0, sizeof *o);
@@ -171,11 +191,23 @@ void t2n_output_abort(t2n_output *o) {
   release(o);
 }
 
+/* Writes in chunks, each one a write T2N_FAIL_WRITE can fail. */
+static int write_all(FILE *f, const char *p, size_t n) {
+  enum { Chunk = 1 << 16 };
+  while (n) {
+    size_t k = n < Chunk ? n : Chunk;
+    if (t2n_write_fault() || fwrite(p, 1, k, f) != k) return 0;
+    p += k;
+    n -= k;
+  }
+  return 1;
+}
+
 int t2n_write_file(const char *path, const void *buf, size_t n, t2n_diag *d) {
   t2n_output o;
   if (!t2n_output_open(&o, path, d)) return 0;
   errno = 0;
-  if (n && fwrite(buf, 1, n, o.f) != n) {
+  if (!write_all(o.f, buf, n)) {
     int e = errno ? errno : EIO;
     t2n_report(d, T2N_ERROR, NULL, "cannot write '%s': %s", path && strcmp(path, "-") ? path : "<stdout>",
                strerror(e));

@@ -3,6 +3,8 @@
  * then the data section. Every rule of include/t2n/safetensors.h is checked
  * before a tensor is handed out, so the rest of t2n may trust the offsets. */
 #include "t2n/safetensors.h"
+#include "t2n/utf8.h"
+#include "t2n/alloc.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -139,6 +141,8 @@ static int check(const char *file, t2n_safetensors *st, t2n_diag *d) {
     return refuse(d, file, NULL, "a header of %llu bytes is over the limit of %u bytes",
                   (unsigned long long)hlen, T2N_SAFETENSORS_MAX_HEADER);
   if (hlen == 0 || st->file[8] != '{') return refuse(d, file, NULL, "the header does not start with '{'");
+  size_t bad = t2n_utf8_check((const char *)st->file + 8, (size_t)hlen);
+  if (bad < hlen) return refuse(d, file, NULL, "the header is not valid UTF-8 (byte %zu)", bad);
   cJSON *h = cJSON_ParseWithLength((const char *)st->file + 8, (size_t)hlen);
   if (!h || !cJSON_IsObject(h)) {
     cJSON_Delete(h);
@@ -147,13 +151,8 @@ static int check(const char *file, t2n_safetensors *st, t2n_diag *d) {
   const unsigned char *data = st->file + 8 + hlen;
   uint64_t dlen = len - 8 - hlen;
   int n = cJSON_GetArraySize(h), ok = 1;
-  st->tensors = calloc((size_t)n + 1, sizeof *st->tensors);
-  span *spans = calloc((size_t)n + 1, sizeof *spans);
-  if (!st->tensors || !spans) {
-    free(spans);
-    cJSON_Delete(h);
-    return refuse(d, file, NULL, "out of memory for %d tensors", n);
-  }
+  st->tensors = t2n_xcalloc((size_t)n + 1, sizeof *st->tensors);
+  span *spans = t2n_xcalloc((size_t)n + 1, sizeof *spans);
   for (const cJSON *e = h->child; e && ok; e = e->next) {
     if (strcmp(e->string, "__metadata__") == 0) {
       for (const cJSON *m = e->child; m && ok; m = m->next)
@@ -166,8 +165,7 @@ static int check(const char *file, t2n_safetensors *st, t2n_diag *d) {
     if (!ok) break;
     t2n_st_tensor *t = &st->tensors[st->ntensors];
     span *sp = &spans[st->ntensors];
-    t->name = strdup(e->string);
-    if (!t->name) { ok = refuse(d, file, NULL, "out of memory"); break; }
+    t->name = t2n_xstrdup(e->string);
     st->ntensors++;
     sp->index = st->ntensors - 1;
     if (!(ok = check_entry(file, e, t, sp, dlen, d))) break;
@@ -200,7 +198,7 @@ static int check(const char *file, t2n_safetensors *st, t2n_diag *d) {
 int t2n_safetensors_parse(const char *name, const void *bytes, size_t len, t2n_safetensors *st,
                           t2n_diag *d) {
   memset(st, 0, sizeof *st);
-  st->file = malloc(len ? len : 1);
+  st->file = t2n_try_malloc(len ? len : 1); /* a big file: refused, not fatal */
   if (!st->file) return refuse(d, name, NULL, "out of memory for %zu bytes", len);
   if (len) memcpy(st->file, bytes, len);
   st->size = len;

@@ -8,6 +8,7 @@
  * strides. This file only turns those facts into the storage walk the
  * passes need. */
 #include "alias_util.h"
+#include "t2n/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -101,11 +102,7 @@ typedef struct vlist {
 static void vl_add(vlist *l, t2n_value *v) {
   for (int i = 0; i < l->n; i++)
     if (l->v[i] == v) return;
-  if (l->n == l->cap) {
-    l->cap = l->cap ? l->cap * 2 : 16;
-    l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap);
-    if (!l->v) abort();
-  }
+  T2N_GROW(l->v, l->cap, l->n + 1);
   l->v[l->n++] = v;
 }
 

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "t2n/alloc.h"
 #include "fold_util.h"
 #include "module_util.h"
 #include "t2n/eval.h"
@@ -89,7 +90,7 @@ static t2n_value *weight(t2n_pass_ctx *ctx, t2n_node *before, const char *raw, c
   if (!ref || !t2n_ival_parse_literal(m, m->arena, ref, NULL, &iv) || iv.kind != T2N_IV_TENSOR) return NULL;
   const char *lit = t2n_fmt_string(m, iv.key, iv.keylen);
   size_t l = strlen(lit) + 10;
-  char *c = malloc(l);
+  char *c = t2n_xmalloc(l);
   snprintf(c, l, "tensor(%s)", lit);
   t2n_node *k = t2n_insert_constant(ctx->graph, before, t2n_ival_tensor_type(m, &iv), c);
   free(c);
@@ -148,7 +149,7 @@ static void rnn(t2n_pass_ctx *ctx, t2n_node *n, const char *to) {
   if (t2n_constant_value(ctx->mod, n->inputs[3], &hb) && hb.kind == T2N_IV_BOOL) has_biases = (int)hb.i;
   static const char *const names[4] = {"w_ih", "w_hh", "b_ih", "b_hh"};
   int per = has_biases ? 4 : 2;
-  t2n_value **flat = malloc(sizeof *flat * (size_t)(pl->ninputs * 4 + 1));
+  t2n_value **flat = t2n_xmalloc(sizeof *flat * (size_t)(pl->ninputs * 4 + 1));
   for (int i = 0; i < pl->ninputs; i++) {
     const char *raw = packed_field(ctx->graph, pl->inputs[i]);
     for (int k = 0; k < per; k++) {

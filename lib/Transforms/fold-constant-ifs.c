@@ -48,6 +48,5 @@ static int sweep(t2n_pass_ctx *ctx, t2n_block *b, int remarks) {
 }
 
 int t2n_pass_fold_constant_ifs(t2n_pass_ctx *ctx) {
-  t2n_fold_to_fixpoint(ctx, sweep);
-  return 0;
+  return t2n_fold_to_fixpoint(ctx, sweep);
 }

@@ -56,6 +56,7 @@
 #include <string.h>
 
 #include "fold_util.h"
+#include "t2n/alloc.h"
 #include "t2n/eval.h"
 #include "t2n/pass.h"
 
@@ -222,8 +223,7 @@ static int parse_float(const t2n_ival *s, double *out) {
     if (i == e0) return 0;
   }
   if (i != n) return 0;
-  char *buf = malloc(n - start + 1);
-  if (!buf) return 0;
+  char *buf = t2n_xmalloc(n - start + 1);
   memcpy(buf, s->s + start, n - start);
   buf[n - start] = 0;
   errno = 0;

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "fold_util.h"
+#include "t2n/alloc.h"
 #include "t2n/eval.h"
 #include "t2n/examples.h"
 #include "t2n/pass.h"
@@ -51,7 +52,7 @@ static int torch_condition(t2n_pass_ctx *ctx, torch_state *ts, const t2n_value *
   }
   char *msg = NULL;
   size_t msglen = 0;
-  FILE *mf = open_memstream(&msg, &msglen);
+  FILE *mf = t2n_xopen_memstream(&msg, &msglen);
   t2n_diag d;
   t2n_diag_init(&d);
   if (mf) d.out = mf;
@@ -105,11 +106,7 @@ typedef struct nset {
 static int nset_add(nset *s, const t2n_node *n) {
   for (int i = 0; i < s->n; i++)
     if (s->v[i] == n) return 0;
-  if (s->n == s->cap) {
-    s->cap = s->cap ? s->cap * 2 : 16;
-    s->v = realloc(s->v, sizeof *s->v * (size_t)s->cap);
-    if (!s->v) abort();
-  }
+  T2N_GROW(s->v, s->cap, s->n + 1);
   s->v[s->n++] = n;
   return 1;
 }

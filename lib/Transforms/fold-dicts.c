@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "t2n/alloc.h"
 #include "fold_util.h"
 #include "module_util.h"
 #include "t2n/eval.h"
@@ -148,9 +149,9 @@ static void fold_local(t2n_pass_ctx *ctx, t2n_node *n) {
   }
   /* Keys in insertion order and their latest values, replayed in order. */
   int cap = d->nuses + 1, nk = 0;
-  t2n_value **keys = calloc((size_t)cap, sizeof *keys), **vals = calloc((size_t)cap, sizeof *vals);
-  t2n_ival *kv = calloc((size_t)cap, sizeof *kv);
-  t2n_node **dead = calloc((size_t)cap, sizeof *dead);
+  t2n_value **keys = t2n_xcalloc((size_t)cap, sizeof *keys), **vals = t2n_xcalloc((size_t)cap, sizeof *vals);
+  t2n_ival *kv = t2n_xcalloc((size_t)cap, sizeof *kv);
+  t2n_node **dead = t2n_xcalloc((size_t)cap, sizeof *dead);
   int ndead = 0;
   if (!keys || !vals || !kv || !dead) abort();
   for (int pass = 0; pass < 2 && !why; pass++) {
@@ -206,7 +207,7 @@ static int collect(t2n_node *n, void *p) {
     return 0;
   if (l->n == l->cap) {
     l->cap = l->cap ? l->cap * 2 : 32;
-    l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap);
+    l->v = t2n_xrealloc(l->v, sizeof *l->v * (size_t)l->cap);
     if (!l->v) abort();
   }
   l->v[l->n++] = n;

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 
 #include "fold_util.h"
+#include "t2n/alloc.h"
 #include "t2n/eval.h"
 #include "t2n/pass.h"
 
@@ -89,8 +90,7 @@ static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
     if (t2n_node_is(u, "aten::append") && list->uses[k].index == 0 && u->parent == b) napp++;
   }
   if (!napp) return;
-  t2n_node **apps = malloc(sizeof *apps * (size_t)napp);
-  if (!apps) abort();
+  t2n_node **apps = t2n_xmalloc(sizeof *apps * (size_t)napp);
   int i = 0;
   for (t2n_node *t = l->next; t; t = t->next)
     if (t2n_node_is(t, "aten::append") && t->ninputs == 2 && t->inputs[0] == list) apps[i++] = t;
@@ -136,11 +136,7 @@ static int collect(t2n_node *n, void *p) {
   if (!t2n_node_is(n, "prim::ListConstruct") && !t2n_node_is(n, "aten::list") &&
       !t2n_node_is(n, "aten::__getitem__"))
     return 0;
-  if (l->n == l->cap) {
-    l->cap = l->cap ? l->cap * 2 : 32;
-    l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap);
-    if (!l->v) abort();
-  }
+  T2N_GROW(l->v, l->cap, l->n + 1);
   l->v[l->n++] = n;
   return 0;
 }

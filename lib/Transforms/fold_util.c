@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "t2n/limits.h"
 #include "t2n/ops.h"
 
 int t2n_fold_if(t2n_node *if_node, int block_index) {
@@ -56,8 +57,15 @@ void t2n_fold_sweep(t2n_pass_ctx *ctx, t2n_block *b, void (*fold)(t2n_pass_ctx *
   }
 }
 
-void t2n_fold_to_fixpoint(t2n_pass_ctx *ctx, int (*sweep)(t2n_pass_ctx *ctx, t2n_block *b, int remarks)) {
+int t2n_fold_to_fixpoint(t2n_pass_ctx *ctx, int (*sweep)(t2n_pass_ctx *ctx, t2n_block *b, int remarks)) {
+  int rounds = 0;
   while (sweep(ctx, ctx->graph->top, 0) > 0) {
+    if (++rounds == T2N_MAX_PASS_ROUNDS) { /* a rewrite that undoes another, or grows without end */
+      t2n_report(ctx->diag, T2N_ERROR, NULL, "-%s: still changing the graph after %d sweeps (the limit T2N_MAX_PASS_ROUNDS)",
+                 ctx->pass_name ? ctx->pass_name : "?", rounds);
+      return 1;
+    }
   }
   sweep(ctx, ctx->graph->top, 1);
+  return 0;
 }

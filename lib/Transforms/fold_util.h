@@ -13,7 +13,9 @@ void t2n_fold_sweep(t2n_pass_ctx *ctx, t2n_block *b, void (*fold)(t2n_pass_ctx *
 
 /* Runs sweep(ctx, top, 0) until it changes nothing, then sweep(ctx, top, 1)
  * once, so that the remarks about what stayed are each given once. */
-void t2n_fold_to_fixpoint(t2n_pass_ctx *ctx, int (*sweep)(t2n_pass_ctx *ctx, t2n_block *b, int remarks));
+/* Sweeps until a sweep changes nothing, then once more with remarks on.
+ * 0, or 1 after reporting a pass that never settles (T2N_MAX_PASS_ROUNDS). */
+int t2n_fold_to_fixpoint(t2n_pass_ctx *ctx, int (*sweep)(t2n_pass_ctx *ctx, t2n_block *b, int remarks));
 
 /* Inlines block `block_index` (0: then, 1: else) of the prim::If `if_node`:
  * its nodes move before the If, every use of the If's i-th output takes the

@@ -35,16 +35,14 @@
 #include <string.h>
 
 #include "fold_util.h"
+#include "t2n/alloc.h"
 #include "module_util.h"
 #include "t2n/ops.h"
 
 typedef struct strvec { const char **v; int n, cap; } strvec;
 
 static void sv_push(strvec *s, const char *x) {
-  if (s->n == s->cap) {
-    s->cap = s->cap ? s->cap * 2 : 16;
-    s->v = realloc(s->v, sizeof *s->v * (size_t)s->cap);
-  }
+  T2N_GROW(s->v, s->cap, s->n + 1);
   s->v[s->n++] = x;
 }
 
@@ -77,10 +75,7 @@ static int collect(t2n_node *n, void *p) {
     if (key) sv_push(&f->written, key);
     else t2n_remark(f->ctx, n, "prim::SetAttr on a value not reached from self: not module state");
   } else if (t2n_node_is(n, "prim::GetAttr") && n->ninputs == 1) {
-    if (f->ngetattrs == f->nodes_cap) {
-      f->nodes_cap = f->nodes_cap ? f->nodes_cap * 2 : 64;
-      f->getattrs = realloc(f->getattrs, sizeof *f->getattrs * (size_t)f->nodes_cap);
-    }
+    T2N_GROW(f->getattrs, f->nodes_cap, f->ngetattrs + 1);
     f->getattrs[f->ngetattrs++] = n;
   } else if (t2n_mu_is_call(n) || n->kind[0] == '^' || n->subgraph) {
     /* Anything a call left in the graph (or a fork's subgraph, which this
@@ -131,7 +126,7 @@ static t2n_value *materialise(frz *f, const t2n_ival *iv, const t2n_type *like) 
   case T2N_IV_TENSOR: {
     const char *lit = t2n_fmt_string(m, iv->key, iv->keylen);
     size_t l = strlen(lit) + 10;
-    char *raw = malloc(l);
+    char *raw = t2n_xmalloc(l);
     snprintf(raw, l, "tensor(%s)", lit);
     t2n_node *c = t2n_insert_constant(g, f->anchor, t2n_ival_tensor_type(m, iv), raw);
     free(raw);
@@ -142,8 +137,8 @@ static t2n_value *materialise(frz *f, const t2n_ival *iv, const t2n_type *like) 
     int list = iv->kind == T2N_IV_LIST;
     const t2n_type *elem_like = NULL;
     if (like && like->kind == T2N_TY_LIST) elem_like = like->elems[0];
-    t2n_value **el = malloc(sizeof *el * (size_t)(iv->n + 1));
-    const t2n_type **tys = malloc(sizeof *tys * (size_t)(iv->n + 1));
+    t2n_value **el = t2n_xmalloc(sizeof *el * (size_t)(iv->n + 1));
+    const t2n_type **tys = t2n_xmalloc(sizeof *tys * (size_t)(iv->n + 1));
     for (int i = 0; i < iv->n; i++) {
       const t2n_type *el_like = elem_like;
       if (!list && like && like->kind == T2N_TY_TUPLE && i < like->nelems) el_like = like->elems[i];
@@ -246,7 +241,7 @@ static void freeze_read(frz *f, t2n_node *n) {
   }
   if (!t2n_graph_lookup(g, key)) t2n_graph_rename(g, c, key);
   sv_push(&f->keys, key);
-  f->vals = realloc(f->vals, sizeof *f->vals * (size_t)f->keys.cap);
+  f->vals = t2n_xrealloc(f->vals, sizeof *f->vals * (size_t)f->keys.cap);
   f->vals[f->keys.n - 1] = c;
   t2n_value_replace_all_uses(out, c);
   t2n_node_erase(n);

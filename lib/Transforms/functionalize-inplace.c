@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "alias_util.h"
+#include "t2n/alloc.h"
 #include "t2n/eval.h"
 #include "t2n/ops.h"
 #include "t2n/pass.h"
@@ -62,11 +63,7 @@ static int collect(t2n_node *n, void *p) {
   cands *c = p;
   if (n->ninputs < 1 || n->noutputs != 1) return 0;
   if (t2n_au_classify(n, 0) != T2N_AU_MUTATE) return 0;
-  if (c->n == c->cap) {
-    c->cap = c->cap ? c->cap * 2 : 32;
-    c->v = realloc(c->v, sizeof *c->v * (size_t)c->cap);
-    if (!c->v) abort();
-  }
+  T2N_GROW(c->v, c->cap, c->n + 1);
   c->v[c->n++] = (cand){n, n->kind, t2n_au_pure_form(c->m, n), 0};
   return 0;
 }
@@ -216,8 +213,7 @@ int t2n_pass_functionalize_inplace(t2n_pass_ctx *ctx) {
   if (pending) {
     /* The operands' facts before any rewrite: what the in-place ops gave. */
     t2n_shape_facts *f = t2n_shape_infer(ctx->mod, ctx->graph, ctx->opts);
-    t2n_ival *want = calloc((size_t)c.n, sizeof *want);
-    if (!want) abort();
+    t2n_ival *want = t2n_xcalloc((size_t)c.n, sizeof *want);
     for (int i = 0; i < c.n; i++)
       if (c.v[i].done) want[i] = *t2n_shape_get(f, c.v[i].n->inputs[0]);
     t2n_shape_facts_free(f);

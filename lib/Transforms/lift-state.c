@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "fold_util.h"
+#include "t2n/alloc.h"
 #include "module_util.h"
 #include "t2n/ops.h"
 #include "t2n/examples.h"
@@ -101,10 +102,7 @@ static int collect_written(t2n_graph *g, t2n_node *n, void *arg) {
   if (!a) return 0;
   for (int i = 0; i < w->n; i++)
     if (strcmp(w->v[i], a) == 0) return 0;
-  if (w->n == w->cap) {
-    w->cap = w->cap ? w->cap * 2 : 8;
-    w->v = realloc(w->v, sizeof *w->v * (size_t)w->cap);
-  }
+  T2N_GROW(w->v, w->cap, w->n + 1);
   w->v[w->n++] = a;
   return 0;
 }
@@ -145,10 +143,7 @@ static int find_writes(t2n_node *n, void *p) {
     }
   for (int i = 0; i < L->n; i++)
     if (L->v[i].key == key) return 0;
-  if (L->n == L->cap) {
-    L->cap = L->cap ? L->cap * 2 : 8;
-    L->v = realloc(L->v, sizeof *L->v * (size_t)L->cap);
-  }
+  T2N_GROW(L->v, L->cap, L->n + 1);
   lifted *s = &L->v[L->n++];
   memset(s, 0, sizeof *s);
   s->key = key;
@@ -199,10 +194,10 @@ static void rewrite_block(lift *L, t2n_block *b, t2n_value **cur) {
       continue;
     }
     if (!n->nblocks) continue;
-    t2n_value **bc = malloc(sizeof *bc * (size_t)(K * n->nblocks + 1));
+    t2n_value **bc = t2n_xmalloc(sizeof *bc * (size_t)(K * n->nblocks + 1));
     if (t2n_node_is(n, "prim::Loop") && n->nblocks == 1) {
       t2n_block *body = n->blocks[0];
-      char *carried = calloc((size_t)K + 1, 1);
+      char *carried = t2n_xcalloc((size_t)K + 1, 1);
       for (int i = 0; i < K; i++) {
         bc[i] = cur[i];
         if (!block_writes(L, body, i)) continue;
@@ -276,15 +271,9 @@ typedef struct dep {
 static void dep_mark(dep *d, t2n_value *v) {
   for (int i = 0; i < d->nseen; i++)
     if (d->seen[i] == v) return;
-  if (d->nseen == d->capseen) {
-    d->capseen = d->capseen ? d->capseen * 2 : 64;
-    d->seen = realloc(d->seen, sizeof *d->seen * (size_t)d->capseen);
-  }
+  T2N_GROW(d->seen, d->capseen, d->nseen + 1);
   d->seen[d->nseen++] = v;
-  if (d->nwork == d->capwork) {
-    d->capwork = d->capwork ? d->capwork * 2 : 64;
-    d->work = realloc(d->work, sizeof *d->work * (size_t)d->capwork);
-  }
+  T2N_GROW(d->work, d->capwork, d->nwork + 1);
   d->work[d->nwork++] = v;
 }
 
@@ -334,7 +323,7 @@ static void dep_remark(t2n_pass_ctx *ctx, const lifted *s, int registered) {
         int dup = 0;
         for (int i = 0; i < nnoted; i++) dup |= noted[i] == user;
         if (!dup) {
-          noted = realloc(noted, sizeof *noted * (size_t)(nnoted + 1));
+          noted = t2n_xrealloc(noted, sizeof *noted * (size_t)(nnoted + 1));
           noted[nnoted++] = user;
           dep_note(&d, m, user, what);
         }
@@ -394,7 +383,7 @@ int t2n_pass_lift_state(t2n_pass_ctx *ctx) {
     return L.bad;
   }
 
-  t2n_value **cur = malloc(sizeof *cur * (size_t)L.n);
+  t2n_value **cur = t2n_xmalloc(sizeof *cur * (size_t)L.n);
   for (int i = 0; i < L.n; i++) {
     lifted *s = &L.v[i];
     s->given = ctx->opts && t2n_example_for(ctx->opts, s->key) != NULL;

@@ -2,6 +2,7 @@
  * -lift-state (module_util.h): finding a prim::CallMethod's or
  * prim::CallFunction's callee, inlining one call, rounds of inlining with a
  * remark per call left alone, and searching a callee's body. */
+#include "t2n/alloc.h"
 #include "module_util.h"
 
 #include <stdlib.h>
@@ -146,7 +147,7 @@ typedef struct nodevec { t2n_node **v; int n, cap; } nodevec;
 static void nv_push(nodevec *nv, t2n_node *n) {
   if (nv->n == nv->cap) {
     nv->cap = nv->cap ? nv->cap * 2 : 32;
-    nv->v = realloc(nv->v, sizeof *nv->v * (size_t)nv->cap);
+    nv->v = t2n_xrealloc(nv->v, sizeof *nv->v * (size_t)nv->cap);
   }
   nv->v[nv->n++] = n;
 }

@@ -1,6 +1,7 @@
 /* The object tree as the module-walking passes see it (module_util.h): a
  * graph's self, the prim::GetAttr chains from it, attribute paths
  * ("self.a.b") and the objects and classes they reach. */
+#include "t2n/alloc.h"
 #include "module_util.h"
 
 #include <stdlib.h>
@@ -36,7 +37,7 @@ const char *t2n_mu_attr_path(t2n_graph *g, const t2n_value *v, const char *extra
   if (n < 0) return NULL;
   size_t len = 5 + (extra ? strlen(extra) + 1 : 0);
   for (int i = 0; i < n; i++) len += strlen(names[i]) + 1;
-  char *buf = malloc(len);
+  char *buf = t2n_xmalloc(len);
   strcpy(buf, "self");
   for (int i = 0; i < n; i++) strcat(strcat(buf, "."), names[i]);
   if (extra) strcat(strcat(buf, "."), extra);

@@ -1,6 +1,7 @@
 /* The constant a size query takes under the example shapes; shared by
  * -replace-size-calls and -fold-sizes. See size_util.h. */
 #include "size_util.h"
+#include "t2n/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -118,11 +119,7 @@ typedef struct size_cands {
 static int collect_size_query(t2n_node *n, void *p) {
   size_cands *c = p;
   if (!t2n_is_size_query(n) && !(c->with_dtype && t2n_node_is(n, "prim::dtype"))) return 0;
-  if (c->n == c->cap) {
-    c->cap = c->cap ? c->cap * 2 : 32;
-    c->v = realloc(c->v, sizeof *c->v * (size_t)c->cap);
-    if (!c->v) abort();
-  }
+  T2N_GROW(c->v, c->cap, c->n + 1);
   c->v[c->n++] = n;
   return 0;
 }

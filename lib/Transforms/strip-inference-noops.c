@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "alias_util.h"
+#include "t2n/alloc.h"
 #include "fold_util.h"
 #include "t2n/eval.h"
 #include "t2n/ops.h"
@@ -64,11 +65,7 @@ static int is_candidate(const t2n_node *n) {
 static int collect(t2n_node *n, void *p) {
   nlist *l = p;
   if (!is_candidate(n) || n->ninputs < 1 || n->noutputs != 1) return 0;
-  if (l->n == l->cap) {
-    l->cap = l->cap ? l->cap * 2 : 32;
-    l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap);
-    if (!l->v) abort();
-  }
+  T2N_GROW(l->v, l->cap, l->n + 1);
   l->v[l->n++] = n;
   return 0;
 }

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 
 #include "fold_util.h"
+#include "t2n/alloc.h"
 #include "t2n/eval.h"
 #include "t2n/pass.h"
 
@@ -97,8 +98,7 @@ static int unroll(t2n_pass_ctx *ctx, t2n_node *n, int remarks) {
   }
   t2n_block *body = n->blocks[0];
   int ncarried = n->ninputs - 2;
-  t2n_value **vals = malloc(sizeof *vals * (size_t)(ncarried + 1) * 2);
-  if (!vals) abort();
+  t2n_value **vals = t2n_xmalloc(sizeof *vals * (size_t)(ncarried + 1) * 2);
   t2n_value **outs = vals + ncarried + 1;
   for (int i = 0; i < ncarried; i++) vals[i + 1] = n->inputs[i + 2];
   for (int64_t k = 0; k < trip; k++) {
@@ -123,6 +123,5 @@ static int sweep(t2n_pass_ctx *ctx, t2n_block *b, int remarks) {
 }
 
 int t2n_pass_unroll_loops(t2n_pass_ctx *ctx) {
-  t2n_fold_to_fixpoint(ctx, sweep);
-  return 0;
+  return t2n_fold_to_fixpoint(ctx, sweep);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "shape_internal.h"
+#include "t2n/alloc.h"
 #include "t2n/examples.h"
 
 /* The graph a value belongs to (the outermost block's). */
@@ -32,11 +33,7 @@ int t2n_sh_is_mutated(const t2n_shape_facts *cf, const t2n_value *v) {
   for (int i = 0; i < f->nalias && !a; i++)
     if (f->alias[i].g == g) a = f->alias[i].a;
   if (!a) {
-    if (f->nalias == f->capalias) {
-      f->capalias = f->capalias ? 2 * f->capalias : 8;
-      f->alias = realloc(f->alias, sizeof *f->alias * (size_t)f->capalias);
-      if (!f->alias) abort();
-    }
+    T2N_GROW(f->alias, f->capalias, f->nalias + 1);
     a = t2n_alias_new(g);
     f->alias[f->nalias].g = g;
     f->alias[f->nalias++].a = a;
@@ -64,11 +61,7 @@ static void collect_written(t2n_shape_facts *f) {
           for (int i = 0; i < f->nwritten; i++)
             if (strcmp(f->written[i], a->s) == 0) seen = 1;
           if (!seen) {
-            if (f->nwritten == cap) {
-              cap = cap ? cap * 2 : 16;
-              f->written = realloc(f->written, sizeof *f->written * (size_t)cap);
-              if (!f->written) abort();
-            }
+            T2N_GROW(f->written, cap, f->nwritten + 1);
             f->written[f->nwritten++] = a->s;
           }
         }
@@ -151,8 +144,7 @@ static void seed_inputs(t2n_shape_facts *f) {
 
 /* ---- the API of include/t2n/shape.h ---- */
 t2n_shape_facts *t2n_shape_infer(t2n_module *m, t2n_graph *g, const t2n_pass_options *opts) {
-  t2n_shape_facts *f = calloc(1, sizeof *f);
-  if (!f) abort();
+  t2n_shape_facts *f = t2n_xcalloc(1, sizeof *f);
   f->m = m;
   f->g = g;
   f->opts = opts;

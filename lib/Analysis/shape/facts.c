@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "t2n/alloc.h"
 #include "shape_internal.h"
 #include "t2n/diag.h"
 #include "t2n/srcloc.h"
@@ -35,7 +36,7 @@ void t2n_sh_refuse(rc *c, const char *fmt, ...) {
     if (f->refused[i].n == c->n) return; /* a loop body is visited until its facts settle */
   if (f->nrefused == f->caprefused) {
     f->caprefused = f->caprefused ? 2 * f->caprefused : 4;
-    f->refused = realloc(f->refused, sizeof *f->refused * (size_t)f->caprefused);
+    f->refused = t2n_xrealloc(f->refused, sizeof *f->refused * (size_t)f->caprefused);
     if (!f->refused) abort();
   }
   f->refused[f->nrefused].n = c->n;

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 
 #include "shape_internal.h"
+#include "t2n/alloc.h"
 
 static slot *get_slot(t2n_shape_facts *f, const t2n_value *v) {
   if ((f->n + 1) * 2 > f->cap) {
     size_t ncap = f->cap ? f->cap * 2 : 256;
-    slot *nt = calloc(ncap, sizeof *nt);
-    if (!nt) abort();
+    slot *nt = t2n_xcalloc(ncap, sizeof *nt);
     for (size_t i = 0; i < f->cap; i++) {
       if (!f->tab[i].key) continue;
       size_t j = hash_ptr(f->tab[i].key) & (ncap - 1);

@@ -29,6 +29,7 @@ with open(os.path.join(out, "short.safetensors"), "wb") as f:
     f.write(b"\x01\x02\x03")
 write("hlen-past-end", ok, f32x6, hlen=1 << 40)
 write("not-json", None, f32x6, raw_header=b"{not json at all}")
+write("bad-utf8", None, f32x6, raw_header=b'{"x\xff": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}}')
 write("not-object", None, f32x6, raw_header=b"[1, 2, 3]       ")
 write("bad-dtype", {"x": {"dtype": "F7", "shape": [2, 3], "data_offsets": [0, 24]}}, f32x6)
 write("no-shape", {"x": {"dtype": "F32", "data_offsets": [0, 24]}}, f32x6)
