@@ -38,7 +38,7 @@
   X("--output-names", "A,B", "NNEF names of the outputs, tuples flattened (default: the graph's names)")    \
   X("--no-harden", NULL, "do not run -harden even when calls, Ifs or assertions are left")                  \
   X("--tract-version", "V", "record 'written for tract V' as a comment in graph.nnef")                      \
-  X("--compression-level", "N", "gzip level of a .tgz: 0 store, 1 (default) Huffman only, fastest; 2-9 zlib's") \
+  X("--compression-level", "N", "gzip level of a .tgz: 0 (default) store, at copy speed; 1 Huffman only; 2-9 zlib's") \
   X("--quiet", NULL, "no summary line and no progress line")                                                \
   X("--check-io", NULL, "run the export in tract and the input in torch on the same random inputs and "     \
                         "compare each output (utils/t2n-check-io; needs the libtorch backend and tract)")    \
@@ -55,7 +55,7 @@ typedef struct export_args {
   const char *input_names, *output_names;
   int no_harden, quiet, check_io, print, split_input;
   double tolerance;
-  int compression_level;      /* --compression-level, 1 unless given */
+  int compression_level;      /* --compression-level, 0 unless given */
   t2n_pass_manager *pm;       /* runs the export pipeline (lib/Pass) */
   t2n_pass_options *popts;    /* the manager's: examples, method */
   void *torch;                /* a .jit input's backend handle (the manager owns it) */
@@ -502,7 +502,7 @@ int t2n_export_main(int argc, char **argv) {
   d.prog = "t2n-export";
   export_args o;
   memset(&o, 0, sizeof o);
-  o.compression_level = 1;
+  o.compression_level = 0;
   int exit_now = 0, rc = 1;
   o.diag = &d;
   o.pm = t2n_pm_new(&d);

@@ -199,7 +199,7 @@ t2n_container *t2n_container_open(const char *path, t2n_diag *d) {
   t2n_container *c = calloc(1, sizeof *c);
   c->diag = d;
   c->fd = -1;
-  c->level = 1;
+  c->level = 0;
   c->kind = ends_with(path, ".tgz") || ends_with(path, ".tar.gz") ? KIND_TGZ : ends_with(path, ".tar") ? KIND_TAR : KIND_DIR;
   struct stat sb;
   char *real = NULL;

@@ -7,7 +7,7 @@
 typedef struct t2n_gzip t2n_gzip;
 
 /* Writes one gzip member to fd (not closed). level: 0 stores, 1 (the
- * default of t2n-export) entropy-codes only, 2-9 are zlib's levels.
+ * fast one that still compresses) entropy-codes only, 2-9 are zlib's levels.
  * threads: deflating threads (at least 1). NULL when out of memory. */
 t2n_gzip *t2n_gzip_open(int fd, int level, int threads);
 /* 0 on success, else an errno value (and every later call fails). */
