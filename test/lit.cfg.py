@@ -38,5 +38,7 @@ if has_module("torch"):
     config.available_features.add("torch")
 if has_module("tract"):
     config.available_features.add("tract")
+if has_module("nnef"):
+    config.available_features.add("nnef")  # the Khronos NNEF parser
 if config.torch_backend:
     config.available_features.add("torch-backend")

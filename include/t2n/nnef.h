@@ -41,7 +41,8 @@ typedef struct t2n_nnef_tensor {
 /* An argument value of an NNEF op. */
 typedef enum {
   T2N_NV_TENSOR, T2N_NV_INT, T2N_NV_FLOAT, T2N_NV_BOOL, T2N_NV_STRING,
-  T2N_NV_ARRAY, T2N_NV_TUPLE
+  T2N_NV_ARRAY, T2N_NV_TUPLE,
+  T2N_NV_EXPR                /* a tract shape expression of symbols ("2 * S + 1"), in s */
 } t2n_nnef_value_kind;
 
 typedef struct t2n_nnef_value {
@@ -66,6 +67,7 @@ typedef struct t2n_nnef_op {
   int noutputs;
   t2n_nnef_arg *args;
   int nargs, capargs;
+  const t2n_node *src;       /* the t2n node it was lowered from (graph.src_mod), or NULL */
 } t2n_nnef_op;
 
 /* A tensor written as a .dat file and read back by `variable`. */
@@ -88,6 +90,8 @@ typedef struct t2n_nnef_graph {
   struct t2n_nnef_fragment_def { const char *name, *text; } *fragments; int nfragments, capfragments;
   const char **comments; int ncomments, capcomments; /* "# ..." lines at the top */
   struct t2n_nnef_names *names; /* identifier set, for fresh names */
+  const t2n_module *src_mod; /* the module lowered, for the location of op.src */
+  const t2n_node *cur_src;   /* the node being lowered: new ops record it */
 } t2n_nnef_graph;
 
 /* ---- the graph (lib/NNEF/graph.c) ---- */
@@ -258,6 +262,66 @@ int t2n_nnef_dat_header(unsigned char hdr[128], t2n_dtype dt, int rank, const in
  * MB from their source, each chunk's pages released once written, so the
  * process never holds more than a chunk of them. Returns 0 on success. */
 int t2n_nnef_write(const t2n_nnef_graph *g, const char *path, int progress, int compression_level, t2n_diag *d);
+
+/* Reports `file:line:col: error:` (or a note, ...) at the t2n node op was
+ * lowered from (no location when it has none). */
+void t2n_nnef_report_op(const t2n_nnef_graph *g, const t2n_nnef_op *op, t2n_diag *d, t2n_severity sev,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* ---- dynamic axes (lib/NNEF/dynamic.c) ----
+ * --dynamic-axis NAME:AXIS=SYMBOL makes an axis of a tensor input a tract
+ * symbol. The exporter lowers the model again at probe values of the
+ * symbols and t2n_nnef_symbolize merges the graphs: every integer that
+ * differs between them becomes a shape expression. */
+typedef struct t2n_dynamic_axis {
+  const char *input;         /* graph input name, as --input-shape names it */
+  int axis;                  /* >= 0 */
+  const char *symbol;        /* NNEF identifier */
+} t2n_dynamic_axis;
+/* Parses NAME:AXIS=SYMBOL (AXIS >= 0, SYMBOL an identifier that is no NNEF
+ * keyword). Reports and returns 0 when malformed. input and symbol are
+ * malloc'ed. */
+int t2n_dynamic_axis_parse(const char *spec, t2n_dynamic_axis *out, t2n_diag *d);
+
+/* The model lowered with symbol s set to values[s]; NULL after reporting. */
+typedef t2n_nnef_graph *(*t2n_dynamic_probe_fn)(void *arg, const int64_t *values, t2n_diag *d);
+
+enum { T2N_DYN_MAX_SYMBOLS = 8, T2N_DYN_MAX_PROBES = 512 };
+typedef struct t2n_dynamic_plan {
+  const char *symbols[T2N_DYN_MAX_SYMBOLS];
+  int64_t base[T2N_DYN_MAX_SYMBOLS]; /* each symbol's value in the example inputs */
+  int nsymbols;
+  t2n_dynamic_probe_fn probe;
+  void *probe_arg;
+  /* the probes made: graphs[p] lowered at values[p]; graphs[0] is the base
+   * graph (set by the caller), the others are the caller's to free. */
+  int64_t values[T2N_DYN_MAX_PROBES][T2N_DYN_MAX_SYMBOLS];
+  t2n_nnef_graph *graphs[T2N_DYN_MAX_PROBES];
+  int nprobes;
+} t2n_dynamic_plan;
+/* Merges the probes into graphs[0]: an integer argument that differs
+ * becomes T2N_NV_EXPR (a reshape size the input's own becomes 0, a single
+ * other one -1; a slice end a constant short of the axis that fits no
+ * expression a negative end), and the symbols are declared (`extension
+ * tract_symbol S`). A probe with other ops, a constant (variable data,
+ * fragment text, a float) that differs, or an integer no form fits (c +
+ * sum over symbols of m * floor((S + b) / d), d <= 16384) is an error at the
+ * op's source, all of them reported. Returns 0 on success. */
+int t2n_nnef_symbolize(t2n_dynamic_plan *plan, t2n_diag *d);
+
+/* ---- targets (lib/NNEF/khronos.c) ----
+ * --target=tract (the default) writes tract's dialect; --target=khronos
+ * standard NNEF 1.0 only (include/t2n/lowerings_khronos.def). */
+typedef enum { T2N_TARGET_TRACT, T2N_TARGET_KHRONOS } t2n_nnef_target;
+/* The standard form of a lowered op kind (its row of lowerings_khronos.def),
+ * or NULL when it has none (it needs a tract extension). */
+const char *t2n_khronos_form(const char *kind);
+/* Rewrites a lowered graph into standard NNEF (tract spellings to the
+ * spec's: 'replicated' borders, recip, tract_core_external, ...). A node
+ * whose kind has no standard form, and an op or parameter left that the
+ * spec lacks, is an error at the node's location, all of them at once.
+ * Returns 0 on success. */
+int t2n_khronos_rewrite(t2n_nnef_graph *g, t2n_diag *d);
 
 /* ---- the t2n-export tool (lib/Driver/export.c) ---- */
 int t2n_export_main(int argc, char **argv);

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "export_internal.h"
 #include "t2n/examples.h"
 #include "t2n/nnef.h"
 #include "t2n/options.h"
@@ -24,6 +25,10 @@
 #ifdef T2N_HAVE_TORCH
 #include "t2n/torch.h"
 #endif
+
+/* Options read from include/t2n/options.def (their help text too). */
+static const t2n_option_id table_ids[] = {T2N_O_DYNAMIC_AXIS, T2N_O_TARGET};
+#define TABLE_OPTIONS(X) /* printed by table_usage() */
 
 /* OPTION(spelling, value placeholder or NULL, help) */
 #define EXPORT_OPTIONS(X)                                                                                      \
@@ -47,6 +52,7 @@
   X("--diagnostics", "FILE.json", "write the passes run, their rewrite counts and the export's size")       \
   X("--print", NULL, "print graph.nnef to stdout instead of writing OUT (no weights are written)")           \
   X("--split-input-file", NULL, "with --print: export each '// -----' separated chunk on its own (tests)")   \
+  TABLE_OPTIONS(X)                                                                                              \
   X("--help", NULL, "print this help")                                                                      \
   X("--version", NULL, "print the version")
 
@@ -60,6 +66,9 @@ typedef struct export_args {
   t2n_pass_options *popts;    /* the manager's: examples, method */
   void *torch;                /* a .jit input's backend handle (the manager owns it) */
   t2n_diag *diag;
+  t2n_dynamic_axis *dyn;      /* --dynamic-axis, in order */
+  int ndyn;
+  t2n_nnef_target target;     /* --target */
   /* the user's --input-value / --input-shape flags, passed on to t2n-run */
   const char **passthru;
   int npassthru;
@@ -82,6 +91,14 @@ static void usage(FILE *out) {
   }
   EXPORT_OPTIONS(X)
 #undef X
+  int n;
+  const t2n_option_info *tab = t2n_option_table(&n);
+  for (size_t k = 0; k < sizeof table_ids / sizeof table_ids[0]; k++) {
+    const t2n_option_info *t = &tab[table_ids[k]];
+    char left[64];
+    snprintf(left, sizeof left, "%s %s", t->name, t->metavar);
+    fprintf(out, "  %-34s %s\n", left, t->help);
+  }
 }
 
 static int take(int argc, char **argv, int *i, const char *name, const char **val, t2n_diag *d) {
@@ -100,6 +117,30 @@ static int take(int argc, char **argv, int *i, const char *name, const char **va
   }
   *val = argv[++*i];
   return 1;
+}
+
+/* --dynamic-axis and --target, spelt as options.def has them. */
+static int take_table(int argc, char **argv, int *i, export_args *o, t2n_diag *d, int *ok) {
+  int n;
+  const t2n_option_info *tab = t2n_option_table(&n);
+  const char *v;
+  *ok = 1;
+  if (take(argc, argv, i, tab[T2N_O_DYNAMIC_AXIS].name, &v, d)) {
+    o->dyn = realloc(o->dyn, sizeof *o->dyn * (size_t)(o->ndyn + 1));
+    if (!v || !t2n_dynamic_axis_parse(v, &o->dyn[o->ndyn], d)) *ok = 0;
+    else o->ndyn++;
+    return 1;
+  }
+  if (take(argc, argv, i, tab[T2N_O_TARGET].name, &v, d)) {
+    if (v && strcmp(v, "tract") == 0) o->target = T2N_TARGET_TRACT;
+    else if (v && strcmp(v, "khronos") == 0) o->target = T2N_TARGET_KHRONOS;
+    else {
+      if (v) t2n_report(d, T2N_ERROR, NULL, "--target expects tract or khronos, not '%s'", v);
+      *ok = 0;
+    }
+    return 1;
+  }
+  return 0;
 }
 
 static void passthru(export_args *o, const char *flag, const char *v) {
@@ -170,6 +211,11 @@ static int parse_args(int argc, char **argv, export_args *o, t2n_diag *d, int *e
       }
       continue;
     }
+    int ok;
+    if (take_table(argc, argv, &i, o, d, &ok)) {
+      if (!ok) return 0;
+      continue;
+    }
     if (strcmp(a, "--no-harden") == 0) { o->no_harden = 1; continue; }
     if (strcmp(a, "--quiet") == 0) { o->quiet = 1; continue; }
     if (strcmp(a, "--check-io") == 0) { o->check_io = 1; continue; }
@@ -192,6 +238,10 @@ static int parse_args(int argc, char **argv, export_args *o, t2n_diag *d, int *e
   }
   if (o->split_input && !o->print) {
     t2n_report(d, T2N_ERROR, NULL, "--split-input-file needs --print");
+    return 0;
+  }
+  if (o->ndyn && o->target == T2N_TARGET_KHRONOS) {
+    t2n_report(d, T2N_ERROR, NULL, "--dynamic-axis needs --target=tract: standard NNEF has no symbols in shapes");
     return 0;
   }
   if (!o->output && !o->print) {
@@ -416,6 +466,34 @@ static const char **t2n_input_names(t2n_graph *tg, int *n) {
   return out;
 }
 
+/* A probe of --dynamic-axis: the pipeline and the lowering of a fresh copy
+ * of the input (module text printed before the pipeline ran). */
+typedef struct probe_arg {
+  export_args *o;
+  const char *text;
+  size_t len;
+  const t2n_safetensors *w;
+  const t2n_lower_options *lo;
+} probe_arg;
+
+static t2n_nnef_graph *lower_probe(void *arg, t2n_module **keep, t2n_diag *d) {
+  probe_arg *pa = arg;
+  pass_stat *st = NULL;
+  int nst = 0;
+  *keep = t2n_parse(pa->text, pa->len, pa->o->input, d);
+  if (*keep) {
+    /* Later messages quote source lines, as t2n_parse_file keeps them. */
+    (*keep)->source = t2n_arena_strndup((*keep)->arena, pa->text, pa->len);
+    (*keep)->source_len = pa->len;
+    (*keep)->source_name = t2n_intern(*keep, pa->o->input);
+  }
+  t2n_graph *g = *keep ? t2n_module_target_graph(*keep, pa->o->method, d) : NULL;
+  t2n_nnef_graph *ng = NULL;
+  if (g && !run_pipeline(*keep, g, pa->o, d, &st, &nst)) ng = t2n_nnef_lower(*keep, g, pa->o->popts, pa->w, pa->lo, d);
+  free(st);
+  return ng;
+}
+
 /* Exports one module: pipeline, lowering, then writing (or with --print,
  * graph.nnef on stdout). Returns 0 on success. */
 static int export_module(export_args *o, t2n_module *m, t2n_diag *d) {
@@ -427,6 +505,7 @@ static int export_module(export_args *o, t2n_module *m, t2n_diag *d) {
   int nst = 0;
   t2n_lower_options lo = {0};
   char ref_outputs[4096] = "";
+  char *text = NULL;
   t2n_graph *g = t2n_module_target_graph(m, o->method, d);
   if (!g) goto done;
   if (!load_weights(o, m, &w, &have_w, d)) goto done;
@@ -436,12 +515,29 @@ static int export_module(export_args *o, t2n_module *m, t2n_diag *d) {
     size_t l = strlen(ref_outputs);
     snprintf(ref_outputs + l, sizeof ref_outputs - l, "%s%s", i ? "," : "", g->top->ret->inputs[i]->name);
   }
+  size_t text_len = 0;
+  if (o->ndyn) {
+    /* The axes are checked before any pass runs, so a misspelt name is the
+     * first error, not a failure further down. */
+    if (!t2n_examples_apply(o->popts, g, o->split_input ? T2N_EXAMPLES_ANY_NAME : 0, d) ||
+        !t2n_export_dynamic_check(o->popts, g, o->dyn, o->ndyn, d))
+      goto done;
+    /* Probes parse the input file again (messages then point into it), or
+     * a printed copy of a .jit's module, stdin, or a --split-input-file chunk. */
+    int reread = !o->split_input && strcmp(o->input, "-") != 0 && !t2n_input_is_archive(o->input);
+    if (reread ? !t2n_read_file(o->input, &text, &text_len, d) : !(text = t2n_module_to_string(m, &text_len))) goto done;
+  }
   if (run_pipeline(m, g, o, d, &st, &nst)) goto done;
   lo.input_names = split_names(o->input_names, &lo.ninput_names);
   lo.output_names = split_names(o->output_names, &lo.noutput_names);
   lo.tract_version = o->tract_version;
   ng = t2n_nnef_lower(m, g, o->popts, have_w ? &w : NULL, &lo, d);
   if (!ng) goto done;
+  if (o->ndyn) {
+    probe_arg pa = {o, text, text_len, have_w ? &w : NULL, &lo};
+    if (t2n_export_dynamic(o->popts, g, o->dyn, o->ndyn, ng, lower_probe, &pa, d)) goto done;
+  }
+  if (o->target == T2N_TARGET_KHRONOS && t2n_khronos_rewrite(ng, d)) goto done;
   if (o->print) {
     t2n_nnef_print(stdout, ng);
     rc = fflush(stdout) != 0;
@@ -474,6 +570,7 @@ done:
   free_names(lo.input_names, lo.ninput_names);
   free_names(lo.output_names, lo.noutput_names);
   free(st);
+  free(text);
   return rc;
 }
 
@@ -529,5 +626,7 @@ int t2n_export_main(int argc, char **argv) {
 done:
   t2n_pm_free(o.pm); /* frees the examples and the backend */
   free(o.passthru);
+  for (int i = 0; i < o.ndyn; i++) free((void *)o.dyn[i].input), free((void *)o.dyn[i].symbol);
+  free(o.dyn);
   return rc ? 1 : 0;
 }

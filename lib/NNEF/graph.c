@@ -1,6 +1,7 @@
 /* The in-memory NNEF graph: tensors, ops with their arguments, variables,
  * extensions and fragments, all in one arena. Building only; printing is
  * write.c. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,7 @@ t2n_nnef_op *t2n_nnef_op_new(t2n_nnef_graph *g, const char *kind, int noutputs) 
   op->noutputs = noutputs;
   op->outputs = t2n_arena_alloc(g->arena, sizeof *op->outputs * (size_t)(noutputs ? noutputs : 1));
   for (int i = 0; i < noutputs; i++) op->outputs[i] = -1;
+  op->src = g->cur_src;
   if (strncmp(kind, "tract_core_", 11) == 0) t2n_nnef_extension(g, "tract_registry tract_core");
   return op;
 }
@@ -263,4 +265,22 @@ const char *t2n_nnef_dtype_name(t2n_dtype dt) {
   case T2N_DT_BOOL: return "bool";
   default: return NULL;
   }
+}
+
+void t2n_nnef_report_op(const t2n_nnef_graph *g, const t2n_nnef_op *op, t2n_diag *d, t2n_severity sev,
+                        const char *fmt, ...) {
+  const t2n_module *m = g->src_mod;
+  t2n_srcloc l = {0};
+  int have = op && op->src && m && op->src->line > 0;
+  if (have) {
+    l.file = m->source_name ? m->source_name : "<input>";
+    l.buf = m->source;
+    l.len = m->source_len;
+    l.line = op->src->line;
+    l.col = m->source ? t2n_srcloc_column(m->source, m->source_len, l.line, op->src->kind) : 0;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  t2n_vreport(d, sev, have ? &l : NULL, fmt, ap);
+  va_end(ap);
 }

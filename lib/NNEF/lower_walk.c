@@ -240,6 +240,7 @@ t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_optio
   c.weights = weights;
   c.facts = t2n_shape_infer(m, g, popts);
   c.g = t2n_nnef_graph_new("network");
+  c.g->src_mod = m;
   int errs0 = d->nerrors;
   if (lopts->tract_version) {
     char buf[128];
@@ -250,9 +251,12 @@ t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_optio
   for (t2n_node *n = g->top->first; n; n = n->next) {
     if (!needs_lowering(&c, n)) continue;
     const t2n_lowering_info *li = t2n_lowering_lookup(n->kind);
+    c.g->cur_src = n;
     if (li->lower(&c, n) || d->nerrors > errs0) goto fail;
   }
+  c.g->cur_src = g->top->ret;
   if (declare_outputs(&c, &outs) || d->nerrors > errs0) goto fail;
+  c.g->cur_src = NULL;
   free(outs.vals);
   free(outs.names);
   t2n_shape_facts_free(c.facts);

@@ -33,6 +33,7 @@ static void print_value(FILE *out, const t2n_nnef_graph *g, const t2n_nnef_value
     break;
   }
   case T2N_NV_STRING: fprintf(out, "'%s'", v->s); break;
+  case T2N_NV_EXPR: fputs(v->s, out); break;
   case T2N_NV_ARRAY:
   case T2N_NV_TUPLE:
     fputc(v->kind == T2N_NV_ARRAY ? '[' : '(', out);

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""--target=khronos end to end: scripts a small torch model, saves it
+JIT-only, exports it with t2n-export --target=khronos into a folder, and
+loads the folder with the Khronos NNEF parser (PyPI `nnef`: parse, weights,
+shape inference). Checks that no tract extension is left, that the shapes
+the parser infers for the outputs are torch's, and (standard NNEF being a
+subset of what tract reads) runs it in tract against torch.
+
+  check_khronos.py T2N_EXPORT WORKDIR CASE [--tol X]
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class ConvNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.b = nn.Conv2d(8, 8, 3, padding=1, groups=2, bias=False)
+        self.fc = nn.Linear(8, 5)
+
+    def forward(self, x):
+        h = torch.relu(self.a(x))
+        h = torch.sigmoid(self.b(h)) * h
+        h = h.mean(dim=[2, 3])                      # global average pool
+        return torch.tanh(self.fc(h))
+
+
+class Conv1dPads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv1d(4, 6, 5, dilation=2)
+        self.l = nn.Linear(6, 3)
+
+    def forward(self, x):
+        h = F.pad(x, [4, 4], "reflect")
+        h = torch.clamp(self.c(h), -0.5, 0.5)
+        r = F.pad(h, [1, 2], "replicate")
+        m = r.max(dim=2)[0]
+        return self.l(m), torch.abs(r).sum(dim=1)
+
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(10, 16)
+        self.b = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.b(torch.relu(self.a(x)).sqrt() - 0.5)
+
+
+CASES = {
+    "convnet": (ConvNet, [[1, 3, 16, 12]]),
+    "conv1d-pads": (Conv1dPads, [[2, 4, 20]]),
+    "mlp": (Mlp, [[3, 10]]),
+}
+
+# tract reads standard NNEF but spells the replicate border 'replicated':
+# the numbers are checked on a copy with tract's spelling.
+RUNNER = r"""
+import os, shutil, sys, numpy as np, tract
+ins = np.load(sys.argv[2])
+copy = sys.argv[1] + ".for-tract"
+shutil.rmtree(copy, ignore_errors=True)
+shutil.copytree(sys.argv[1], copy)
+g = os.path.join(copy, "graph.nnef")
+open(g, "w").write(open(os.path.join(sys.argv[1], "graph.nnef")).read().replace("'replicate'", "'replicated'"))
+m = tract.nnef().load(copy).into_runnable()
+res = m.run([ins["i%d" % i] for i in range(len(ins.files))])
+np.savez(sys.argv[3], *[r.to_numpy() for r in res])
+"""
+
+
+def flat(x):
+    if isinstance(x, (tuple, list)):
+        return [y for e in x for y in flat(e)]
+    return [x]
+
+
+def main(argv):
+    tol = 1e-5
+    if "--tol" in argv:
+        i = argv.index("--tol")
+        tol = float(argv[i + 1])
+        del argv[i:i + 2]
+    export, work, case = argv[1:4]
+    make, shapes = CASES[case]
+    torch.manual_seed(0)
+    model = torch.jit.script(make().eval())
+    os.makedirs(work, exist_ok=True)
+    jit = os.path.join(work, case + ".jit")
+    model.save(jit)
+    out = os.path.join(work, case + ".khronos")
+    names = [a.name for a in model.forward.schema.arguments if a.name != "self"]
+    cmd = [export, jit, "-o", out, "--quiet", "--target=khronos"]
+    for n, s in zip(names, shapes):
+        cmd += ["--input-shape", "%s=%s" % (n, "x".join(map(str, s)))]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode:
+        sys.stderr.write(p.stderr)
+        print("%s: t2n-export failed (exit %d)" % (case, p.returncode))
+        return 1
+    text = open(os.path.join(out, "graph.nnef")).read()
+    if "tract" in text:
+        print("%s: graph.nnef mentions tract" % case)
+        return 1
+    import nnef
+    graph = nnef.load_graph(out)
+    nnef.infer_shapes(graph)
+    g = torch.Generator().manual_seed(1)
+    inputs = [torch.randn(*s, generator=g) for s in shapes]
+    with torch.no_grad():
+        want = [t.numpy() for t in flat(model(*inputs))]
+    got_shapes = [list(graph.tensors[o].shape) for o in graph.outputs]
+    print("%s: Khronos parser ok: %d ops, output shapes %s" % (case, len(graph.operations), got_shapes))
+    bad = 0
+    for i, (s, w) in enumerate(zip(got_shapes, want)):
+        if s != list(w.shape):
+            print("%s: output %d: the parser infers %s, torch gives %s" % (case, i, s, list(w.shape)))
+            bad = 1
+    np.savez(os.path.join(work, case + ".in.npz"), **{"i%d" % i: x.numpy() for i, x in enumerate(inputs)})
+    runner = os.path.join(work, "run_tract.py")
+    with open(runner, "w") as f:
+        f.write(RUNNER)
+    res = os.path.join(work, case + ".out.npz")
+    p = subprocess.run([sys.executable, runner, out, os.path.join(work, case + ".in.npz"), res],
+                       capture_output=True, text=True)
+    if p.returncode:
+        sys.stderr.write(p.stderr[-3000:])
+        print("%s: tract failed (exit %d)" % (case, p.returncode))
+        return 1
+    got = np.load(res)
+    for i, b in enumerate(want):
+        a = got["arr_%d" % i]
+        d = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) if a.size else 0.0
+        ok = a.shape == b.shape and d <= tol
+        bad |= not ok
+        print("%s: output %d max abs diff %.3g in tract %s" % (case, i, d, "ok" if ok else "ABOVE %g" % tol))
+    return bad
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
