@@ -18,6 +18,12 @@
  * owner), so the same contents give the same bytes. */
 typedef struct t2n_container t2n_container;
 t2n_container *t2n_container_open(const char *path, t2n_diag *d);
+/* The gzip level of a .tgz, before the first entry: 0 stores (t2n-export's
+ * default, as torch_to_nnef's: copy speed), 1 entropy-codes only, at several
+ * times zlib -1's speed with the same size on float weights; 2-9 are zlib's
+ * levels. Deflated on every
+ * CPU; the bytes depend only on the contents and the level. */
+void t2n_container_set_compression(t2n_container *c, int level);
 /* Streams one file of `size` bytes: begin, then writes summing to size. */
 int t2n_container_begin(t2n_container *c, const char *name, size_t size);
 int t2n_container_write(t2n_container *c, const void *data, size_t n);

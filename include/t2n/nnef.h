@@ -285,8 +285,11 @@ int t2n_nnef_dat_header(unsigned char hdr[128], t2n_dtype dt, int rank, const in
  * a directory, a .tar, or a gzip'd tar for .tgz / .nnef.tgz. Written under
  * a temporary name and renamed at the end; on failure nothing is left and
  * an older output is untouched. progress: print a progress line on stderr
- * while weights are written. Returns 0 on success. */
-int t2n_nnef_write(const t2n_nnef_graph *g, const char *path, int progress, t2n_diag *d);
+ * while weights are written. compression_level: of a .tgz (0-9, see
+ * t2n_container_set_compression). Weights are streamed in chunks of a few
+ * MB from their source, each chunk's pages released once written, so the
+ * process never holds more than a chunk of them. Returns 0 on success. */
+int t2n_nnef_write(const t2n_nnef_graph *g, const char *path, int progress, int compression_level, t2n_diag *d);
 
 /* Reports `file:line:col: error:` (or a note, ...) at the t2n node op was
  * lowered from (no location when it has none). */

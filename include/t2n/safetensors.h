@@ -45,6 +45,11 @@ int t2n_safetensors_read(const char *path, t2n_safetensors *st, t2n_diag *d);
 /* The same checks on bytes in memory (copied); `name` is used in messages. */
 int t2n_safetensors_parse(const char *name, const void *bytes, size_t len, t2n_safetensors *st,
                           t2n_diag *d);
+/* Says the bytes [data, data + n) of a mapped file have been used: their
+ * pages are dropped from the process (read again from the file if needed),
+ * so streaming a file of gigabytes keeps little of it resident. Bytes not
+ * inside a mapping of t2n_safetensors_read are left alone. */
+void t2n_safetensors_release(const void *data, size_t n);
 const t2n_st_tensor *t2n_safetensors_find(const t2n_safetensors *st, const char *name);
 void t2n_safetensors_free(t2n_safetensors *st);
 /* The dtype of a safetensors dtype name ("F32"), or T2N_DT_UNKNOWN. */

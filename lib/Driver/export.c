@@ -44,6 +44,7 @@ static const t2n_option_id table_ids[] = {T2N_O_DYNAMIC_AXIS, T2N_O_TARGET};
   X("--output-names", "A,B", "NNEF names of the outputs, tuples flattened (default: the graph's names)")    \
   X("--no-harden", NULL, "do not run -harden even when calls, Ifs or assertions are left")                  \
   X("--tract-version", "V", "record 'written for tract V' as a comment in graph.nnef")                      \
+  X("--compression-level", "N", "gzip level of a .tgz: 0 (default) store, at copy speed; 1 Huffman only; 2-9 zlib's") \
   X("--quiet", NULL, "no summary line and no progress line")                                                \
   X("--check-io", NULL, "run the export in tract and the input in torch on the same random inputs and "     \
                         "compare each output (utils/t2n-check-io; needs the libtorch backend and tract)")    \
@@ -61,6 +62,7 @@ typedef struct export_args {
   const char *input_names, *output_names;
   int no_harden, quiet, check_io, print, split_input;
   double tolerance;
+  int compression_level;      /* --compression-level, 0 unless given */
   t2n_pass_manager *pm;       /* runs the export pipeline (lib/Pass) */
   t2n_pass_options *popts;    /* the manager's: examples, method */
   void *torch;                /* a .jit input's backend handle (the manager owns it) */
@@ -190,6 +192,16 @@ static int parse_args(int argc, char **argv, export_args *o, t2n_diag *d, int *e
     if (take(argc, argv, &i, "--example-inputs", &v, d)) {
       if (!v || !(t2n_example_add_spec(o->popts, T2N_EXAMPLE_FILE, v), 1)) return 0;
       passthru(o, "--example-inputs", v);
+      continue;
+    }
+    if (take(argc, argv, &i, "--compression-level", &v, d)) {
+      char *end;
+      long lv = v ? strtol(v, &end, 10) : -1;
+      if (!v || *end || end == v || lv < 0 || lv > 9) {
+        t2n_report(d, T2N_ERROR, NULL, "--compression-level expects a number from 0 to 9");
+        return 0;
+      }
+      o->compression_level = (int)lv;
       continue;
     }
     if (take(argc, argv, &i, "--check-tolerance", &v, d)) {
@@ -526,7 +538,7 @@ static int export_module(export_args *o, t2n_module *m, t2n_diag *d) {
     rc = fflush(stdout) != 0;
     goto done;
   }
-  if (t2n_nnef_write(ng, o->output, !o->quiet, d)) goto done;
+  if (t2n_nnef_write(ng, o->output, !o->quiet, o->compression_level, d)) goto done;
   if (!o->quiet) {
     size_t bytes = 0;
     for (int i = 0; i < ng->nvars; i++) bytes += ng->vars[i].nbytes;
@@ -582,6 +594,7 @@ int t2n_export_main(int argc, char **argv) {
   d.prog = "t2n-export";
   export_args o;
   memset(&o, 0, sizeof o);
+  o.compression_level = 0;
   int exit_now = 0, rc = 1;
   o.diag = &d;
   o.pm = t2n_pm_new(&d);

@@ -13,6 +13,7 @@
 #include "t2n/alloc.h"
 #include "t2n/nnef.h"
 #include "t2n/archive.h"
+#include "t2n/safetensors.h"
 
 static void print_value(FILE *out, const t2n_nnef_graph *g, const t2n_nnef_value *v) {
   switch (v->kind) {
@@ -136,7 +137,23 @@ static void progress(int on, int i, int n, size_t done, size_t total) {
   fflush(stderr);
 }
 
-int t2n_nnef_write(const t2n_nnef_graph *g, const char *path, int show_progress, t2n_diag *d) {
+/* Bytes of a weight written between two releases of its source pages:
+ * large enough that the writes stay big, small against any memory budget. */
+#define CHUNK ((size_t)8 << 20)
+
+/* Streams nbytes of data into the open entry of c chunk by chunk, telling
+ * the mapping each chunk is used (t2n_safetensors_release) so that its
+ * pages leave the process: a weight of gigabytes costs a chunk of memory. */
+static int stream(t2n_container *c, const unsigned char *data, size_t nbytes) {
+  for (size_t at = 0; at < nbytes; at += CHUNK) {
+    size_t k = nbytes - at < CHUNK ? nbytes - at : CHUNK;
+    if (t2n_container_write(c, data + at, k)) return 1;
+    t2n_safetensors_release(data + at, k);
+  }
+  return 0;
+}
+
+int t2n_nnef_write(const t2n_nnef_graph *g, const char *path, int show_progress, int level, t2n_diag *d) {
   size_t len;
   char *text = t2n_nnef_print_string(g, &len);
   if (!text) {
@@ -148,6 +165,7 @@ int t2n_nnef_write(const t2n_nnef_graph *g, const char *path, int show_progress,
     free(text);
     return 1;
   }
+  t2n_container_set_compression(c, level);
   int bad = t2n_container_add(c, "graph.nnef", text, len) != 0;
   free(text);
   size_t total = 0, done = 0;
@@ -166,7 +184,7 @@ int t2n_nnef_write(const t2n_nnef_graph *g, const char *path, int show_progress,
     snprintf(name, sizeof name, "%s.dat", v->label);
     /* One tensor at a time, straight from its source (the mapped weights). */
     bad = t2n_container_begin(c, name, 128 + v->nbytes) || t2n_container_write(c, hdr, 128) ||
-          t2n_container_write(c, v->data, v->nbytes) || t2n_container_end(c);
+          stream(c, v->data, v->nbytes) || t2n_container_end(c);
     done += 128 + v->nbytes;
     progress(show_progress, i + 1, g->nvars, done, total);
   }

@@ -5,7 +5,12 @@
  *
  * Reproducible bytes: entries come in the order they are added, each with
  * mode 0644, time 0, uid/gid 0 and no owner names; the gzip layer stores no
- * time stamp and no file name. */
+ * time stamp and no file name.
+ *
+ * Speed: libarchive writes the tar stream unblocked straight into
+ * write_cb, which writes it to the file or hands it to the threaded gzip
+ * writer (gzip.c): a weight's bytes are copied once, from the caller's
+ * buffer (the mapped weights) to the file or the deflate blocks. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <archive.h>
 #include <archive_entry.h>
@@ -16,8 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include "gzip.h"
 #include "t2n/archive.h"
 #include "t2n/alloc.h"
 
@@ -142,11 +149,15 @@ struct t2n_container {
   char *path, *tmp;
   t2n_diag *diag;
   struct archive *ar;        /* tar kinds */
+  int fd;                    /* tar kinds: the file written, or -1 */
+  int level;                 /* .tgz: compression level 0-9 */
+  t2n_gzip *gz;              /* .tgz: the gzip writer, made at the first byte */
   FILE *file;                /* folder kind: the file being written */
   char *name;                /* entry being written, for messages */
   size_t left;               /* bytes still expected for it */
   int failed;
   int direct;                /* the target is a device or FIFO: written in place */
+  int discard;               /* aborting: write_cb drops what libarchive still writes */
 };
 
 static int ends_with(const char *s, const char *suf) {
@@ -161,9 +172,39 @@ static int fail(t2n_container *c, const char *what, const char *why) {
   return -1;
 }
 
+/* Threads deflating a .tgz: one per online CPU, at most 8. */
+static int deflate_threads(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+static la_ssize_t write_cb(struct archive *a, void *arg, const void *buf, size_t n) {
+  t2n_container *c = arg;
+  int err = 0;
+  if (c->discard) return (la_ssize_t)n;
+  if (c->kind == KIND_TGZ) {
+    if (!c->gz && !(c->gz = t2n_gzip_open(c->fd, c->level, deflate_threads()))) err = ENOMEM;
+    if (!err) err = t2n_gzip_write(c->gz, buf, n);
+  } else {
+    for (const char *p = buf, *e = p + n; p < e && !err;) {
+      ssize_t w = write(c->fd, p, (size_t)(e - p));
+      if (w > 0) p += w;
+      else if (w < 0 && errno == EINTR) continue;
+      else err = w < 0 ? errno : EIO;
+    }
+  }
+  if (err) {
+    archive_set_error(a, err, "%s", strerror(err));
+    return -1;
+  }
+  return (la_ssize_t)n;
+}
+
 t2n_container *t2n_container_open(const char *path, t2n_diag *d) {
   t2n_container *c = t2n_xcalloc(1, sizeof *c);
   c->diag = d;
+  c->fd = -1;
+  c->level = 0;
   c->kind = ends_with(path, ".tgz") || ends_with(path, ".tar.gz") ? KIND_TGZ : ends_with(path, ".tar") ? KIND_TAR : KIND_DIR;
   struct stat sb;
   char *real = NULL;
@@ -193,27 +234,27 @@ t2n_container *t2n_container_open(const char *path, t2n_diag *d) {
     return c;
   }
   c->ar = archive_write_new();
-  /* pax_restricted is ustar unless a name is too long for it. */
+  c->fd = open(c->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (c->fd < 0) {
+    fail(c, NULL, strerror(errno));
+    t2n_container_abort(c);
+    return NULL;
+  }
+  /* pax_restricted is ustar unless a name is too long for it. No blocking:
+   * the stream goes to write_cb as the tar writer makes it. */
   int r = archive_write_set_format_pax_restricted(c->ar);
-  if (r == ARCHIVE_OK && c->kind == KIND_TGZ) {
-    r = archive_write_add_filter_gzip(c->ar);
-    if (r == ARCHIVE_OK) r = archive_write_set_filter_option(c->ar, "gzip", "timestamp", NULL);
-  }
-  if (r == ARCHIVE_OK) {
-    r = archive_write_open_filename(c->ar, c->tmp);
-    /* The system's reason, not libarchive's message naming the temporary. */
-    if (r != ARCHIVE_OK && archive_errno(c->ar) > 0) {
-      fail(c, NULL, strerror(archive_errno(c->ar)));
-      t2n_container_abort(c);
-      return NULL;
-    }
-  }
+  if (r == ARCHIVE_OK) r = archive_write_set_bytes_per_block(c->ar, 0);
+  if (r == ARCHIVE_OK) r = archive_write_open2(c->ar, c, NULL, write_cb, NULL, NULL);
   if (r != ARCHIVE_OK) {
     fail(c, NULL, archive_error_string(c->ar) ? archive_error_string(c->ar) : "libarchive error");
     t2n_container_abort(c);
     return NULL;
   }
   return c;
+}
+
+void t2n_container_set_compression(t2n_container *c, int level) {
+  c->level = level < 0 ? 0 : level > 9 ? 9 : level;
 }
 
 /* Creates the folders of a relative entry name under the temporary folder. */
@@ -303,8 +344,11 @@ int t2n_container_add(t2n_container *c, const char *name, const void *data, size
 }
 
 static void release(t2n_container *c) {
+  c->discard = 1; /* archive_write_free closes an open archive: write nothing more */
   if (c->file) fclose(c->file);
   if (c->ar) archive_write_free(c->ar);
+  t2n_gzip_free(c->gz);
+  if (c->fd >= 0) close(c->fd);
   free(c->name);
   free(c->path);
   free(c->tmp);
@@ -314,6 +358,16 @@ static void release(t2n_container *c) {
 int t2n_container_commit(t2n_container *c) {
   if (!c->failed && c->ar) {
     if (archive_write_close(c->ar) != ARCHIVE_OK) fail(c, NULL, archive_error_string(c->ar));
+    if (!c->failed && c->kind == KIND_TGZ && !c->gz && !(c->gz = t2n_gzip_open(c->fd, c->level, 1)))
+      fail(c, NULL, strerror(ENOMEM));
+    if (!c->failed && c->gz) {
+      int err = t2n_gzip_close(c->gz);
+      if (err) fail(c, NULL, strerror(err));
+    }
+    c->gz = NULL;
+    int fd = c->fd;
+    c->fd = -1;
+    if (close(fd) != 0 && !c->failed) fail(c, NULL, strerror(errno));
   }
   if (!c->failed && !c->direct && commit_path(c->tmp, c->path) != 0) fail(c, NULL, strerror(errno));
   int rc = c->failed ? -1 : 0;
@@ -328,6 +382,7 @@ void t2n_container_abort(t2n_container *c) {
     c->file = NULL;
   }
   if (c->ar) {
+    c->discard = 1;
     archive_write_free(c->ar);
     c->ar = NULL;
   }

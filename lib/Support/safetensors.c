@@ -2,6 +2,7 @@
  * (parsed with cJSON) mapping tensor names to dtype, shape and data_offsets,
  * then the data section. Every rule of include/t2n/safetensors.h is checked
  * before a tensor is handed out, so the rest of t2n may trust the offsets. */
+#define _DEFAULT_SOURCE 1 /* madvise */
 #include "t2n/safetensors.h"
 #include "t2n/utf8.h"
 #include "t2n/alloc.h"
@@ -10,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -195,6 +197,45 @@ static int check(const char *file, t2n_safetensors *st, t2n_diag *d) {
   return ok;
 }
 
+/* The live file mappings, for t2n_safetensors_release (an export maps one
+ * or two files; more are simply not released early). */
+enum { NMapped = 16 };
+static struct { const unsigned char *base; size_t size; } mapped[NMapped];
+
+static void remember_mapping(const unsigned char *base, size_t size) {
+  for (int i = 0; i < NMapped; i++)
+    if (!mapped[i].base) {
+      mapped[i].base = base, mapped[i].size = size;
+      /* Read front to back once: read ahead far. */
+      madvise((void *)base, size, MADV_SEQUENTIAL);
+      return;
+    }
+}
+
+static void forget_mapping(const unsigned char *base) {
+  for (int i = 0; i < NMapped; i++)
+    if (mapped[i].base == base) mapped[i].base = NULL, mapped[i].size = 0;
+}
+
+void t2n_safetensors_release(const void *data, size_t n) {
+  const unsigned char *p = data;
+  for (int i = 0; i < NMapped; i++) {
+    if (!mapped[i].base || p < mapped[i].base || n > mapped[i].size ||
+        (size_t)(p - mapped[i].base) > mapped[i].size - n)
+      continue;
+    /* Whole pages inside [p, p + n): the ones around it may hold bytes of
+     * the neighbouring tensors, still to be read (they would only be read
+     * back from the page cache, but there is no need). */
+    long pg = sysconf(_SC_PAGESIZE);
+    uintptr_t b = ((uintptr_t)p + (uintptr_t)pg - 1) & ~(uintptr_t)(pg - 1);
+    uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(pg - 1);
+    /* A private read-only file mapping: dropping pages loses nothing, a
+     * later read maps them again from the file. */
+    if (e > b) madvise((void *)b, e - b, MADV_DONTNEED);
+    return;
+  }
+}
+
 int t2n_safetensors_parse(const char *name, const void *bytes, size_t len, t2n_safetensors *st,
                           t2n_diag *d) {
   memset(st, 0, sizeof *st);
@@ -223,6 +264,7 @@ int t2n_safetensors_read(const char *path, t2n_safetensors *st, t2n_diag *d) {
     st->file = p;
     st->size = (size_t)sb.st_size;
     st->mapped = 1;
+    remember_mapping(st->file, st->size);
   } else {
     /* Pipes, empty files and errors: read() reports what is wrong. */
     if (fd >= 0) close(fd);
@@ -248,7 +290,10 @@ const t2n_st_tensor *t2n_safetensors_find(const t2n_safetensors *st, const char 
 void t2n_safetensors_free(t2n_safetensors *st) {
   for (int i = 0; i < st->ntensors; i++) free((void *)st->tensors[i].name);
   free(st->tensors);
-  if (st->mapped) munmap(st->file, st->size);
+  if (st->mapped) {
+    forget_mapping(st->file);
+    munmap(st->file, st->size);
+  }
   else free(st->file);
   memset(st, 0, sizeof *st);
 }

@@ -5,7 +5,9 @@
  * that need torch pay for it.
  *
  * The library is looked for in $T2N_TORCH_LIBRARY, then next to the running
- * executable's build tree (../lib/), then through the dynamic loader's path. */
+ * executable's build tree (../lib/), then through the dynamic loader's path.
+ * T2N_NO_TORCH=1 makes loading fail, as if the backend were not built: the
+ * tests use it to show a run never needed libtorch. */
 #ifdef T2N_HAVE_TORCH
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
@@ -39,6 +41,11 @@ static void *try_open(const char *path) {
 static int load(void) {
   if (api.tried) return api.lib != NULL;
   api.tried = 1;
+  const char *off = getenv("T2N_NO_TORCH");
+  if (off && *off && strcmp(off, "0") != 0) {
+    snprintf(api.error, sizeof api.error, "T2N_NO_TORCH is set");
+    return 0;
+  }
   const char *env = getenv("T2N_TORCH_LIBRARY");
   if (env && *env) api.lib = try_open(env);
   if (!api.lib) {

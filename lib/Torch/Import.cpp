@@ -697,19 +697,22 @@ void *t2n_torch_weights_bytes(t2n_torch *t, size_t *len, t2n_diag *d) {
 }
 
 int t2n_torch_write_weights(t2n_torch *t, const char *path, t2n_diag *d) {
-  size_t n = 0;
-  void *bytes = t2n_torch_weights_bytes(t, &n, d);
-  if (!bytes) return 1;
   FILE *f = std::fopen(path, "wb");
   if (!f) {
     error(d, "cannot write %s: %s", path, std::strerror(errno));
-    std::free(bytes);
     return 1;
   }
-  size_t w = std::fwrite(bytes, 1, n, f);
-  int bad = w != n;
+  int bad = 0;
+  try {
+    collect_weights(t);
+    // Tensor by tensor from their storages: no copy of the whole file.
+    safetensors_encode_to(t->weights, [&](const void *p, size_t n) { bad |= std::fwrite(p, 1, n, f) != n; });
+  } catch (const std::exception &e) {
+    std::fclose(f);
+    error(d, "cannot encode the weights: %s", brief(e).c_str());
+    return 1;
+  }
   bad |= std::fclose(f) != 0;
-  std::free(bytes);
   if (bad) {
     error(d, "cannot write %s", path);
     return 1;

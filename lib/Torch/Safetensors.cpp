@@ -3,6 +3,7 @@
 // padded with spaces to a multiple of 8, then the raw little-endian data.
 // Tensors are laid out in name order with a compact JSON header, the way
 // utils/t2n-dump writes them, so both produce the same bytes.
+#include <functional>
 #include "TorchCommon.h"
 
 #include <ATen/ATen.h>
@@ -91,7 +92,11 @@ bool safetensors_scalar_type(const std::string &name, at::ScalarType *out) {
   return false;
 }
 
-std::string safetensors_encode(const std::vector<std::pair<std::string, at::Tensor>> &ts) {
+// Hands the file's bytes to `sink` piece by piece: the header, then each
+// tensor straight from its storage, so writing a model of gigabytes needs
+// no second copy of it.
+void safetensors_encode_to(const std::vector<std::pair<std::string, at::Tensor>> &ts,
+                           const std::function<void(const void *, size_t)> &sink) {
   struct Item {
     const std::string *name;
     at::Tensor t;
@@ -131,14 +136,20 @@ std::string safetensors_encode(const std::vector<std::pair<std::string, at::Tens
   }
   header += "}";
   while (header.size() % 8) header += ' ';
-  std::string out;
+  std::string len;
   uint64_t n = header.size();
-  for (int i = 0; i < 8; i++) out += (char)((n >> (8 * i)) & 0xff);
-  out += header;
+  for (int i = 0; i < 8; i++) len += (char)((n >> (8 * i)) & 0xff);
+  sink(len.data(), len.size());
+  sink(header.data(), header.size());
   for (const Item &it : items) {
     size_t nbytes = it.t.numel() * it.t.element_size();
-    if (nbytes) out.append((const char *)it.t.data_ptr(), nbytes);
+    if (nbytes) sink(it.t.data_ptr(), nbytes);
   }
+}
+
+std::string safetensors_encode(const std::vector<std::pair<std::string, at::Tensor>> &ts) {
+  std::string out;
+  safetensors_encode_to(ts, [&](const void *p, size_t n) { out.append((const char *)p, n); });
   return out;
 }
 

@@ -3,6 +3,7 @@
 #ifndef T2N_TORCH_COMMON_H
 #define T2N_TORCH_COMMON_H
 
+#include <functional>
 #include <torch/csrc/jit/api/module.h>
 
 #include <cstdarg>
@@ -56,6 +57,8 @@ const char *safetensors_dtype(at::ScalarType st);
 bool safetensors_scalar_type(const std::string &name, at::ScalarType *out);
 // The safetensors encoding of named tensors (made contiguous on the CPU).
 std::string safetensors_encode(const std::vector<std::pair<std::string, at::Tensor>> &ts);
+void safetensors_encode_to(const std::vector<std::pair<std::string, at::Tensor>> &ts,
+                           const std::function<void(const void *, size_t)> &sink);
 bool safetensors_decode(const std::string &bytes,
                         std::vector<std::pair<std::string, at::Tensor>> *out,
                         std::string *err);

@@ -1,0 +1,221 @@
+/* A gzip writer that deflates on several threads.
+ *
+ * Why: single-threaded zlib deflates float weights at a few tens of MB/s,
+ * far under the disk's speed, so a model of gigabytes would spend minutes
+ * in compression. The stream is cut into blocks of BLOCK input bytes; each
+ * block is deflated on its own (no back-references into the block before)
+ * by whichever thread is free and ends with a sync flush, which closes its
+ * last deflate block on a byte boundary without marking it final. Written
+ * one after the other, the blocks form one valid deflate stream; the last
+ * block is finished with Z_FINISH. The CRC-32 of the whole member is
+ * combined from the blocks' CRCs (crc32_combine). The output depends only on
+ * the input and the level, never on the thread count or timing: one gzip
+ * member, mtime 0.
+ *
+ * Level 1 codes each block with Huffman codes only (Z_HUFFMAN_ONLY): on
+ * float weights, string matching finds almost nothing (what levels 2-9 add
+ * is under 1% of the size) and costs most of the time. */
+#include "gzip.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define BLOCK (1u << 20)
+#define NSLOT 6 /* blocks in flight: being filled, queued, deflating, written */
+
+enum { FREE, QUEUED, BUSY, DONE };
+
+typedef struct slot {
+  unsigned char *in, *out;
+  size_t nin, nout;
+  unsigned long crc;
+  int last, state, err;
+} slot;
+
+struct t2n_gzip {
+  int fd, level, nthreads, err;
+  pthread_t *threads;
+  int nstarted;
+  pthread_mutex_t mu;
+  pthread_cond_t work, done;
+  slot slots[NSLOT];
+  uint64_t filling;  /* the block being filled; blocks before it are submitted */
+  uint64_t next_job; /* the next submitted block a thread takes */
+  uint64_t written;  /* blocks written to fd */
+  int stop;
+  unsigned long crc;
+  uint64_t total;
+  size_t out_cap;
+};
+
+static int write_all(int fd, const unsigned char *p, size_t n) {
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return w < 0 ? errno : EIO;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static int deflate_block(z_stream *zs, slot *s, size_t cap) {
+  if (deflateReset(zs) != Z_OK) return ENOMEM;
+  zs->next_in = s->in;
+  zs->avail_in = (uInt)s->nin;
+  zs->next_out = s->out;
+  zs->avail_out = (uInt)cap;
+  int r = deflate(zs, s->last ? Z_FINISH : Z_SYNC_FLUSH);
+  /* cap is deflateBound plus room for the flush marker: one call does it. */
+  if ((s->last && r != Z_STREAM_END) || (!s->last && r != Z_OK) || zs->avail_in) return EIO;
+  s->nout = cap - zs->avail_out;
+  s->crc = crc32(0L, s->in, (uInt)s->nin);
+  return 0;
+}
+
+static void *worker(void *arg) {
+  t2n_gzip *z = arg;
+  z_stream zs;
+  memset(&zs, 0, sizeof zs);
+  int level = z->level, strategy = Z_DEFAULT_STRATEGY;
+  if (level == 1) strategy = Z_HUFFMAN_ONLY;
+  int init = deflateInit2(&zs, level, Z_DEFLATED, -15, 8, strategy) == Z_OK;
+  pthread_mutex_lock(&z->mu);
+  for (;;) {
+    while (!z->stop && z->next_job == z->filling) pthread_cond_wait(&z->work, &z->mu);
+    if (z->next_job == z->filling) break; /* stopping, nothing queued */
+    slot *s = &z->slots[z->next_job++ % NSLOT];
+    s->state = BUSY;
+    pthread_mutex_unlock(&z->mu);
+    int err = init ? deflate_block(&zs, s, z->out_cap) : ENOMEM;
+    pthread_mutex_lock(&z->mu);
+    s->err = err;
+    s->state = DONE;
+    pthread_cond_broadcast(&z->done);
+  }
+  pthread_mutex_unlock(&z->mu);
+  if (init) deflateEnd(&zs);
+  return NULL;
+}
+
+t2n_gzip *t2n_gzip_open(int fd, int level, int threads) {
+  t2n_gzip *z = calloc(1, sizeof *z);
+  if (!z) return NULL;
+  z->fd = fd;
+  z->level = level < 0 ? 1 : level > 9 ? 9 : level;
+  z->nthreads = threads < 1 ? 1 : threads;
+  z->out_cap = deflateBound(NULL, BLOCK) + 64;
+  pthread_mutex_init(&z->mu, NULL);
+  pthread_cond_init(&z->work, NULL);
+  pthread_cond_init(&z->done, NULL);
+  for (int i = 0; i < NSLOT; i++) {
+    z->slots[i].in = malloc(BLOCK);
+    z->slots[i].out = malloc(z->out_cap);
+    if (!z->slots[i].in || !z->slots[i].out) goto oom;
+  }
+  z->threads = calloc((size_t)z->nthreads, sizeof *z->threads);
+  if (!z->threads) goto oom;
+  for (int i = 0; i < z->nthreads; i++) {
+    if (pthread_create(&z->threads[i], NULL, worker, z) != 0) break;
+    z->nstarted++;
+  }
+  if (!z->nstarted) goto oom;
+  z->crc = crc32(0L, Z_NULL, 0);
+  /* The member header: deflate, no name, mtime 0, OS 3 (Unix). */
+  static const unsigned char hdr[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+  z->err = write_all(fd, hdr, sizeof hdr);
+  return z;
+oom:
+  t2n_gzip_free(z);
+  return NULL;
+}
+
+/* Writes out the oldest submitted block, waiting for it when `wait`.
+ * Returns 1 when one was written. Called with the mutex held. */
+static int drain_one(t2n_gzip *z, int wait) {
+  if (z->written == z->filling) return 0;
+  slot *s = &z->slots[z->written % NSLOT];
+  while (s->state != DONE) {
+    if (!wait) return 0;
+    pthread_cond_wait(&z->done, &z->mu);
+  }
+  pthread_mutex_unlock(&z->mu);
+  if (!z->err) z->err = s->err;
+  if (!z->err) z->err = write_all(z->fd, s->out, s->nout);
+  z->crc = crc32_combine(z->crc, s->crc, (z_off_t)s->nin);
+  z->total += s->nin;
+  pthread_mutex_lock(&z->mu);
+  s->state = FREE;
+  s->nin = 0;
+  z->written++;
+  return 1;
+}
+
+static void submit(t2n_gzip *z, int last) {
+  pthread_mutex_lock(&z->mu);
+  z->slots[z->filling % NSLOT].last = last;
+  z->slots[z->filling % NSLOT].state = QUEUED;
+  z->filling++;
+  pthread_cond_signal(&z->work);
+  while (drain_one(z, 0)) {}
+  /* The next slot to fill must be free: wait for the oldest block. */
+  while (z->filling - z->written >= NSLOT) drain_one(z, 1);
+  pthread_mutex_unlock(&z->mu);
+}
+
+int t2n_gzip_write(t2n_gzip *z, const void *data, size_t n) {
+  const unsigned char *p = data;
+  while (n && !z->err) {
+    slot *s = &z->slots[z->filling % NSLOT];
+    size_t k = BLOCK - s->nin < n ? BLOCK - s->nin : n;
+    memcpy(s->in + s->nin, p, k);
+    s->nin += k;
+    p += k;
+    n -= k;
+    if (s->nin == BLOCK) submit(z, 0);
+  }
+  return z->err;
+}
+
+int t2n_gzip_close(t2n_gzip *z) {
+  if (!z->err) {
+    submit(z, 1);
+    pthread_mutex_lock(&z->mu);
+    while (drain_one(z, 1)) {}
+    pthread_mutex_unlock(&z->mu);
+  }
+  if (!z->err) {
+    unsigned char tail[8];
+    uint32_t size = (uint32_t)z->total;
+    for (int i = 0; i < 4; i++) tail[i] = (unsigned char)(z->crc >> (8 * i));
+    for (int i = 0; i < 4; i++) tail[4 + i] = (unsigned char)(size >> (8 * i));
+    z->err = write_all(z->fd, tail, sizeof tail);
+  }
+  int err = z->err;
+  t2n_gzip_free(z);
+  return err;
+}
+
+void t2n_gzip_free(t2n_gzip *z) {
+  if (!z) return;
+  pthread_mutex_lock(&z->mu);
+  z->stop = 1;
+  /* Blocks still queued are deflated and dropped. */
+  pthread_cond_broadcast(&z->work);
+  pthread_mutex_unlock(&z->mu);
+  for (int i = 0; i < z->nstarted; i++) pthread_join(z->threads[i], NULL);
+  free(z->threads);
+  for (int i = 0; i < NSLOT; i++) {
+    free(z->slots[i].in);
+    free(z->slots[i].out);
+  }
+  pthread_mutex_destroy(&z->mu);
+  pthread_cond_destroy(&z->work);
+  pthread_cond_destroy(&z->done);
+  free(z);
+}
