@@ -15,6 +15,7 @@
  * Level 1 codes each block with Huffman codes only (Z_HUFFMAN_ONLY): on
  * float weights, string matching finds almost nothing (what levels 2-9 add
  * is under 1% of the size) and costs most of the time. */
+#include "t2n/alloc.h"
 #include "gzip.h"
 
 #include <errno.h>
@@ -104,7 +105,7 @@ static void *worker(void *arg) {
 }
 
 t2n_gzip *t2n_gzip_open(int fd, int level, int threads) {
-  t2n_gzip *z = calloc(1, sizeof *z);
+  t2n_gzip *z = t2n_xcalloc(1, sizeof *z);
   if (!z) return NULL;
   z->fd = fd;
   z->level = level < 0 ? 1 : level > 9 ? 9 : level;
@@ -114,11 +115,11 @@ t2n_gzip *t2n_gzip_open(int fd, int level, int threads) {
   pthread_cond_init(&z->work, NULL);
   pthread_cond_init(&z->done, NULL);
   for (int i = 0; i < NSLOT; i++) {
-    z->slots[i].in = malloc(BLOCK);
-    z->slots[i].out = malloc(z->out_cap);
+    z->slots[i].in = t2n_xmalloc(BLOCK);
+    z->slots[i].out = t2n_xmalloc(z->out_cap);
     if (!z->slots[i].in || !z->slots[i].out) goto oom;
   }
-  z->threads = calloc((size_t)z->nthreads, sizeof *z->threads);
+  z->threads = t2n_xcalloc((size_t)z->nthreads, sizeof *z->threads);
   if (!z->threads) goto oom;
   for (int i = 0; i < z->nthreads; i++) {
     if (pthread_create(&z->threads[i], NULL, worker, z) != 0) break;
