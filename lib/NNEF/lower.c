@@ -52,7 +52,7 @@ static void fill_by_op(void) {
 const t2n_lowering_info *t2n_lowering_for(const t2n_node *n) {
   if (!by_op_ready) fill_by_op();
   if (n->op != T2N_OP_UNKNOWN) return by_op[n->op];
-  return t2n_lowering_for(n);
+  return t2n_lowering_lookup(n->kind);
 }
 
 const t2n_lowering_info *t2n_lowering_lookup(const char *kind) {
