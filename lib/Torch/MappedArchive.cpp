@@ -199,7 +199,10 @@ torch::jit::Module load_archive(t2n_torch *t, const std::string &path, t2n_diag 
         m->defer = false;
         size_t left = repoint(mod, m);
         if (!left) {
-          if (!m->records.empty()) t->archive = m;
+          if (!m->records.empty()) {
+            t->archive = m;
+            remark(d, "%s: %zu tensor record(s) mapped from the archive, not read", path.c_str(), m->records.size());
+          }
           return mod;
         }
         why = std::to_string(left) + " tensor record(s) not reachable from the module's attributes";
