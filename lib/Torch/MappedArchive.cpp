@@ -188,9 +188,17 @@ torch::jit::Module load_archive(t2n_torch *t, const std::string &path, t2n_diag 
     if (fd >= 0) close(fd);
     if (m->base) {
       auto adapter = std::make_shared<MappedAdapter>(m);
-      {
+      bool readable = true;
+      try {
         caffe2::serialize::PyTorchStreamReader probe(adapter);
         why = plan(probe, m.get());
+      } catch (const std::exception &) {
+        readable = false;  // torch's own load below says what is wrong
+      }
+      if (!readable) {
+        adapter.reset();
+        m.reset();
+        return torch::jit::load(path, c10::Device("cpu"));
       }
       if (why.empty()) {
         m->defer = !m->records.empty();
