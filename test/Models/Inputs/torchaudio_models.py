@@ -78,7 +78,7 @@ def models():
                                             msk_num_stacks=1), [(1, 1, 64)], "script"),
         "wavernn": (lambda: M.WaveRNN(upsample_scales=[2, 2], n_classes=16, hop_length=4, n_res_block=1, n_rnn=16,
                                       n_fc=16, kernel_size=3, n_freq=8, n_hidden=8, n_output=8),
-                    [(1, 1, 24), (1, 8, 8)], "script"),
+                    [(1, 1, 24), (1, 1, 8, 8)], "script"),
         "conformer": (lambda: ConformerWrap(), [(2, 10, 16)], "script"),
         "wav2vec2": (lambda: Wav2Vec2Wrap(), [(1, 400)], "script"),
         "spectrogram-conv": (SpectrogramConv, [(1, 256)], "script"),
