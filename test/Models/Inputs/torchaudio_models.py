@@ -84,6 +84,10 @@ def models():
         "spectrogram-conv": (SpectrogramConv, [(1, 256)], "script"),
         "melspectrogram-lstm": (MelLSTM, [(1, 512)], "script"),
         "mfcc-conv": (MFCCConv, [(1, 512)], "script"),
+        "hubert": (lambda: HubertWrap(), [(1, 400)], "script"),
+        "emformer": (lambda: EmformerWrap(), [(2, 12, 16)], "script"),
+        "transforms-chain": (TransformsChain, [(1, 800)], "script"),
+        "tacotron2": (lambda: Tacotron2Wrap(), [(1, 6)], "script"),
     }
 
 
@@ -111,6 +115,66 @@ class Wav2Vec2Wrap(nn.Module):
 
     def forward(self, x):
         return self.m(x)[0]
+
+
+class HubertWrap(nn.Module):
+    # HuBERT's architecture (torchaudio.models.hubert_base) in a tiny config: layer-norm
+    # feature extractor, layer norm first in the transformer, no classifier head.
+    def __init__(self):
+        super().__init__()
+        self.m = torchaudio.models.wav2vec2_model(
+            extractor_mode="layer_norm", extractor_conv_layer_config=[(8, 10, 5), (8, 3, 2)],
+            extractor_conv_bias=True, encoder_embed_dim=16, encoder_projection_dropout=0.0,
+            encoder_pos_conv_kernel=4, encoder_pos_conv_groups=2, encoder_num_layers=2, encoder_num_heads=4,
+            encoder_attention_dropout=0.0, encoder_ff_interm_features=32, encoder_ff_interm_dropout=0.0,
+            encoder_dropout=0.0, encoder_layer_norm_first=True, encoder_layer_drop=0.0, aux_num_out=None)
+
+    def forward(self, x):
+        return self.m(x)[0]
+
+
+class EmformerWrap(nn.Module):
+    # Emformer takes (input, lengths): full lengths; the right context is the last frames.
+    def __init__(self):
+        super().__init__()
+        self.m = torchaudio.models.Emformer(input_dim=16, num_heads=2, ffn_dim=32, num_layers=2, segment_length=4,
+                                            left_context_length=4, right_context_length=2, max_memory_size=2)
+
+    def forward(self, x):
+        lengths = torch.full((x.size(0),), x.size(1) - 2, dtype=torch.int64)
+        return self.m(x, lengths)[0]
+
+
+class TransformsChain(nn.Module):
+    """torchaudio.transforms in a row: Resample, MFCC, ComputeDeltas, and AmplitudeToDB of a spectrogram."""
+
+    def __init__(self):
+        super().__init__()
+        self.resample = torchaudio.transforms.Resample(16000, 8000)
+        self.mfcc = torchaudio.transforms.MFCC(sample_rate=8000, n_mfcc=10,
+                                               melkwargs={"n_fft": 64, "hop_length": 16, "n_mels": 16})
+        self.deltas = torchaudio.transforms.ComputeDeltas(win_length=5)
+        self.spec = torchaudio.transforms.Spectrogram(n_fft=64, hop_length=16)
+        self.db = torchaudio.transforms.AmplitudeToDB(top_db=80.0)
+
+    def forward(self, x):
+        y = self.resample(x)
+        m = self.mfcc(y)
+        return torch.cat([m, self.deltas(m)], 1), self.db(self.spec(y))
+
+
+class Tacotron2Wrap(nn.Module):
+    # Tacotron2.infer: its decoder loop runs until a data-dependent stop; it cannot unroll.
+    def __init__(self):
+        super().__init__()
+        self.m = torchaudio.models.Tacotron2(
+            n_mels=8, n_symbol=10, symbol_embedding_dim=16, encoder_embedding_dim=16, encoder_n_convolution=1,
+            encoder_kernel_size=3, decoder_rnn_dim=16, decoder_max_step=4, attention_rnn_dim=16,
+            attention_hidden_dim=8, attention_location_n_filter=4, attention_location_kernel_size=3,
+            prenet_dim=8, postnet_n_convolution=1, postnet_kernel_size=3, postnet_embedding_dim=8)
+
+    def forward(self, tokens):
+        return self.m.infer(tokens.abs().mul(3).long().clamp(0, 9))[0]
 
 
 RUNNER = r"""
