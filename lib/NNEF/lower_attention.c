@@ -13,8 +13,8 @@
  * Operands are unsqueezed on the left to one rank (tract's matmul wants equal
  * ranks and broadcasts left-aligned). dropout_p must be 0 (inference: torch
  * applies this dropout whatever the module's mode, so a non-zero constant
- * would be random at run time); enable_gqa only when q, k and v have as many
- * heads (the repeat it asks for is then a no-op). */
+ * would be random at run time); with enable_gqa, k's and v's heads (axis
+ * -3) are repeated in a row up to q's count, as torch does. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -55,6 +55,29 @@ static void bcast(const operand_t *a, const operand_t *b, int64_t *out) {
   for (int i = 0; i < a->rank; i++) out[i] = a->sizes[i] == 1 ? b->sizes[i] : a->sizes[i];
 }
 
+/* enable_gqa: each of o's heads (axis `axis`) repeated `times` in a row,
+ * as torch's repeat_interleave: unsqueeze after the axis, tile, merge. */
+static void repeat_heads(t2n_lower_ctx *c, operand_t *o, int64_t axis, int64_t times) {
+  t2n_nnef_graph *g = t2n_lower_graph(c);
+  const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(g, o->t);
+  t2n_dtype dt = tt->dtype;
+  int64_t us[T2N_MAX_RANK], reps[T2N_MAX_RANK], ax1 = axis + 1;
+  for (int i = 0, j = 0; i < o->rank; i++) {
+    us[j] = o->sizes[i];
+    reps[j++] = 1;
+    if (i == axis) us[j] = 1, reps[j++] = times;
+  }
+  t2n_nnef_tid u = t2n_lower_temp(c, "gqa", dt, o->rank + 1, us);
+  t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "unsqueeze", u, o->t), "axes", &ax1, 1);
+  us[axis + 1] = times;
+  t2n_nnef_tid t = t2n_lower_temp(c, "gqa", dt, o->rank + 1, us);
+  t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "tile", t, u), "repeats", reps, o->rank + 1);
+  o->sizes[axis] *= times;
+  t2n_nnef_tid out = t2n_lower_temp(c, "gqa", dt, o->rank, o->sizes);
+  t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "reshape", out, t), "shape", o->sizes, o->rank);
+  o->t = out;
+}
+
 int t2n_lower_sdpa(t2n_lower_ctx *c, t2n_node *n) {
   if (n->ninputs < 6) return t2n_lower_error(c, n, "aten::scaled_dot_product_attention with %d operands", n->ninputs);
   t2n_nnef_graph *g = t2n_lower_graph(c);
@@ -83,10 +106,17 @@ int t2n_lower_sdpa(t2n_lower_ctx *c, t2n_node *n) {
   }
   operand_t q, k, v, m;
   if (input_at(c, n, 0, dt, r, &q) || input_at(c, n, 1, dt, r, &k) || input_at(c, n, 2, dt, r, &v)) return 1;
-  if (gqa && r >= 3 && (q.sizes[r - 3] != k.sizes[r - 3] || q.sizes[r - 3] != v.sizes[r - 3]))
-    return t2n_lower_error(c, n, "aten::scaled_dot_product_attention with enable_gqa and %lld query heads for %lld "
-                           "key heads: the grouped form is not lowered", (long long)q.sizes[r - 3],
-                           (long long)k.sizes[r - 3]);
+  if (gqa && r >= 3) {
+    int64_t hq = q.sizes[r - 3];
+    operand_t *kv[2] = {&k, &v};
+    for (int j = 0; j < 2; j++) {
+      int64_t h = kv[j]->sizes[r - 3];
+      if (h <= 0 || hq % h)
+        return t2n_lower_error(c, n, "aten::scaled_dot_product_attention with enable_gqa: %lld query heads are not "
+                               "a multiple of %lld key/value heads", (long long)hq, (long long)h);
+      if (h != hq) repeat_heads(c, kv[j], r - 3, hq / h);
+    }
+  }
   int64_t L = q.sizes[r - 2], S = k.sizes[r - 2], E = q.sizes[r - 1];
   if (n->ninputs > 6 && !t2n_lower_is_none(c, n->inputs[6])) {
     if (!t2n_lower_const_float(c, n->inputs[6], &scale))

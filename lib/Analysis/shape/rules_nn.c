@@ -76,7 +76,8 @@ void t2n_sh_r_matmul(rc *c) {
 /* scaled_dot_product_attention(q, k, v, attn_mask?, dropout_p, is_causal,
  * scale?, enable_gqa): q [.., L, E], k [.., S, E], v [.., S, Ev] give
  * [.., L, Ev], the batch sizes of q, k and v broadcast (as the two matmuls
- * of its definition do). */
+ * of its definition do; with enable_gqa, k's and v's head count may divide
+ * q's). */
 void t2n_sh_r_sdpa(rc *c) {
   const t2n_ival *q = ctensor(c, 0), *k = ctensor(c, 1), *v = ctensor(c, 2);
   int64_t s[T2N_MAX_RANK] = {0};
@@ -95,6 +96,14 @@ void t2n_sh_r_sdpa(rc *c) {
     b[j].rank = in[j]->rank - 2;
     for (int i = 0; i < b[j].rank; i++) b[j].sizes[i] = in[j]->sizes[i];
   }
+  /* enable_gqa: k and v may have fewer heads (axis -3) dividing q's; they
+   * are repeated to q's count. */
+  int gqa = 0;
+  if (cbool(c, 7, &gqa) && gqa && b[0].rank >= 1)
+    for (int j = 1; j < 3; j++) {
+      int64_t hq = b[0].sizes[b[0].rank - 1], *hk = b[j].rank >= 1 ? &b[j].sizes[b[j].rank - 1] : NULL;
+      if (hk && hq > 0 && *hk > 0 && hq % *hk == 0) *hk = hq;
+    }
   tf_init(&o1);
   tf_init(&o2);
   if (!t2n_sh_bcast(&b[0], &b[1], &o1) || !t2n_sh_bcast(&o1, &b[2], &o2)) {
