@@ -167,6 +167,7 @@ typedef struct t2n_lower_options {
   const char **output_names; /* NNEF names for the flattened outputs, or NULL */
   int noutput_names;
   const char *tract_version; /* recorded as a comment when set */
+  int standard_only;         /* --target=khronos: no fragments of t2n's own (standard ops only) */
 } t2n_lower_options;
 
 /* Lowers graph g of module m (hardened, shape-inferred) into a new NNEF
@@ -178,9 +179,17 @@ t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_optio
                                const t2n_safetensors *weights, const t2n_lower_options *lopts,
                                t2n_diag *d);
 
+/* The cleanup t2n_nnef_lower runs last (lib/NNEF/simplify.c): reshapes of
+ * variables folded into the variable's shape, unsqueezes feeding a concat
+ * made a stack. Numbers are unchanged. */
+void t2n_nnef_simplify(t2n_nnef_graph *g);
+
 /* Helpers for lowerings. */
 t2n_nnef_graph *t2n_lower_graph(t2n_lower_ctx *c);
 t2n_module *t2n_lower_module(t2n_lower_ctx *c);
+/* Whether the graph must use standard NNEF ops only (--target=khronos): a
+ * lowering that would call a fragment of its own writes the ops inline. */
+int t2n_lower_standard_only(t2n_lower_ctx *c);
 /* Reports `file:line:col: error: msg` at node n (col: where its op kind is
  * on the line); returns 1 so a lowering can `return t2n_lower_error(...)`. */
 int t2n_lower_error(t2n_lower_ctx *c, const t2n_node *n, const char *fmt, ...)

@@ -529,6 +529,7 @@ static int export_module(export_args *o, t2n_module *m, t2n_diag *d) {
   lo.input_names = split_names(o->input_names, &lo.ninput_names);
   lo.output_names = split_names(o->output_names, &lo.noutput_names);
   lo.tract_version = o->tract_version;
+  lo.standard_only = o->target == T2N_TARGET_KHRONOS;
   ng = t2n_nnef_lower(m, g, o->popts, have_w ? &w : NULL, &lo, d);
   if (!ng) goto done;
   if (o->ndyn) {

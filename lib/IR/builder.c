@@ -202,7 +202,7 @@ int t2n_build_out(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
 }
 
 static int push_ref(t2n_pstate *ps, const char *name, size_t len, size_t off) {
-  t2n_value *v = t2n_map_get(&ps->graph->names->map, name, len);
+  t2n_value *v = t2n_names_get(ps->graph->names, name, len);
   if (!v) {
     t2n_loc loc = {off, off + len + 1};
     t2n_parse_error(ps, &loc, "use of undefined value '%%%.*s'", (int)len, name);

@@ -60,7 +60,19 @@ struct t2n_strtab {
   const char *prim_return; /* "prim::Return", interned once: every block has one */
 };
 struct t2n_type_table { t2n_map map; };
-struct t2n_name_table { t2n_map map; };
+/* A graph's value names (names.c): decimal names below numcap by number,
+ * the others in map. Use the t2n_names_* functions, not the fields. */
+struct t2n_name_table {
+  t2n_map map;
+  t2n_value **num;
+  size_t numcap, nnum;
+};
+void t2n_names_init(t2n_name_table *t, t2n_arena *a);
+t2n_value *t2n_names_get(const t2n_name_table *t, const char *name, size_t len);
+/* Finds name, or makes room for it (the value NULL until the caller sets
+ * it); *key is the stored copy of the name, *inserted which happened. */
+t2n_value **t2n_names_slot(t2n_name_table *t, const char *name, size_t len, const char **key, int *inserted);
+void t2n_names_remove(t2n_name_table *t, const char *name, size_t len);
 
 /* Fills `p` for the leaf type spelled s[0..n); 0 means a class name (type.c). */
 int t2n_type_classify(const char *s, size_t n, t2n_type *p);

@@ -22,7 +22,7 @@ t2n_graph *t2n_graph_new(t2n_module *m) {
   t2n_graph *g = t2n_arena_bump(m->arena, sizeof *g);
   g->mod = m;
   g->names = t2n_arena_bump(m->arena, sizeof *g->names);
-  t2n_map_init(&g->names->map, m->arena);
+  t2n_names_init(g->names, m->arena);
   g->top = t2n_block_new(g, NULL);
   return g;
 }
@@ -39,7 +39,7 @@ t2n_block *t2n_block_new(t2n_graph *g, t2n_node *owner) {
 }
 
 t2n_value *t2n_graph_lookup(t2n_graph *g, const char *name) {
-  return t2n_map_get(&g->names->map, name, strlen(name));
+  return t2n_names_get(g->names, name, strlen(name));
 }
 
 const char *t2n_graph_fresh_name(t2n_graph *g, const char *base) {
@@ -62,12 +62,13 @@ const char *t2n_graph_fresh_name(t2n_graph *g, const char *base) {
 
 static t2n_value *new_value(t2n_graph *g, const char *name, size_t len, const t2n_type *ty) {
   int inserted;
-  size_t i = t2n_map_slot(&g->names->map, name, len, &inserted);
+  const char *key;
+  t2n_value **slot = t2n_names_slot(g->names, name, len, &key, &inserted);
   if (!inserted) return NULL; /* the name is taken */
   t2n_value *v = t2n_arena_bump(A(g), sizeof *v);
-  v->name = g->names->map.slots[i].key;
+  v->name = key;
   v->namelen = (unsigned)len;
-  g->names->map.slots[i].val = v;
+  *slot = v;
   v->type = ty;
   return v;
 }
@@ -76,9 +77,10 @@ int t2n_graph_rename(t2n_graph *g, t2n_value *v, const char *name) {
   t2n_value *o = t2n_graph_lookup(g, name);
   if (o == v) return 1;
   if (o) return 0;
-  t2n_map_remove(&g->names->map, v->name, strlen(v->name));
+  t2n_names_remove(g->names, v->name, strlen(v->name));
   v->namelen = (unsigned)strlen(name);
-  v->name = t2n_map_put(&g->names->map, name, v->namelen, v);
+  int inserted;
+  *t2n_names_slot(g->names, name, v->namelen, &v->name, &inserted) = v;
   return 1;
 }
 
@@ -106,7 +108,7 @@ t2n_value *t2n_block_add_param_n(t2n_block *b, const char *name, size_t len, con
 void t2n_block_erase_param(t2n_block *b, int index) {
   t2n_value *v = b->params[index];
   if (v->nuses) T2N_UNREACHABLE("erasing a block parameter that still has uses");
-  t2n_map_remove(&b->graph->names->map, v->name, strlen(v->name));
+  t2n_names_remove(b->graph->names, v->name, strlen(v->name));
   memmove(b->params + index, b->params + index + 1, sizeof *b->params * (size_t)(b->nparams - index - 1));
   b->nparams--;
   for (int i = index; i < b->nparams; i++) b->params[i]->index = i;
@@ -308,10 +310,10 @@ static void drop_all_uses(t2n_node *n) {
 
 static void forget_names(t2n_graph *g, t2n_node *n) {
   for (int i = 0; i < n->noutputs; i++)
-    if (n->outputs[i]) t2n_map_remove(&g->names->map, n->outputs[i]->name, strlen(n->outputs[i]->name));
+    if (n->outputs[i]) t2n_names_remove(g->names, n->outputs[i]->name, strlen(n->outputs[i]->name));
   for (int k = 0; k < n->nblocks; k++) {
     t2n_block *b = n->blocks[k];
-    for (int i = 0; i < b->nparams; i++) t2n_map_remove(&g->names->map, b->params[i]->name, strlen(b->params[i]->name));
+    for (int i = 0; i < b->nparams; i++) t2n_names_remove(g->names, b->params[i]->name, strlen(b->params[i]->name));
     for (t2n_node *c = b->first; c; c = c->next) forget_names(g, c);
   }
 }

@@ -144,6 +144,7 @@ int t2n_lower_tensor_list(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *
 
 t2n_nnef_graph *t2n_lower_graph(t2n_lower_ctx *c) { return c->g; }
 t2n_module *t2n_lower_module(t2n_lower_ctx *c) { return c->mod; }
+int t2n_lower_standard_only(t2n_lower_ctx *c) { return c->lopts && c->lopts->standard_only; }
 
 /* ---- diagnostics ---- */
 /* The column of n's op kind on its source line, so the caret points at it. */

@@ -10,6 +10,7 @@ struct t2n_lower_ctx {
   t2n_graph *graph;
   t2n_diag *diag;
   const t2n_pass_options *popts;
+  const t2n_lower_options *lopts;
   t2n_shape_facts *facts;
   const t2n_safetensors *weights;
   t2n_nnef_graph *g;

@@ -5,7 +5,14 @@
  * The gates are computed in torch's order and association, so tract's
  * numbers match torch's cell to float rounding (1e-7 on silero's 128-wide
  * cell): gates = (x W_ih^T + b_ih) + (h W_hh^T + b_hh), split i, f, g, o
- * (LSTM) or r, z, n (GRU, whose n gate adds b_hn inside r * (...)). */
+ * (LSTM) or r, z, n (GRU, whose n gate adds b_hn inside r * (...)).
+ *
+ * An LSTM cell with both biases is one call of a fragment per hidden size
+ * (t2n_lstm_cell_H, the same ops in the same order), so graph.nnef has one
+ * line per cell instead of twenty and tract, which expands fragments when
+ * it loads the graph, runs the same ops; --target=khronos writes the ops
+ * inline (a standard consumer need not accept fragment definitions). */
+#include <stdio.h>
 #include <string.h>
 
 #include "rnn_internal.h"
@@ -100,10 +107,35 @@ void t2n_rnn_lstm_step(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid h, t2n_nne
   t2n_lower_emit2(c, "mul", h_out, o, tc);
 }
 
+/* The fragment of one LSTM cell of hidden size hid, declared once per size:
+ * t2n_rnn_lstm_step's ops, biases [1, 4H]. */
+static const char *lstm_cell_fragment(t2n_lower_ctx *c, int64_t hid) {
+  t2n_nnef_graph *g = t2n_lower_graph(c);
+  char name[64], text[1600];
+  long long H = (long long)hid;
+  snprintf(name, sizeof name, "t2n_lstm_cell_%lld", H);
+  snprintf(text, sizeof text,
+           "fragment %s( x: tensor<scalar>, h: tensor<scalar>, c: tensor<scalar>, w_ih: tensor<scalar>,"
+           " w_hh: tensor<scalar>, b_ih: tensor<scalar>, b_hh: tensor<scalar> )"
+           " -> ( h_new: tensor<scalar>, c_new: tensor<scalar> )\n"
+           "{\n"
+           "  z = add(add(matmul(x, w_ih, transposeB = true), b_ih), add(matmul(h, w_hh, transposeB = true), b_hh));\n"
+           "  i = sigmoid(slice(z, axes = [1], begin = [0], end = [%lld]));\n"
+           "  f = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
+           "  g = tanh(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
+           "  o = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
+           "  c_new = add(mul(f, c), mul(i, g));\n"
+           "  h_new = mul(o, tanh(c_new));\n"
+           "}\n",
+           name, H, H, 2 * H, 2 * H, 3 * H, 3 * H, 4 * H);
+  t2n_nnef_fragment(g, name, text);
+  return t2n_arena_strndup(g->arena, name, strlen(name));
+}
+
 /* lstm_cell(input, [hx, cx], w_ih, w_hh, b_ih, b_hh) -> (hy, cy) */
 int t2n_lower_lstm_cell(t2n_lower_ctx *c, t2n_node *n) {
-  t2n_nnef_tid x, w_ih, w_hh, b_ih, b_hh, hc[2];
-  int64_t hid;
+  t2n_nnef_tid x = -1, w_ih = -1, w_hh = -1, b_ih = -1, b_hh = -1, hc[2];
+  int64_t hid = 0;
   if (n->noutputs != 2 || cell_operands(c, n, &x, &w_ih, &w_hh, &b_ih, &b_hh, &hid)) {
     if (n->noutputs != 2) return t2n_lower_error(c, n, "aten::lstm_cell must have two outputs");
     return 1;
@@ -111,7 +143,18 @@ int t2n_lower_lstm_cell(t2n_lower_ctx *c, t2n_node *n) {
   if (t2n_rnn_tensor_list(c, n, n->inputs[1], hc, 2)) return 1;
   t2n_nnef_tid hy = t2n_lower_output_tensor(c, n, 0), cy = t2n_lower_output_tensor(c, n, 1);
   if (hy < 0 || cy < 0) return 1;
-  t2n_rnn_lstm_step(c, x, hc[0], hc[1], w_ih, w_hh, b_ih, b_hh, hid, hy, cy);
+  if (b_ih >= 0 && b_hh >= 0 && !t2n_lower_standard_only(c)) {
+    const char *frag = lstm_cell_fragment(c, hid);
+    t2n_nnef_tid args[7] = {x, hc[0], hc[1], w_ih, w_hh, t2n_lower_broadcast_rank(c, b_ih, 2), -1};
+    args[6] = t2n_lower_broadcast_rank(c, b_hh, 2);
+    t2n_nnef_graph *g = t2n_lower_graph(c);
+    t2n_nnef_op *op = t2n_nnef_op_new(g, frag, 2);
+    op->outputs[0] = hy;
+    op->outputs[1] = cy;
+    for (int i = 0; i < 7; i++) t2n_nnef_arg_tensor(g, op, NULL, args[i]);
+  } else {
+    t2n_rnn_lstm_step(c, x, hc[0], hc[1], w_ih, w_hh, b_ih, b_hh, hid, hy, cy);
+  }
   t2n_lower_bind(c, n->outputs[0], hy);
   t2n_lower_bind(c, n->outputs[1], cy);
   return 0;

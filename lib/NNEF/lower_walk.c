@@ -292,6 +292,7 @@ t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_optio
   c.graph = g;
   c.diag = d;
   c.popts = popts;
+  c.lopts = lopts;
   c.weights = weights;
   c.facts = t2n_shape_infer(m, g, popts);
   c.g = t2n_nnef_graph_new("network");
@@ -312,6 +313,7 @@ t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_optio
   c.g->cur_src = g->top->ret;
   if (declare_outputs(&c, &outs) || d->nerrors > errs0) goto fail;
   c.g->cur_src = NULL;
+  t2n_nnef_simplify(c.g);
   free(outs.vals);
   free(outs.elem);
   free(outs.names);
