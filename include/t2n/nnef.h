@@ -353,6 +353,9 @@ typedef enum { T2N_TARGET_TRACT, T2N_TARGET_KHRONOS } t2n_nnef_target;
 /* The standard form of a lowered op kind (its row of lowerings_khronos.def),
  * or NULL when it has none (it needs a tract extension). */
 const char *t2n_khronos_form(const char *kind);
+/* The tract extension op the lowering of `kind` needs (its
+ * T2N_KHRONOS_TRACT row), NULL when it has a standard form or no row. */
+const char *t2n_khronos_needs(const char *kind);
 /* Rewrites a lowered graph into standard NNEF (tract spellings to the
  * spec's: 'replicated' borders, recip, tract_core_external, ...). A node
  * whose kind has no standard form, and an op or parameter left that the

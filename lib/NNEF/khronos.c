@@ -4,8 +4,9 @@
  * Lowerings write tract's dialect; this file turns a lowered graph into
  * the standard one where the two differ only in spelling, and refuses the
  * rest. Two checks, each listing every offender at once:
- *   1. a node whose op kind has no row in include/t2n/lowerings_khronos.def
- *      (its lowering needs a tract extension: scan, stft, broadcast, ...);
+ *   1. a node whose op kind has a T2N_KHRONOS_TRACT row in
+ *      include/t2n/lowerings_khronos.def (its lowering needs the tract
+ *      extension the row names: tract_core_scan, tract_core_stft, ...);
  *   2. an NNEF op left that the spec lacks, or a parameter it does not
  *      have (a tract_core_cast inserted for a dtype change, a deconv, whose
  *      filter t2n writes in tract's layout), reported at the t2n node the
@@ -22,14 +23,21 @@
 #include "t2n/nnef.h"
 #include "t2n/alloc.h"
 
-static const struct { const char *kind, *form; } khronos_rows[] = {
-#define T2N_KHRONOS(kind, form) {kind, form},
+static const struct { const char *kind, *form, *needs; } khronos_rows[] = {
+#define T2N_KHRONOS(kind, form) {kind, form, NULL},
+#define T2N_KHRONOS_TRACT(kind, needs) {kind, NULL, needs},
 #include "t2n/lowerings_khronos.def"
 };
 
 const char *t2n_khronos_form(const char *kind) {
   for (size_t i = 0; i < sizeof khronos_rows / sizeof khronos_rows[0]; i++)
     if (strcmp(khronos_rows[i].kind, kind) == 0) return khronos_rows[i].form;
+  return NULL;
+}
+
+const char *t2n_khronos_needs(const char *kind) {
+  for (size_t i = 0; i < sizeof khronos_rows / sizeof khronos_rows[0]; i++)
+    if (strcmp(khronos_rows[i].kind, kind) == 0) return khronos_rows[i].needs;
   return NULL;
 }
 
@@ -136,10 +144,11 @@ int t2n_khronos_rewrite(t2n_nnef_graph *g, t2n_diag *d) {
     /* 1. a node whose lowering has no standard form at all */
     if (n && !t2n_khronos_form(n->kind) && t2n_lowering_for(n)) {
       if (first_time(&s, n)) {
+        const char *needs = t2n_khronos_needs(n->kind);
         t2n_nnef_report_op(g, op, d, T2N_ERROR,
-                           "%s has no standard NNEF form (its lowering writes %s); --target=khronos writes standard "
-                           "NNEF only, --target=tract exports it",
-                           n->kind, op->kind);
+                           "%s has no standard NNEF form: it needs the tract extension %s; --target=khronos writes "
+                           "standard NNEF only, --target=tract exports it",
+                           n->kind, needs ? needs : op->kind);
         errors++;
       }
       continue;

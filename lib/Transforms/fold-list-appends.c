@@ -19,10 +19,16 @@
  * reads outs[0], outs[1], ...). Constructs are merged before these folds
  * look at them (one sweep in block order).
  *
- * Restrictions: a list read (len, __getitem__, a call, an If or Loop using
- * it) between the construct and its last append, an append whose result is
- * used, or an append nested in a block, keeps the list as it is, with a
- * remark.
+ * A use between the construct and the last append that only reads the
+ * list (cat, len, ...: it neither writes, returns nor stores it), directly
+ * or through a prim::unchecked_cast read only before the next append, gets
+ * its own prim::ListConstruct of the elements appended by then: a tensor
+ * list read by several cats as it grows (densenet's dense blocks) folds.
+ *
+ * Restrictions: any other use before the last append (a call, an If or
+ * Loop using the list, an op that may write or keep it), an append whose
+ * result is used, or an append nested in a block, keeps the list as it is,
+ * with a remark.
  *
  * Why: -unroll-loops turns `for ...: outs.append(y)` into a construct and a
  * row of appends; cat and stack, and the NNEF exporter, want the list whole. */
@@ -31,6 +37,7 @@
 #include "fold_util.h"
 #include "t2n/alloc.h"
 #include "t2n/eval.h"
+#include "t2n/ops.h"
 #include "t2n/pass.h"
 
 /* list(l) of a construct nothing mutates: a new list of the same elements. */
@@ -71,6 +78,53 @@ static void fold_index(t2n_pass_ctx *ctx, t2n_node *n) {
   ctx->rewrites++;
 }
 
+/* Does n, a node of the construct's block, only read input i (a list): it
+ * neither writes it, nor returns it or a view of it, nor stores it? Such a
+ * read sees the list as it is at n, so a copy of that state can stand in. */
+static int reads_only(const t2n_node *n, int i) {
+  if (t2n_op_mutates_input(n, i) || t2n_op_input_escapes(n, i) || n->nblocks) return 0;
+  for (int o = 0; o < n->noutputs; o++) {
+    int a = t2n_op_output_aliases(n, o);
+    if (a == i || a == T2N_OP_ALIAS_ANY) return 0;
+  }
+  return 1;
+}
+
+/* How many of the appends run before n (a node of their block). */
+static int appends_before(t2n_node *const *apps, int napp, const t2n_node *n) {
+  int k = 0;
+  while (k < napp && t2n_node_runs_after(apps[k], n)) k++;
+  return k;
+}
+
+/* One read of the list before its last append: node `at` (of the block)
+ * reads the list as input `index` when k appends have run. */
+typedef struct snap {
+  t2n_node *at;
+  int index, k;
+} snap;
+
+/* Checks a use of the list that runs before the last append: a pure read in
+ * the block, or a prim::unchecked_cast (an alias) whose every use is a pure
+ * read in the block before the next append. Returns why not, NULL if fine. */
+static const char *check_early_use(t2n_node *const *apps, int napp, t2n_node *u, int index, snap *out) {
+  int k = appends_before(apps, napp, u);
+  if (u->op == T2N_OP_prim_unchecked_cast && u->noutputs == 1) {
+    const t2n_value *c = u->outputs[0];
+    for (int j = 0; j < c->nuses; j++) {
+      const t2n_node *r = c->uses[j].user;
+      if (r->parent != u->parent || !reads_only(r, c->uses[j].index)) return r->kind;
+      if (k < napp && t2n_node_runs_after(apps[k], r)) return "a read through a cast after a later append";
+    }
+  } else if (!reads_only(u, index)) {
+    return u->kind;
+  }
+  out->at = u;
+  out->index = index;
+  out->k = k;
+  return NULL;
+}
+
 static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
   if (t2n_node_is(l, "aten::__getitem__") && l->ninputs == 2) {
     fold_index(ctx, l);
@@ -91,6 +145,8 @@ static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
   }
   if (!napp) return;
   t2n_node **apps = t2n_xmalloc(sizeof *apps * (size_t)napp);
+  snap *snaps = t2n_xmalloc(sizeof *snaps * (size_t)list->nuses);
+  int nsnap = 0;
   int i = 0;
   for (t2n_node *t = l->next; t; t = t->next)
     if (t2n_node_is(t, "aten::append") && t->ninputs == 2 && t->inputs[0] == list) apps[i++] = t;
@@ -98,17 +154,41 @@ static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
   const char *why = NULL;
   for (i = 0; i < napp && !why; i++)
     if (apps[i]->noutputs != 1 || apps[i]->outputs[0]->nuses) why = "an append's result is used";
-  const t2n_node *lastapp = napp ? apps[napp - 1] : NULL;
+  t2n_node *lastapp = napp ? apps[napp - 1] : NULL;
+  /* A use after the last append takes the folded list; one before it must
+   * only read the list (densenet's layers cat the features built so far):
+   * it gets a construct of the elements appended by then. */
   for (int k = 0; lastapp && k < list->nuses && !why; k++) {
-    const t2n_node *u = list->uses[k].user;
+    t2n_node *u = list->uses[k].user;
     if (t2n_node_is(u, "aten::append") && list->uses[k].index == 0 && u->parent == b) continue;
     const t2n_node *a = t2n_block_holder(b, u);
-    if (!a || (a != lastapp && !t2n_node_runs_after(lastapp, a))) why = a ? a->kind : u->kind;
+    if (a && (a == lastapp || t2n_node_runs_after(lastapp, a))) continue;
+    if (!a || a != u) why = a ? a->kind : u->kind;
+    else why = check_early_use(apps, napp, u, list->uses[k].index, &snaps[nsnap++]);
   }
   if (why || !napp) {
     if (napp) t2n_remark(ctx, l, "list %%%s left as built: it is observed before its last append (%s)", list->name, why);
     free(apps);
+    free(snaps);
     return;
+  }
+  for (i = 0; i < nsnap; i++) {
+    t2n_node *s = t2n_node_new(ctx->graph, "prim::ListConstruct", l->ninputs, l->inputs, 1);
+    for (int j = 0; j < snaps[i].k; j++) t2n_node_add_input(s, apps[j]->inputs[1]);
+    t2n_node_insert_before(s, snaps[i].at);
+    t2n_node_set_output(s, 0, NULL, list->type);
+    s->line = l->line;
+    s->source = l->source;
+    s->scope = l->scope;
+    t2n_node *at = snaps[i].at;
+    if (at->op == T2N_OP_prim_unchecked_cast && at->outputs[0]->type == list->type) {
+      /* a cast to the list's own type: its reads take the copy directly */
+      t2n_value *v = s->outputs[0];
+      t2n_replace_node(at, &v);
+    } else {
+      t2n_node_set_input(at, snaps[i].index, s->outputs[0]);
+    }
+    ctx->rewrites++;
   }
   t2n_node *nl = t2n_node_new(ctx->graph, "prim::ListConstruct", l->ninputs, l->inputs, 1);
   for (i = 0; i < napp; i++) t2n_node_add_input(nl, apps[i]->inputs[1]);
@@ -123,6 +203,7 @@ static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
   t2n_replace_node(l, &r);
   t2n_graph_rename(ctx->graph, r, name); /* the list keeps its name (free again now) */
   free(apps);
+  free(snaps);
   ctx->rewrites++;
 }
 

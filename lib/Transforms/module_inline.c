@@ -12,6 +12,44 @@ int t2n_mu_is_call(const t2n_node *n) {
   return t2n_node_is(n, "prim::CallMethod") || t2n_node_is(n, "prim::CallFunction");
 }
 
+/* Can a value of type `arg` be passed for a parameter of type `param`?
+ * 2: the same type; 1: it fits (a refined tensor for Tensor, T or None for
+ * T?, a list or tuple of fitting elements) or the types are beyond this
+ * check; 0: it cannot (an int[] for an int?). */
+static int arg_fits(const t2n_type *arg, const t2n_type *param) {
+  if (arg == param) return 2;
+  if (!arg || !param) return 1;
+  if (param->kind == T2N_TY_OPTIONAL && param->nelems == 1) {
+    if (arg->kind == T2N_TY_SCALAR && t2n_type_is(arg, "NoneType")) return 1;
+    return arg_fits(arg, param->elems[0]) ? 1 : 0;
+  }
+  if (param->kind == T2N_TY_UNION) {
+    for (int i = 0; i < param->nelems; i++)
+      if (arg_fits(arg, param->elems[i])) return 1;
+    return 0;
+  }
+  if (arg->kind == T2N_TY_OPTIONAL && arg->nelems == 1) return arg_fits(arg->elems[0], param) ? 1 : 0;
+  int structural = param->kind == T2N_TY_TENSOR || param->kind == T2N_TY_LIST || param->kind == T2N_TY_TUPLE ||
+                   param->kind == T2N_TY_SCALAR;
+  int arg_structural = arg->kind == T2N_TY_TENSOR || arg->kind == T2N_TY_LIST || arg->kind == T2N_TY_TUPLE ||
+                       arg->kind == T2N_TY_SCALAR;
+  if (!structural || !arg_structural) return 1;
+  if (param->kind == T2N_TY_SCALAR && (t2n_type_is(param, "Any") || t2n_type_is(param, "Scalar") ||
+                                       t2n_type_is(param, "number")))
+    return 1;
+  if (arg->kind != param->kind) return 0;
+  switch (param->kind) {
+  case T2N_TY_TENSOR: return 1;
+  case T2N_TY_SCALAR: return 0; /* two different leaf names */
+  case T2N_TY_LIST: return arg->nelems == 1 && param->nelems == 1 && arg_fits(arg->elems[0], param->elems[0]) ? 1 : 0;
+  default:
+    if (arg->nelems != param->nelems) return 0;
+    for (int i = 0; i < arg->nelems; i++)
+      if (!arg_fits(arg->elems[i], param->elems[i])) return 0;
+    return 1;
+  }
+}
+
 static int find_callee(t2n_graph *g, t2n_node *call, t2n_mu_callee *out, const char **why, int tree) {
   t2n_module *m = g->mod;
   memset(out, 0, sizeof *out);
@@ -47,6 +85,9 @@ static int find_callee(t2n_graph *g, t2n_node *call, t2n_mu_callee *out, const c
       *why = "the callee is not a prim::Constant[name=...] function";
       return 0;
     }
+    /* The Function constant names only the short name: overloads of one
+     * function (F.interpolate's size as int or int[]) share it. Prefer a
+     * function every argument can be passed to, then the most exact types. */
     int nargs = call->ninputs - 1, best = -1;
     t2n_function *pick = NULL;
     for (int i = 0; i < m->nfunctions; i++) {
@@ -55,8 +96,13 @@ static int find_callee(t2n_graph *g, t2n_node *call, t2n_mu_callee *out, const c
       if (strcmp(dot ? dot + 1 : q, a->s) != 0) continue;
       t2n_block *top = f->graph->top;
       if (top->nparams != nargs) continue;
-      int score = 0;
-      for (int k = 0; k < nargs; k++) score += top->params[k]->type == call->inputs[k + 1]->type;
+      int score = 0, fits_all = 1;
+      for (int k = 0; k < nargs; k++) {
+        int fit = arg_fits(call->inputs[k + 1]->type, top->params[k]->type);
+        fits_all &= fit > 0;
+        score += fit == 2;
+      }
+      score += fits_all ? nargs + 1 : 0;
       if (score > best) best = score, pick = f;
     }
     if (!pick) {

@@ -56,7 +56,34 @@ class Mlp(nn.Module):
         return self.b(torch.relu(self.a(x)).sqrt() - 0.5)
 
 
+class NewOps(nn.Module):
+    # ops whose rows were added when the khronos table was completed:
+    # activations, norms, pools, reductions, splits, elementwise math
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(4)
+        self.gn = nn.GroupNorm(2, 4)
+        self.prelu = nn.PReLU(4)
+        with torch.no_grad():
+            self.bn.running_mean.uniform_(-0.2, 0.2)
+            self.bn.running_var.uniform_(0.5, 1.5)
+
+    def forward(self, x):
+        h = F.leaky_relu(self.bn(x), 0.1) + F.hardtanh(x, -0.3, 0.4) + F.elu(x) + F.selu(x) + F.relu6(x)
+        h = h + F.mish(x) + F.hardsigmoid(x) + F.softplus(x) + self.prelu(x)
+        h = self.gn(h) + F.layer_norm(h, [6, 5]) + F.instance_norm(h)
+        p = F.max_pool2d(h, 2, ceil_mode=True) + F.avg_pool2d(h, 2, ceil_mode=True, count_include_pad=False)
+        a = F.adaptive_avg_pool2d(h, (3, 2)) + F.adaptive_max_pool2d(h, (3, 2))
+        s = torch.softmax(p, 1) + F.glu(torch.cat([p, p], 1), 1)
+        q, r = torch.chunk(h, 2, 1)
+        red = h.amax(dim=(2, 3)) + h.amin(dim=(2, 3)).sum(dim=-1, keepdim=True) + h.var(dim=(2, 3)) + h.std(dim=(2, 3))
+        red = red + torch.norm(h, dim=(2, 3)) + torch.clamp_min(red, 0.1) + torch.floor(red) + torch.sign(red)
+        m = torch.remainder(q, 0.7) + torch.floor_divide(r, 0.3) + torch.log1p(torch.abs(q)) + torch.trunc(r * 3)
+        return s, a, red, m, torch.roll(m, 1, 2) + m.repeat(1, 1, 1, 1), torch.argmax(h, 1)
+
+
 CASES = {
+    "new-ops": (NewOps, [[2, 4, 6, 5]]),
     "convnet": (ConvNet, [[1, 3, 16, 12]]),
     "conv1d-pads": (Conv1dPads, [[2, 4, 20]]),
     "mlp": (Mlp, [[3, 10]]),

@@ -76,10 +76,7 @@ def cases():
 
     class Resize(nn.Module):
         def forward(self, x, u):
-            # Sizes as lists: with a tuple or a float scale_factor, hardening
-            # keeps the wrong isinstance branch of scripted F.interpolate (an
-            # unchecked_cast of int[] to int) and the export fails; the .vec
-            # scale-factor lowering is checked in resize.ir.
+            # Sizes as lists (the tuple and scale_factor forms: ResizeForms).
             return (F.interpolate(x, size=[7, 9]),
                     F.interpolate(x, size=[7, 9], mode="bilinear", align_corners=False),
                     F.interpolate(x, size=[3, 11], mode="bilinear", align_corners=True),
@@ -87,6 +84,26 @@ def cases():
                     F.interpolate(u, size=[11], mode="linear", align_corners=True),
                     F.interpolate(u, size=[3]),
                     F.pixel_shuffle(x, 2), F.pixel_unshuffle(x, 1))
+
+    class ResizeForms(nn.Module):
+        # The forms scripted F.interpolate takes through its isinstance
+        # branches: size as an int or a tuple, scale_factor as a float or a
+        # tuple, recompute_scale_factor both ways, align_corners.
+        def forward(self, x, u):
+            return (F.interpolate(x, size=(6, 10)),
+                    F.interpolate(x, size=7, mode="bilinear", align_corners=False),
+                    F.interpolate(x, size=(7, 9), mode="bilinear", align_corners=True),
+                    F.interpolate(x, scale_factor=2.0),
+                    F.interpolate(x, scale_factor=(2.0, 3.0), mode="bilinear", align_corners=False),
+                    F.interpolate(x, scale_factor=1.5, mode="bilinear", recompute_scale_factor=True),
+                    F.interpolate(x, scale_factor=1.5, mode="bilinear", recompute_scale_factor=False),
+                    F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=True),
+                    F.interpolate(x, scale_factor=(2.0, 1.0), mode="nearest"),
+                    F.interpolate(x, scale_factor=2.0, mode="nearest-exact"),
+                    F.interpolate(x, size=x.shape[-2:], mode="bilinear"),
+                    F.interpolate(u, scale_factor=2.0, mode="linear"),
+                    F.interpolate(u, size=(11,), mode="linear", align_corners=True),
+                    F.interpolate(u, scale_factor=(1.5,), mode="linear", recompute_scale_factor=True))
 
     class Linalg(nn.Module):
         def forward(self, b, a, m, bb, ba, bm):
@@ -101,6 +118,7 @@ def cases():
         "pools": (Pools, [r(1, 2, 8, 9), r(2, 3, 7)]),
         "adaptive-pools": (Adaptive, [r(2, 3, 7, 5), r(2, 3, 7)]),
         "resize": (Resize, [r(1, 4, 4, 6), r(1, 2, 5)]),
+        "resize-forms": (ResizeForms, [r(1, 2, 3, 5), r(1, 2, 5)]),
         "linalg": (Linalg, [r(5), r(3, 4), r(4, 5), r(2, 3, 5), r(2, 3, 4), r(2, 4, 5)]),
     }
 
