@@ -351,6 +351,7 @@ static const op_rule rules[] = {
     {"aten::addmv", t2n_sh_r_addmm, 2},
     {"aten::linear", t2n_sh_r_linear, 0},
     {"aten::einsum", t2n_sh_r_einsum, 0},
+    {"aten::scaled_dot_product_attention", t2n_sh_r_sdpa, 0},
     {"aten::bilinear", t2n_sh_r_bilinear, 0},
     /* convolution, pooling, padding, normalisation */
     {"aten::conv1d", t2n_sh_r_conv, 0},

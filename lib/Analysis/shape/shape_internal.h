@@ -441,6 +441,7 @@ void t2n_sh_r_eye(rc *c);
 /* rules_nn.c */
 void t2n_sh_r_matmul(rc *c);
 void t2n_sh_r_mm(rc *c);
+void t2n_sh_r_sdpa(rc *c);
 void t2n_sh_r_addmm(rc *c);
 void t2n_sh_r_linear(rc *c);
 void t2n_sh_r_bilinear(rc *c);
