@@ -211,7 +211,10 @@ void t2n_sh_r_is(rc *c) { /* aux 0: __is__, 1: __isnot__ */
   int a_some = (a->kind != T2N_IV_UNKNOWN && !an) || !type_may_be_none(TY(c, 0));
   int b_some = (b->kind != T2N_IV_UNKNOWN && !bn) || !type_may_be_none(TY(c, 1));
   int r = -1;
-  if (an && bn) r = 1;
+  /* The same SSA value is the same object (`query is key` in
+   * MultiheadAttention's self-attention check). */
+  if (c->nin == 2 && c->n->inputs[0] == c->n->inputs[1]) r = 1;
+  else if (an && bn) r = 1;
   else if ((an && b_some) || (bn && a_some)) r = 0;
   if (r < 0) return;
   c->out[0].kind = T2N_IV_BOOL;
@@ -358,6 +361,25 @@ void t2n_sh_r_is_floating_point(rc *c) { /* aux 0: floating, 1: complex, 2: sign
   c->out[0].i = c->aux == 0 ? dt_is_float(t->dtype)
               : c->aux == 1 ? dt_is_complex(t->dtype)
                             : (t->dtype != T2N_DT_UINT8 && t->dtype != T2N_DT_BOOL);
+}
+
+/* prim::is_nested(t): a tensor whose shape is known is dense: every shape
+ * rule makes strided tensors, and example inputs are strided. */
+void t2n_sh_r_is_nested(rc *c) {
+  if (!ctensor(c, 0) || ctensor(c, 0)->rank < 0) return;
+  c->out[0].kind = T2N_IV_BOOL;
+  c->out[0].i = 0;
+}
+
+/* The global modes a scripted model asks about, as an inference run sees
+ * them. aux 0: aten::is_grad_enabled is True, torch's default: the branches
+ * it chooses between (MultiheadAttention's and TransformerEncoderLayer's
+ * fused fast path, or the composite path) compute the same function, and
+ * the composite one is made of ops the exporters lower. aux 1: autocast is
+ * off (aten::is_autocast_enabled, is_autocast_cpu_enabled). */
+void t2n_sh_r_global_mode(rc *c) {
+  c->out[0].kind = T2N_IV_BOOL;
+  c->out[0].i = c->aux == 0;
 }
 
 void t2n_sh_r_nothing(rc *c) { (void)c; }

@@ -367,6 +367,8 @@ void t2n_sh_r_prim_minmax(rc *c);
 void t2n_sh_r_range_length(rc *c);
 void t2n_sh_r_derive_index(rc *c);
 void t2n_sh_r_is_floating_point(rc *c);
+void t2n_sh_r_is_nested(rc *c);
+void t2n_sh_r_global_mode(rc *c);
 void t2n_sh_r_nothing(rc *c);
 /* rules_elementwise.c */
 void t2n_sh_r_binary(rc *c);
