@@ -12,7 +12,7 @@
 #include "t2n/srcloc.h"
 
 const t2n_ival t2n_sh_unknown_ival = {T2N_IV_UNKNOWN, 0, 0, NULL, 0, 0, NULL, T2N_DT_UNKNOWN, -1,
-                                      {-1, -1, -1, -1, -1, -1, -1, -1}, NULL};
+                                      {-1, -1, -1, -1, -1, -1, -1, -1}, NULL, 0};
 
 const char *t2n_sh_fmtstr(t2n_shape_facts *f, const char *fmt, ...) {
   char buf[512];

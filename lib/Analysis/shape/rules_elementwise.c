@@ -415,33 +415,34 @@ void t2n_sh_r_masked_fill(rc *c) {
   }
 }
 
-void t2n_sh_r_softmax(rc *c) { /* softmax(self, dim, dtype?) */
+/* op(self, dim, dtype?): self's facts (not its value) with the dtype
+ * argument's dtype when it is given; NULL when self is no tensor. *given
+ * says whether the dtype argument decided the dtype. */
+static t2n_ival *same_with_dtype_arg(rc *c, int *given) {
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = T(c, 0);
-  if (!x) return;
+  *given = 0;
+  if (!x) return NULL;
   *o = *x;
   o->n = 0;
   o->elems = NULL;
   int64_t d;
   if (c->nin >= 3 && !cnone(c, 2)) {
-    if (!cint(c, 2, &d)) {
-      o->dtype = DT_UNDEF;
-      return;
-    }
-    o->dtype = (t2n_dtype)d;
+    o->dtype = cint(c, 2, &d) ? (t2n_dtype)d : DT_UNDEF;
+    *given = 1;
   }
+  return o;
 }
 
-void t2n_sh_r_cumsum(rc *c) { /* cumsum(self, dim, dtype?) */
-  const t2n_ival *x = ctensor(c, 0);
-  t2n_ival *o = T(c, 0);
-  if (!x) return;
-  *o = *x;
-  o->n = 0;
-  o->elems = NULL;
-  int64_t d;
-  if (c->nin >= 3 && !cnone(c, 2)) o->dtype = cint(c, 2, &d) ? (t2n_dtype)d : DT_UNDEF;
-  else if (dt_is_integral(x->dtype, 1)) o->dtype = T2N_DT_INT64;
+void t2n_sh_r_softmax(rc *c) { /* softmax(self, dim, dtype?) */
+  int given;
+  same_with_dtype_arg(c, &given);
+}
+
+void t2n_sh_r_cumsum(rc *c) { /* cumsum(self, dim, dtype?): integers sum as int64 */
+  int given;
+  t2n_ival *o = same_with_dtype_arg(c, &given);
+  if (o && !given && dt_is_integral(o->dtype, 1)) o->dtype = T2N_DT_INT64;
 }
 
 /* Same shape and dtype as input 0, a fresh contiguous result. */
