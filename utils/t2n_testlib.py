@@ -47,11 +47,10 @@ def export(export_bin, case, jit_path, out, args=()):
     return True
 
 
-def run_tract(case, nnef_path, inputs, work, stem=None, tail=3000, tract_spelling=False):
-    """tract's outputs (numpy arrays) for the NNEF at nnef_path on inputs (numpy arrays or
-    tensors), or None (after printing why) when tract fails. With tract_spelling, tract reads
-    a copy whose standard 'replicate' border is spelled as tract spells it ('replicated')."""
-    stem = stem or case
+def run_tract_raw(nnef_path, inputs, work, stem, tract_spelling=False):
+    """(tract's outputs as numpy arrays, or None when tract fails; tract's stderr) for the NNEF
+    at nnef_path on inputs (numpy arrays). With tract_spelling, tract reads a copy whose
+    standard 'replicate' border is spelled as tract spells it ('replicated')."""
     npz = os.path.join(work, stem + ".in.npz")
     res = os.path.join(work, stem + ".out.npz")
     np.savez(npz, **{"i%d" % i: np.asarray(x) for i, x in enumerate(inputs)})
@@ -60,11 +59,19 @@ def run_tract(case, nnef_path, inputs, work, stem=None, tail=3000, tract_spellin
         cmd.append("--tract-spelling")
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode:
-        sys.stderr.write(p.stderr[-tail:])
-        print("%s: tract failed (exit %d)" % (case, p.returncode))
-        return None
+        return None, p.stderr
     got = np.load(res)
-    return [got["arr_%d" % i] for i in range(len(got.files))]
+    return [got["arr_%d" % i] for i in range(len(got.files))], p.stderr
+
+
+def run_tract(case, nnef_path, inputs, work, stem=None, tail=3000, tract_spelling=False):
+    """run_tract_raw's outputs, or None after printing tract's stderr (its last `tail`
+    characters) and "CASE: tract failed" when tract fails."""
+    got, err = run_tract_raw(nnef_path, inputs, work, stem or case, tract_spelling)
+    if got is None:
+        sys.stderr.write(err[-tail:])
+        print("%s: tract failed" % case)
+    return got
 
 
 def max_abs_diff(a, b):
