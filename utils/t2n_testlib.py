@@ -37,6 +37,19 @@ def forward_arg_names(jit_module):
     return [a.name for a in jit_module.forward.schema.arguments if a.name != "self"]
 
 
+def save_scripted(make, work, case):
+    """Scripts make().eval() (torch seeded with 0 first, so its weights are the same every run)
+    and saves it as WORK/CASE.jit: returns (the scripted module, the .jit path)."""
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.jit.script(make().eval())
+    os.makedirs(work, exist_ok=True)
+    jit = os.path.join(work, case + ".jit")
+    model.save(jit)
+    return model, jit
+
+
 def export(export_bin, case, jit_path, out, args=()):
     """Runs t2n-export JIT -o OUT --quiet ARGS; prints why and returns False when it fails."""
     p = subprocess.run([export_bin, jit_path, "-o", out, "--quiet"] + list(args), capture_output=True, text=True)

@@ -103,11 +103,7 @@ def main(argv):
     tol = tl.pop_option(argv, "--tol", 1e-4)
     export, work, case = argv[1:4]
     make, shapes, axes, sizes = CASES[case]
-    torch.manual_seed(0)
-    model = torch.jit.script(make().eval())
-    os.makedirs(work, exist_ok=True)
-    jit = os.path.join(work, case + ".jit")
-    model.save(jit)
+    model, jit = tl.save_scripted(make, work, case)
     out = os.path.join(work, case + ".nnef.tgz")
     args = tl.input_shape_args(shapes.keys(), shapes.values())
     for a in axes:

@@ -67,11 +67,7 @@ def main(argv):
     tol = tl.pop_option(argv, "--tol", 1e-5)
     export, work, case = argv[1:4]
     make, shapes = CASES[case]
-    torch.manual_seed(0)
-    model = torch.jit.script(make().eval())
-    os.makedirs(work, exist_ok=True)
-    jit = os.path.join(work, case + ".jit")
-    model.save(jit)
+    model, jit = tl.save_scripted(make, work, case)
     out = os.path.join(work, case + ".khronos")
     args = ["--target=khronos"] + tl.input_shape_args(tl.forward_arg_names(model), shapes)
     if not tl.export(export, case, jit, out, args):
