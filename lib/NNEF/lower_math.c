@@ -1,5 +1,5 @@
 /* Lowerings of the elementwise math tail: rounding (floor, ceil, round half
- * to even, trunc), sign, reciprocal, log1p, log2, sin, cos, erf, square,
+ * to even, trunc), sign, reciprocal, log1p, log2, log10, sin, cos, erf, square,
  * remainder / fmod, floor_divide and div with a rounding_mode, minimum /
  * maximum, clamp_min / clamp_max, masked_fill and bitwise_not.
  *
@@ -147,6 +147,13 @@ int t2n_lower_log2(t2n_lower_ctx *c, t2n_node *n) {
   t2n_nnef_value x;
   if (begin(c, n, &e) || arg(&e, 0, &x)) return 1;
   return finish(&e, op2(&e, "mul", 1, op1(&e, "log", 0, x), t2n_nnef_v_float(1.0 / log(2.0))));
+}
+
+int t2n_lower_log10(t2n_lower_ctx *c, t2n_node *n) {
+  expr e;
+  t2n_nnef_value x;
+  if (begin(c, n, &e) || arg(&e, 0, &x)) return 1;
+  return finish(&e, op2(&e, "mul", 1, op1(&e, "log", 0, x), t2n_nnef_v_float(1.0 / log(10.0))));
 }
 
 int t2n_lower_square(t2n_lower_ctx *c, t2n_node *n) {

@@ -1,7 +1,7 @@
 /* Lowerings of ops that cut, reorder or repeat a tensor along its axes:
  * split / split_with_sizes / chunk / unbind (tensor lists, read back by
  * prim::ListUnpack, aten::__getitem__, cat and stack), narrow, flip, roll,
- * repeat and tile.
+ * repeat, tile and repeat_interleave.
  *
  * NNEF has no split (tract lacks it): each piece is a slice, and the pieces
  * are bound as the list's elements (t2n_lower_bind_list). flip cannot be a
@@ -315,3 +315,61 @@ static int tile(t2n_lower_ctx *c, t2n_node *n, int is_tile) {
 
 int t2n_lower_repeat(t2n_lower_ctx *c, t2n_node *n) { return tile(c, n, 0); }
 int t2n_lower_tile(t2n_lower_ctx *c, t2n_node *n) { return tile(c, n, 1); }
+
+/* repeat_interleave(x, repeats, dim?, output_size?) with a constant int
+ * repeats: each
+ * element r times in a row along dim (no dim: of the flattened tensor).
+ * NNEF has no such op: x unsqueezed after the axis, tiled r times on the
+ * new axis, and the two axes merged by a reshape. */
+int t2n_lower_repeat_interleave(t2n_lower_ctx *c, t2n_node *n) {
+  tensor_info x;
+  int64_t r, dim = 0;
+  if (n->ninputs < 2) return t2n_lower_error(c, n, "aten::repeat_interleave takes a repeats operand");
+  if (get_input(c, n, 0, &x)) return 1;
+  if (!t2n_lower_const_int(c, n->inputs[1], &r))
+    return t2n_lower_error(c, n, "the repeats of aten::repeat_interleave must be a constant int (a tensor of "
+                           "per-element counts gives a data-dependent shape)");
+  if (r <= 0) return t2n_lower_error(c, n, "aten::repeat_interleave with repeats %lld: tract cannot hold an empty tensor", (long long)r);
+  t2n_nnef_graph *g = t2n_lower_graph(c);
+  int flat = n->ninputs < 3 || t2n_lower_is_none(c, n->inputs[2]);
+  if (flat) {
+    /* torch flattens first: [numel] on axis 0. */
+    int64_t numel = 1;
+    for (int i = 0; i < x.rank; i++) numel *= x.sizes[i];
+    if (x.rank != 1) {
+      t2n_nnef_tid f = t2n_lower_temp(c, "flat", x.dt, 1, &numel);
+      t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "reshape", f, x.t), "shape", &numel, 1);
+      x.t = f;
+      x.rank = 1;
+      x.sizes[0] = numel;
+    }
+  } else if (need_int(c, n, 2, "dim", 0, &dim)) {
+    return 1;
+  }
+  int64_t a = axis_of(c, n, &x, dim);
+  if (a < 0) return 1;
+  if (r == 1) {
+    t2n_lower_bind(c, n->outputs[0], x.t);
+    return 0;
+  }
+  if (x.rank + 1 > T2N_MAX_RANK) return t2n_lower_error(c, n, "aten::repeat_interleave of rank %d: one axis more exceeds T2N_MAX_RANK", x.rank);
+  int64_t us[T2N_MAX_RANK], reps[T2N_MAX_RANK], os[T2N_MAX_RANK];
+  for (int i = 0, j = 0; i < x.rank; i++) {
+    us[j] = x.sizes[i];
+    reps[j++] = 1;
+    if (i == a) us[j] = 1, reps[j++] = r;
+  }
+  int64_t ax1 = a + 1;
+  t2n_nnef_tid u = t2n_lower_temp(c, "interleave", x.dt, x.rank + 1, us);
+  t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "unsqueeze", u, x.t), "axes", &ax1, 1);
+  us[a + 1] = r;
+  t2n_nnef_tid t = t2n_lower_temp(c, "interleave", x.dt, x.rank + 1, us);
+  t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "tile", t, u), "repeats", reps, x.rank + 1);
+  memcpy(os, x.sizes, sizeof os);
+  os[a] *= r;
+  t2n_nnef_tid out = t2n_lower_output_tensor(c, n, 0);
+  if (out < 0) return 1;
+  t2n_nnef_arg_ints(g, t2n_lower_emit1(c, "reshape", out, t), "shape", os, x.rank);
+  t2n_lower_bind(c, n->outputs[0], out);
+  return 0;
+}

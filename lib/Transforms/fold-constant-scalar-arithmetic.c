@@ -5,7 +5,8 @@
  * or a ListConstruct/TupleConstruct of such):
  *   the reference's: aten::eq ne lt le gt ge, aten::__not__,
  *     aten::__contains__ (haystack a constant list or tuple; also a str
- *     needle in a str), aten::Bool, aten::Int, aten::Float;
+ *     needle in a str), aten::Bool, aten::Int, aten::Float (also of a
+ *     prim::NumToTensor of a constant: traced sizes go through a tensor);
  *   beyond it: aten::add sub mul div floordiv remainder neg, aten::__and__
  *     __or__ __xor__, aten::len (constant list, ASCII str),
  *     aten::__getitem__ (constant list or ASCII str, constant index), and
@@ -642,12 +643,20 @@ static void try_fold(t2n_pass_ctx *ctx, t2n_node *n) {
     }
     set_bool(&out, res);
   } else {
-    for (int i = 0; i < n->ninputs; i++)
-      if (!t2n_type_is_primitive(n->inputs[i]->type)) return; /* tensors etc.: not a candidate */
+    t2n_value *in[3];
+    for (int i = 0; i < n->ninputs; i++) {
+      in[i] = n->inputs[i];
+      /* Int/Float/Bool of a prim::NumToTensor read the number it was made
+       * from (traced code turns sizes into 0-dim tensors and back). */
+      if ((op == OP_INT || op == OP_FLOAT || op == OP_BOOL) && in[i]->def &&
+          strcmp(in[i]->def->kind, "prim::NumToTensor") == 0 && in[i]->def->ninputs == 1)
+        in[i] = in[i]->def->inputs[0];
+      if (!t2n_type_is_primitive(in[i]->type)) return; /* tensors etc.: not a candidate */
+    }
     t2n_ival v[3];
     for (int i = 0; i < n->ninputs; i++) {
       const char *why = NULL;
-      if (!t2n_constant_value(ctx->mod, n->inputs[i], &v[i])) {
+      if (!t2n_constant_value(ctx->mod, in[i], &v[i])) {
         t2n_remark(ctx, n, "%s left alone: operand %%%s is not a constant", n->kind, n->inputs[i]->name);
         return;
       }

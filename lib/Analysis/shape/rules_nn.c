@@ -73,6 +73,52 @@ void t2n_sh_r_matmul(rc *c) {
   }
 }
 
+/* scaled_dot_product_attention(q, k, v, attn_mask?, dropout_p, is_causal,
+ * scale?, enable_gqa): q [.., L, E], k [.., S, E], v [.., S, Ev] give
+ * [.., L, Ev], the batch sizes of q, k and v broadcast (as the two matmuls
+ * of its definition do; with enable_gqa, k's and v's head count may divide
+ * q's). */
+void t2n_sh_r_sdpa(rc *c) {
+  const t2n_ival *q = ctensor(c, 0), *k = ctensor(c, 1), *v = ctensor(c, 2);
+  int64_t s[T2N_MAX_RANK] = {0};
+  if (!q || !k || !v || q->rank < 2 || k->rank < 2 || v->rank < 2) {
+    mat_out(c, q, v, -1, s);
+    return;
+  }
+  if (!inner_ok(c, q, q->rank - 1, k, k->rank - 1) || !inner_ok(c, k, k->rank - 2, v, v->rank - 2)) {
+    mat_out(c, q, v, -1, s);
+    return;
+  }
+  t2n_ival b[3], o1, o2;
+  const t2n_ival *in[3] = {q, k, v};
+  for (int j = 0; j < 3; j++) {
+    tf_init(&b[j]);
+    b[j].rank = in[j]->rank - 2;
+    for (int i = 0; i < b[j].rank; i++) b[j].sizes[i] = in[j]->sizes[i];
+  }
+  /* enable_gqa: k and v may have fewer heads (axis -3) dividing q's; they
+   * are repeated to q's count. */
+  int gqa = 0;
+  if (cbool(c, 7, &gqa) && gqa && b[0].rank >= 1)
+    for (int j = 1; j < 3; j++) {
+      int64_t hq = b[0].sizes[b[0].rank - 1], *hk = b[j].rank >= 1 ? &b[j].sizes[b[j].rank - 1] : NULL;
+      if (hk && hq > 0 && *hk > 0 && hq % *hk == 0) *hk = hq;
+    }
+  tf_init(&o1);
+  tf_init(&o2);
+  if (!t2n_sh_bcast(&b[0], &b[1], &o1) || !t2n_sh_bcast(&o1, &b[2], &o2)) {
+    t2n_sh_refuse(c, "the batch sizes of %s, %s and %s do not broadcast", t2n_sh_dims(c->f, q), t2n_sh_dims(c->f, k),
+                  t2n_sh_dims(c->f, v));
+    mat_out(c, q, v, -1, s);
+    return;
+  }
+  int r = 0;
+  for (int i = 0; i < o2.rank; i++) s[r++] = o2.sizes[i];
+  s[r++] = q->sizes[q->rank - 2];
+  s[r++] = v->sizes[v->rank - 1];
+  mat_out(c, q, v, r, s);
+}
+
 void t2n_sh_r_mm(rc *c, const t2n_sh_mm_params *p) { /* mm(a, b), bmm(a, b), mv(m, v), dot(a, b) by p->form */
   const t2n_ival *a = ctensor(c, 0), *b = ctensor(c, 1);
   int64_t s[3] = {0};
