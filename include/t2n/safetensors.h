@@ -36,6 +36,7 @@ typedef struct t2n_safetensors {
   int mapped;                /* file came from mmap (else malloc) */
   t2n_st_tensor *tensors;    /* in file order */
   int ntensors;
+  const unsigned char *view_map; /* a view's mapping, registered for release */
 } t2n_safetensors;
 
 /* Opens and checks a file; the data stay in the file's memory mapping, so a
@@ -50,6 +51,15 @@ int t2n_safetensors_parse(const char *name, const void *bytes, size_t len, t2n_s
  * so streaming a file of gigabytes keeps little of it resident. Bytes not
  * inside a mapping of t2n_safetensors_read are left alone. */
 void t2n_safetensors_release(const void *data, size_t n);
+/* A view: tensors whose bytes live elsewhere (a .jit archive's tensors,
+ * streamed from the archive's own mapping without a safetensors copy). `map`
+ * (may be NULL) is a read-only private file mapping holding some of them,
+ * registered for t2n_safetensors_release until t2n_safetensors_free; it is
+ * not unmapped. Each add copies the name and checks the dtype name and the
+ * size; returns 1, or 0 after reporting the fault. */
+void t2n_safetensors_view(t2n_safetensors *st, const void *map, size_t map_size);
+int t2n_safetensors_view_add(t2n_safetensors *st, const char *name, const char *dtype_name, int rank,
+                             const int64_t *sizes, const void *data, size_t nbytes, t2n_diag *d);
 const t2n_st_tensor *t2n_safetensors_find(const t2n_safetensors *st, const char *name);
 void t2n_safetensors_free(t2n_safetensors *st);
 /* The dtype of a safetensors dtype name ("F32"), or T2N_DT_UNKNOWN. */

@@ -29,6 +29,7 @@ extern "C" {
 
 #include "t2n/diag.h"
 #include "t2n/ir.h"
+#include "t2n/limits.h"
 #include "t2n/pass.h"
 
 /* Inside libt2n_torch.so the API functions carry the t2n_torchimpl_ prefix;
@@ -41,6 +42,7 @@ extern "C" {
 #define t2n_torch_export_text t2n_torchimpl_export_text
 #define t2n_torch_write_weights t2n_torchimpl_write_weights
 #define t2n_torch_weights_bytes t2n_torchimpl_weights_bytes
+#define t2n_torch_weights t2n_torchimpl_weights
 #define t2n_torch_load t2n_torchimpl_load
 #define t2n_torch_new_empty t2n_torchimpl_new_empty
 #define t2n_torch_read_weights t2n_torchimpl_read_weights
@@ -81,6 +83,26 @@ char *t2n_torch_export_text(t2n_torch *t, const char *weights_name, size_t *len,
 int t2n_torch_write_weights(t2n_torch *t, const char *path, t2n_diag *d);
 /* The same bytes in memory (malloc'ed); NULL after reporting an error. */
 void *t2n_torch_weights_bytes(t2n_torch *t, size_t *len, t2n_diag *d);
+
+/* One weight of the object tree, for streaming it without a copy. */
+typedef struct t2n_torch_weight {
+  const char *name;           /* its key, as in the module text */
+  const char *dtype;          /* safetensors' name: "F32", "I64", ... */
+  int rank;
+  int64_t sizes[T2N_MAX_RANK];
+  const void *data;           /* contiguous, row-major */
+  size_t nbytes;
+} t2n_torch_weight;
+
+/* Every weight of the object tree, sorted by key (the safetensors file of
+ * t2n_torch_write_weights, without writing it). A contiguous tensor of an
+ * archive loaded without reading its tensors points into the archive's
+ * mapping, whose extent *map and *map_size receive (NULL and 0 when the
+ * tensors were read into memory, see t2n_torch_open's remark); the others
+ * point at contiguous copies the handle owns. Everything lives as long as
+ * the handle. Returns the count, or -1 after reporting an error. */
+int t2n_torch_weights(t2n_torch *t, const t2n_torch_weight **out, const void **map, size_t *map_size,
+                      t2n_diag *d);
 
 /* Import in one call: open, export the text and parse it with t2n_parse.
  * `weights_name` goes on the `weights` line; NULL means the archive's file

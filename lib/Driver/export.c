@@ -269,19 +269,22 @@ static int load_weights(export_args *o, t2n_module *m, t2n_safetensors *st, int 
   *have = 0;
 #ifdef T2N_HAVE_TORCH
   if (o->torch) { /* the input was an archive */
-    /* The archive's tensors go through a private temporary file that is
-     * mapped and unlinked at once, so they are streamed like any weights. */
-    char tmpl[] = "/tmp/t2n-export-weights-XXXXXX";
-    int fd = mkstemp(tmpl);
-    if (fd < 0) {
-      t2n_report(d, T2N_ERROR, NULL, "cannot create a temporary weights file: %s", strerror(errno));
-      return 0;
-    }
-    close(fd);
-    int ok = t2n_torch_write_weights(o->torch, tmpl, d) == 0 && t2n_safetensors_read(tmpl, st, d);
-    unlink(tmpl);
-    *have = ok;
-    return ok;
+    /* Its tensors stream from the archive's own mapping (or from libtorch's
+     * memory when they had to be read), without a safetensors copy. */
+    const t2n_torch_weight *ws;
+    const void *map;
+    size_t map_size;
+    int n = t2n_torch_weights(o->torch, &ws, &map, &map_size, d);
+    if (n < 0) return 0;
+    t2n_safetensors_view(st, map, map_size);
+    for (int i = 0; i < n; i++)
+      if (!t2n_safetensors_view_add(st, ws[i].name, ws[i].dtype, ws[i].rank, ws[i].sizes, ws[i].data, ws[i].nbytes,
+                                    d)) {
+        t2n_safetensors_free(st);
+        return 0;
+      }
+    *have = 1;
+    return 1;
   }
 #endif
   char *p = weights_path(o, m);

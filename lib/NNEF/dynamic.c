@@ -39,7 +39,7 @@ static const char *const keywords[] = {"version", "extension", "fragment", "grap
                                        "if", "then", "else", "yield", "length_of", "shape_of", "range_of"};
 
 static int is_ident(const char *s) {
-  if (!s[0] || !(s[0] == '_' || (s[0] | 32) >= 'a' && (s[0] | 32) <= 'z')) return 0;
+  if (!s[0] || !(s[0] == '_' || ((s[0] | 32) >= 'a' && (s[0] | 32) <= 'z'))) return 0;
   for (const char *p = s; *p; p++)
     if (!(*p == '_' || (*p >= '0' && *p <= '9') || ((*p | 32) >= 'a' && (*p | 32) <= 'z'))) return 0;
   for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)

@@ -281,6 +281,38 @@ int t2n_safetensors_read(const char *path, t2n_safetensors *st, t2n_diag *d) {
   return 1;
 }
 
+void t2n_safetensors_view(t2n_safetensors *st, const void *map, size_t map_size) {
+  memset(st, 0, sizeof *st);
+  if (map && map_size) {
+    st->view_map = map;
+    remember_mapping(map, map_size);
+  }
+}
+
+int t2n_safetensors_view_add(t2n_safetensors *st, const char *name, const char *dtype_name, int rank,
+                             const int64_t *sizes, const void *data, size_t nbytes, t2n_diag *d) {
+  const char *what = "<view>";
+  t2n_dtype dt = t2n_safetensors_dtype(dtype_name);
+  if (dt == T2N_DT_UNKNOWN) return refuse(d, what, name, "unknown dtype '%s'", dtype_name);
+  if (rank < 0 || rank > T2N_MAX_RANK)
+    return refuse(d, what, name, "%d dimensions, more than the limit of %d (T2N_MAX_RANK)", rank, T2N_MAX_RANK);
+  uint64_t numel = 1;
+  for (int k = 0; k < rank; k++) numel *= (uint64_t)sizes[k];
+  if (numel * t2n_dtype_size(dt) != nbytes)
+    return refuse(d, what, name, "%zu bytes for %llu elements of %s", nbytes, (unsigned long long)numel, dtype_name);
+  st->tensors = t2n_xrealloc(st->tensors, sizeof *st->tensors * (size_t)(st->ntensors + 1));
+  t2n_st_tensor *t = &st->tensors[st->ntensors++];
+  memset(t, 0, sizeof *t);
+  t->name = t2n_xstrdup(name);
+  t->dtype = dt;
+  t->dtype_name = known_name(dtype_name);
+  t->rank = rank;
+  for (int k = 0; k < rank; k++) t->sizes[k] = sizes[k];
+  t->data = data;
+  t->nbytes = nbytes;
+  return 1;
+}
+
 const t2n_st_tensor *t2n_safetensors_find(const t2n_safetensors *st, const char *name) {
   for (int i = 0; i < st->ntensors; i++)
     if (strcmp(st->tensors[i].name, name) == 0) return &st->tensors[i];
@@ -290,6 +322,7 @@ const t2n_st_tensor *t2n_safetensors_find(const t2n_safetensors *st, const char 
 void t2n_safetensors_free(t2n_safetensors *st) {
   for (int i = 0; i < st->ntensors; i++) free((void *)st->tensors[i].name);
   free(st->tensors);
+  if (st->view_map) forget_mapping(st->view_map);
   if (st->mapped) {
     forget_mapping(st->file);
     munmap(st->file, st->size);

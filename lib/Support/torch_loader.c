@@ -101,6 +101,11 @@ void *t2n_torch_weights_bytes(t2n_torch *t, size_t *len, t2n_diag *d) {
   if (!load()) return missing(d), NULL;
   return api.weights_bytes(t, len, d);
 }
+int t2n_torch_weights(t2n_torch *t, const t2n_torch_weight **out, const void **map, size_t *map_size,
+                      t2n_diag *d) {
+  if (!load()) return missing(d), -1;
+  return api.weights(t, out, map, map_size, d);
+}
 t2n_module *t2n_torch_load(const char *jit_path, const char *submodule, const char *weights_name,
                            t2n_diag *d, t2n_torch **out) {
   if (!load()) return missing(d), NULL;

@@ -611,7 +611,7 @@ t2n_torch *t2n_torch_open(const char *jit_path, const char *submodule, t2n_diag 
   try {
     t.reset(new t2n_torch());
     t->path = jit_path;
-    torch::jit::Module m = torch::jit::load(std::string(jit_path), c10::Device("cpu"));
+    torch::jit::Module m = load_archive(t.get(), jit_path, d);
     if (submodule && *submodule) {
       std::string path = submodule;
       size_t i = 0;

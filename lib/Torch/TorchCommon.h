@@ -15,10 +15,20 @@
 
 #include "t2n/torch.h"
 
+namespace t2n_torch_impl {
+struct ArchiveMap;  // MappedArchive.cpp
+}
+
 struct t2n_torch {
   bool has_module = false;
   torch::jit::Module module;  // the root (or --submodule) module object
   std::string path;           // the archive's path, for messages
+  // The archive's mapping, when its tensors' storages point into it.
+  std::shared_ptr<t2n_torch_impl::ArchiveMap> archive;
+  // t2n_torch_weights' answer, and the contiguous copies it points at.
+  std::vector<t2n_torch_weight> views;
+  std::vector<at::Tensor> view_tensors;
+  std::vector<std::string> view_names;
   // Every tensor of the object tree, by weights key, in discovery order.
   std::vector<std::pair<std::string, at::Tensor>> weights;
   std::map<std::string, size_t> weight_index;
@@ -67,6 +77,12 @@ void collect_weights(t2n_torch *t);
 // Walks the archive's graphs once (const_tensors, and weights if needed).
 void ensure_scanned(t2n_torch *t);
 void add_weight(t2n_torch *t, const std::string &key, const at::Tensor &v);
+// torch::jit::load of `path` with the tensors' storages pointing into a
+// mapping of the file (MappedArchive.cpp), or the ordinary load after a
+// remark saying why not.
+torch::jit::Module load_archive(t2n_torch *t, const std::string &path, t2n_diag *d);
+// Whether [p, p + n) lies in the archive's mapping; *base and *size get it.
+bool archive_holds(const t2n_torch *t, const void *p, size_t n, const void **base, size_t *size);
 
 }  // namespace t2n_torch_impl
 

@@ -11,8 +11,12 @@
 #include "t2n/diag.h"
 #include "t2n/srcloc.h"
 
-const t2n_ival t2n_sh_unknown_ival = {T2N_IV_UNKNOWN, 0, 0, NULL, 0, 0, NULL, T2N_DT_UNKNOWN, -1,
-                                      {-1, -1, -1, -1, -1, -1, -1, -1}, NULL, 0};
+/* Every size unknown: one -1 per dimension T2N_MAX_RANK allows. */
+_Static_assert(T2N_MAX_RANK == 8, "t2n_sh_unknown_ival lists one -1 per dimension");
+const t2n_ival t2n_sh_unknown_ival = {.kind = T2N_IV_UNKNOWN,
+                                      .dtype = T2N_DT_UNKNOWN,
+                                      .rank = -1,
+                                      .sizes = {-1, -1, -1, -1, -1, -1, -1, -1}};
 
 const char *t2n_sh_fmtstr(t2n_shape_facts *f, const char *fmt, ...) {
   char buf[512];
