@@ -243,6 +243,11 @@ t2n_node *t2n_insert_float(t2n_graph *g, t2n_node *before, double v);
 /* Walks every node of a block and its nested blocks in textual order. */
 typedef int (*t2n_node_fn)(t2n_node *n, void *ctx); /* non-zero stops */
 int t2n_walk(t2n_block *b, t2n_node_fn fn, void *ctx);
+/* The nodes of a block and its nested blocks, in textual order, for which
+ * keep(n) is true: a malloc'd array of *count nodes (NULL when none), for
+ * passes that collect first because a rewrite erases nodes a walk has yet
+ * to visit. */
+t2n_node **t2n_collect(t2n_block *b, int (*keep)(const t2n_node *n), int *count);
 
 /* Deep copy of the nodes of `src` into `dst` before `pos` (NULL: at the end),
  * mapping src's params to `args` and returning src's outputs through `outs`

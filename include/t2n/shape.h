@@ -11,7 +11,7 @@
  * int/bool/list attributes their value) unless the module writes an
  * attribute of that name with prim::SetAttr.
  *
- * Each aten/prim op kind maps to one rule in a single table in lib/Analysis/shape/op_table.c (the
+ * Each aten/prim op kind maps to one rule in a single table, lib/Analysis/shape/rules.def (the
  * only place that says what an op does to shapes); in-place aten ops without
  * a rule keep their first input's facts, anything else without a rule is
  * unknown. prim::If takes the branch its condition selects when that is

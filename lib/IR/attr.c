@@ -70,7 +70,7 @@ int t2n_unescape_string(t2n_module *m, const char *raw, const char **out, size_t
 void t2n_attr_classify(t2n_module *m, t2n_attr *a) {
   const char *r = a->raw;
   a->kind = T2N_ATTR_OTHER;
-  if (r[0] == '"') {
+  if (r[0] == '"' || r[0] == '\'') { /* either quote, as lib/Analysis/literal.c reads strings */
     if (t2n_unescape_string(m, r, &a->s, &a->slen)) a->kind = T2N_ATTR_STRING;
   } else if (is_int_text(r)) {
     a->kind = T2N_ATTR_INT;

@@ -1,6 +1,7 @@
 /* Graph mutation: values with use lists, nodes in per-block lists, block
  * returns modelled as a prim::Return node so that every use has a user. */
 #include "internal.h"
+#include "t2n/alloc.h"
 #include "t2n/ops.h"
 
 #include <stdlib.h>
@@ -375,6 +376,28 @@ int t2n_walk(t2n_block *b, t2n_node_fn fn, void *ctx) {
       if (t2n_walk(n->blocks[i], fn, ctx)) return 1;
   }
   return 0;
+}
+
+typedef struct {
+  int (*keep)(const t2n_node *n);
+  t2n_node **v;
+  int n, cap;
+} collector;
+
+static int collect_one(t2n_node *n, void *p) {
+  collector *c = p;
+  if (c->keep(n)) {
+    T2N_GROW(c->v, c->cap, c->n + 1);
+    c->v[c->n++] = n;
+  }
+  return 0;
+}
+
+t2n_node **t2n_collect(t2n_block *b, int (*keep)(const t2n_node *n), int *count) {
+  collector c = {keep, NULL, 0, 0};
+  t2n_walk(b, collect_one, &c);
+  *count = c.n;
+  return c.v;
 }
 
 /* ---- cloning ---- */

@@ -43,28 +43,32 @@ static int gather(t2n_lower_ctx *c, t2n_node *n, const char *kind, t2n_nnef_tid 
 
 static int rank_of(t2n_lower_ctx *c, t2n_nnef_tid t) { return t2n_nnef_tensor_get(t2n_lower_graph(c), t)->rank; }
 
+/* op(x, dim, index, ...): x, the axis and the index tensor; 1 on error. */
+static int x_dim_index(t2n_lower_ctx *c, t2n_node *n, t2n_nnef_tid *x, int64_t *a, t2n_nnef_tid *idx) {
+  int64_t dim;
+  *x = t2n_lower_tensor(c, n->inputs[0], n);
+  if (*x < 0) return 1;
+  if (!t2n_lower_const_int(c, n->inputs[1], &dim))
+    return t2n_lower_error(c, n, "the dim of %s must be a constant int", n->kind);
+  *a = t2n_lower_axis(c, n, dim, rank_of(c, *x), 0);
+  *idx = *a < 0 ? -1 : index_tensor(c, n, n->inputs[2]);
+  return *idx < 0;
+}
+
 /* index_select(x, dim, index): a 0-dim index keeps the axis (size 1). */
 int t2n_lower_index_select(t2n_lower_ctx *c, t2n_node *n) {
-  int64_t dim;
-  t2n_nnef_tid x = t2n_lower_tensor(c, n->inputs[0], n);
-  if (x < 0) return 1;
-  if (!t2n_lower_const_int(c, n->inputs[1], &dim)) return t2n_lower_error(c, n, "the dim of aten::index_select must be a constant int");
-  int64_t a = t2n_lower_axis(c, n, dim, rank_of(c, x), 0);
-  t2n_nnef_tid idx = a < 0 ? -1 : index_tensor(c, n, n->inputs[2]);
-  if (idx < 0) return 1;
+  t2n_nnef_tid x, idx;
+  int64_t a;
+  if (x_dim_index(c, n, &x, &a, &idx)) return 1;
   if (rank_of(c, idx) == 0) idx = t2n_lower_broadcast_rank(c, idx, 1);
   return gather(c, n, "tract_core_gather", x, idx, a);
 }
 
 /* gather(x, dim, index, sparse_grad): torch.gather is gather_elements. */
 int t2n_lower_gather(t2n_lower_ctx *c, t2n_node *n) {
-  int64_t dim;
-  t2n_nnef_tid x = t2n_lower_tensor(c, n->inputs[0], n);
-  if (x < 0) return 1;
-  if (!t2n_lower_const_int(c, n->inputs[1], &dim)) return t2n_lower_error(c, n, "the dim of aten::gather must be a constant int");
-  int64_t a = t2n_lower_axis(c, n, dim, rank_of(c, x), 0);
-  t2n_nnef_tid idx = a < 0 ? -1 : index_tensor(c, n, n->inputs[2]);
-  if (idx < 0) return 1;
+  t2n_nnef_tid x, idx;
+  int64_t a;
+  if (x_dim_index(c, n, &x, &a, &idx)) return 1;
   if (rank_of(c, idx) != rank_of(c, x)) return t2n_lower_error(c, n, "aten::gather with an index of another rank than the input");
   return gather(c, n, "tract_core_gather_elements", x, idx, a);
 }

@@ -151,33 +151,25 @@ static int channel_norm(nrm *s, t2n_nnef_tid x, const int64_t *xs, int r, int us
 }
 
 /* batch_norm(input, weight, bias, running_mean, running_var, training,
- * momentum, eps, cudnn_enabled) */
-int t2n_lower_batch_norm(t2n_lower_ctx *c, t2n_node *n) {
+ * momentum, eps, cudnn_enabled) and instance_norm(..., use_input_stats,
+ * ...): the flag (input 5, named `flag`) says whether the statistics are
+ * the input's; batch_norm also uses them when a running one is None. */
+static int running_stats_norm(t2n_lower_ctx *c, t2n_node *n, const char *flag, int batch) {
   nrm s;
   t2n_nnef_tid x = -1;
   int64_t xs[T2N_MAX_RANK];
-  int r = 0, training;
+  int r = 0, stats;
   double eps;
   if (begin(c, n, 9, &s, &x, xs, &r) || eps_arg(&s, 7, &eps)) return 1;
-  if (!t2n_lower_const_bool(c, n->inputs[5], &training))
-    return t2n_lower_error(c, n, "the training flag of aten::batch_norm must be a constant");
-  int stats = training || t2n_lower_is_none(c, n->inputs[3]) || t2n_lower_is_none(c, n->inputs[4]);
-  return channel_norm(&s, x, xs, r, stats, 3, 4, eps, 1);
+  if (!t2n_lower_const_bool(c, n->inputs[5], &stats))
+    return t2n_lower_error(c, n, "the %s flag of %s must be a constant", flag, n->kind);
+  if (batch) stats = stats || t2n_lower_is_none(c, n->inputs[3]) || t2n_lower_is_none(c, n->inputs[4]);
+  return channel_norm(&s, x, xs, r, stats, 3, 4, eps, batch);
 }
 
-/* instance_norm(input, weight, bias, running_mean, running_var,
- * use_input_stats, momentum, eps, cudnn_enabled) */
-int t2n_lower_instance_norm(t2n_lower_ctx *c, t2n_node *n) {
-  nrm s;
-  t2n_nnef_tid x = -1;
-  int64_t xs[T2N_MAX_RANK];
-  int r = 0, use;
-  double eps;
-  if (begin(c, n, 9, &s, &x, xs, &r) || eps_arg(&s, 7, &eps)) return 1;
-  if (!t2n_lower_const_bool(c, n->inputs[5], &use))
-    return t2n_lower_error(c, n, "the use_input_stats flag of aten::instance_norm must be a constant");
-  return channel_norm(&s, x, xs, r, use, 3, 4, eps, 0);
-}
+int t2n_lower_batch_norm(t2n_lower_ctx *c, t2n_node *n) { return running_stats_norm(c, n, "training", 1); }
+
+int t2n_lower_instance_norm(t2n_lower_ctx *c, t2n_node *n) { return running_stats_norm(c, n, "use_input_stats", 0); }
 
 /* layer_norm(input, normalized_shape, weight, bias, eps, cudnn_enable):
  * the last len(normalized_shape) axes. */

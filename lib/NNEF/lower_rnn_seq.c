@@ -34,6 +34,16 @@ typedef struct seq_form {
 
 static int gate_count(int cell) { return cell == CELL_LSTM ? 4 : cell == CELL_GRU ? 3 : 1; }
 
+/* The head of a step fragment with one state h (simple cells, gru): its
+ * signature and x, h without the time axis. */
+#define H_STEP_HEAD                                                                                                   \
+  "fragment %s( x_t: tensor<scalar>, h_prev: tensor<scalar>,"                                                        \
+  " w_ih: tensor<scalar>, w_hh: tensor<scalar>, b_ih: tensor<scalar>, b_hh: tensor<scalar> )"                        \
+  " -> ( h_t: tensor<scalar> )\n"                                                                                     \
+  "{\n"                                                                                                               \
+  "  x = squeeze(x_t, axes = [0]);\n"                                                                                 \
+  "  h = squeeze(h_prev, axes = [0]);\n"
+
 /* The step fragment for hidden size h: declared once per (cell, size). */
 static const char *step_fragment(t2n_lower_ctx *c, int cell, int64_t h, int64_t proj) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
@@ -46,12 +56,7 @@ static const char *step_fragment(t2n_lower_ctx *c, int cell, int64_t h, int64_t 
   if (cell == CELL_TANH || cell == CELL_RELU)
     /* torch's simple cell: act((x W_ih^T + b_ih) + (h W_hh^T + b_hh)). */
     snprintf(text, sizeof text,
-             "fragment %s( x_t: tensor<scalar>, h_prev: tensor<scalar>,"
-             " w_ih: tensor<scalar>, w_hh: tensor<scalar>, b_ih: tensor<scalar>, b_hh: tensor<scalar> )"
-             " -> ( h_t: tensor<scalar> )\n"
-             "{\n"
-             "  x = squeeze(x_t, axes = [0]);\n"
-             "  h = squeeze(h_prev, axes = [0]);\n"
+             H_STEP_HEAD
              "  z = add(add(matmul(x, w_ih, transposeB = true), b_ih), add(matmul(h, w_hh, transposeB = true), b_hh));\n"
              "  h_t = unsqueeze(%s(z), axes = [0]);\n"
              "}\n",
@@ -80,12 +85,7 @@ static const char *step_fragment(t2n_lower_ctx *c, int cell, int64_t h, int64_t 
              proj ? "matmul(mul(o, tanh(c_new)), w_hr, transposeB = true)" : "mul(o, tanh(c_new))");
   else
     snprintf(text, sizeof text,
-             "fragment %s( x_t: tensor<scalar>, h_prev: tensor<scalar>,"
-             " w_ih: tensor<scalar>, w_hh: tensor<scalar>, b_ih: tensor<scalar>, b_hh: tensor<scalar> )"
-             " -> ( h_t: tensor<scalar> )\n"
-             "{\n"
-             "  x = squeeze(x_t, axes = [0]);\n"
-             "  h = squeeze(h_prev, axes = [0]);\n"
+             H_STEP_HEAD
              "  gi = add(matmul(x, w_ih, transposeB = true), b_ih);\n"
              "  gh = add(matmul(h, w_hh, transposeB = true), b_hh);\n"
              "  r = sigmoid(add(slice(gi, axes = [1], begin = [0], end = [%lld]), slice(gh, axes = [1], begin = [0], end = [%lld])));\n"

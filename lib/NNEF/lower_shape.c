@@ -231,25 +231,25 @@ static int concat(t2n_lower_ctx *c, t2n_node *n, int64_t axis, int64_t unsq) {
   return done(c, n, out);
 }
 
-int t2n_lower_cat(t2n_lower_ctx *c, t2n_node *n) {
+/* cat(tensors, dim) / stack(tensors, dim): the axis of the result (for
+ * stack the new one, of a result one rank higher than the inputs). */
+static int64_t join_axis(t2n_lower_ctx *c, t2n_node *n, int stack) {
   int64_t dim = 0;
-  if (n->ninputs > 1 && need_int(c, n, 1, "dim", &dim)) return 1;
+  if (n->ninputs > 1 && need_int(c, n, 1, "dim", &dim)) return -1;
   t2n_dtype dt;
   int64_t sizes[T2N_MAX_RANK];
   int r = t2n_lower_need_shape(c, n->outputs[0], n, &dt, sizes);
-  if (r < 0) return 1;
-  int64_t a = t2n_lower_axis(c, n, dim, r, 0);
+  if (r < 0) return -1;
+  return t2n_lower_axis(c, n, dim, r - stack, stack);
+}
+
+int t2n_lower_cat(t2n_lower_ctx *c, t2n_node *n) {
+  int64_t a = join_axis(c, n, 0);
   return a < 0 ? 1 : concat(c, n, a, -1);
 }
 
 int t2n_lower_stack(t2n_lower_ctx *c, t2n_node *n) {
-  int64_t dim = 0;
-  if (n->ninputs > 1 && need_int(c, n, 1, "dim", &dim)) return 1;
-  t2n_dtype dt;
-  int64_t sizes[T2N_MAX_RANK];
-  int r = t2n_lower_need_shape(c, n->outputs[0], n, &dt, sizes);
-  if (r < 0) return 1;
-  int64_t a = t2n_lower_axis(c, n, dim, r - 1, 1);
+  int64_t a = join_axis(c, n, 1);
   return a < 0 ? 1 : concat(c, n, a, a);
 }
 

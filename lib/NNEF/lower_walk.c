@@ -282,6 +282,16 @@ static int declare_outputs(t2n_lower_ctx *c, outputs *o) {
   return errs;
 }
 
+/* What the walk owns besides the graph it returns. */
+static void release(t2n_lower_ctx *c, outputs *outs) {
+  free(outs->vals);
+  free(outs->elem);
+  free(outs->names);
+  t2n_shape_facts_free(c->facts);
+  free(c->mapkeys);
+  free(c->mapvals);
+}
+
 t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_options *popts,
                                const t2n_safetensors *weights, const t2n_lower_options *lopts, t2n_diag *d) {
   t2n_lower_options none = {0};
@@ -314,20 +324,10 @@ t2n_nnef_graph *t2n_nnef_lower(t2n_module *m, t2n_graph *g, const t2n_pass_optio
   if (declare_outputs(&c, &outs) || d->nerrors > errs0) goto fail;
   c.g->cur_src = NULL;
   t2n_nnef_simplify(c.g);
-  free(outs.vals);
-  free(outs.elem);
-  free(outs.names);
-  t2n_shape_facts_free(c.facts);
-  free(c.mapkeys);
-  free(c.mapvals);
+  release(&c, &outs);
   return c.g;
 fail:
-  free(outs.vals);
-  free(outs.elem);
-  free(outs.names);
-  t2n_shape_facts_free(c.facts);
-  free(c.mapkeys);
-  free(c.mapvals);
+  release(&c, &outs);
   t2n_nnef_graph_free(c.g);
   return NULL;
 }

@@ -184,8 +184,10 @@ struct Literal {
                         : nullptr;
       std::vector<IValue> items;
       if (!eat(']')) {
-        do items.push_back(value(elt));
-        while (eat(','));
+        do {
+          if (peek(']')) break;  // [1, 2,]: a trailing comma, as lib/Analysis/literal.c reads it
+          items.push_back(value(elt));
+        } while (eat(','));
         if (!eat(']')) bad("a list");
       }
       if (!elt) {
@@ -244,6 +246,7 @@ struct Literal {
       std::vector<std::pair<IValue, IValue>> kvs;
       if (!eat('}')) {
         do {
+          if (peek('}')) break;  // {"a": 1,}
           IValue k = value(kt);
           if (!eat(':')) bad("a dict");
           kvs.emplace_back(k, value(vt));

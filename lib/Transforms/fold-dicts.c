@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "t2n/alloc.h"
+#include "t2n/ops.h"
 #include "fold_util.h"
 #include "module_util.h"
 #include "t2n/eval.h"
@@ -196,32 +197,18 @@ static void fold_local(t2n_pass_ctx *ctx, t2n_node *n) {
   free(keys), free(vals), free(kv), free(dead);
 }
 
-typedef struct nlist {
-  t2n_node **v;
-  int n, cap;
-} nlist;
-
-static int collect(t2n_node *n, void *p) {
-  nlist *l = p;
-  if (!t2n_node_is(n, "aten::dict") && !t2n_node_is(n, "aten::__getitem__") && !t2n_node_is(n, "aten::__contains__"))
-    return 0;
-  if (l->n == l->cap) {
-    l->cap = l->cap ? l->cap * 2 : 32;
-    l->v = t2n_xrealloc(l->v, sizeof *l->v * (size_t)l->cap);
-    if (!l->v) abort();
-  }
-  l->v[l->n++] = n;
-  return 0;
+static int is_dict_use(const t2n_node *n) {
+  return n->op == T2N_OP_aten_dict || n->op == T2N_OP_aten___getitem__ || n->op == T2N_OP_aten___contains__;
 }
 
 int t2n_pass_fold_dicts(t2n_pass_ctx *ctx) {
-  nlist l = {NULL, 0, 0};
-  t2n_walk(ctx->graph->top, collect, &l);
+  int nn;
+  t2n_node **v = t2n_collect(ctx->graph->top, is_dict_use, &nn);
   /* attribute lookups first: they make the keys of local dicts constant */
-  for (int i = 0; i < l.n; i++)
-    if (!t2n_node_is(l.v[i], "aten::dict")) fold_attr_lookup(ctx, l.v[i]);
-  for (int i = 0; i < l.n; i++)
-    if (t2n_node_is(l.v[i], "aten::dict")) fold_local(ctx, l.v[i]);
-  free(l.v);
+  for (int i = 0; i < nn; i++)
+    if (!t2n_node_is(v[i], "aten::dict")) fold_attr_lookup(ctx, v[i]);
+  for (int i = 0; i < nn; i++)
+    if (t2n_node_is(v[i], "aten::dict")) fold_local(ctx, v[i]);
+  free(v);
   return 0;
 }

@@ -36,6 +36,7 @@
 
 #include "fold_util.h"
 #include "t2n/alloc.h"
+#include "t2n/ops.h"
 #include "t2n/eval.h"
 #include "t2n/ops.h"
 #include "t2n/pass.h"
@@ -207,26 +208,15 @@ static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
   ctx->rewrites++;
 }
 
-typedef struct nlist {
-  t2n_node **v;
-  int n, cap;
-} nlist;
-
-static int collect(t2n_node *n, void *p) {
-  nlist *l = p;
-  if (!t2n_node_is(n, "prim::ListConstruct") && !t2n_node_is(n, "aten::list") &&
-      !t2n_node_is(n, "aten::__getitem__"))
-    return 0;
-  T2N_GROW(l->v, l->cap, l->n + 1);
-  l->v[l->n++] = n;
-  return 0;
+static int is_list_source(const t2n_node *n) {
+  return n->op == T2N_OP_prim_ListConstruct || n->op == T2N_OP_aten_list || n->op == T2N_OP_aten___getitem__;
 }
 
 int t2n_pass_fold_list_appends(t2n_pass_ctx *ctx) {
   /* Collected first: a fold erases the appends after the construct. */
-  nlist l = {NULL, 0, 0};
-  t2n_walk(ctx->graph->top, collect, &l);
-  for (int i = 0; i < l.n; i++) fold(ctx, l.v[i]);
-  free(l.v);
+  int nn;
+  t2n_node **v = t2n_collect(ctx->graph->top, is_list_source, &nn);
+  for (int i = 0; i < nn; i++) fold(ctx, v[i]);
+  free(v);
   return 0;
 }

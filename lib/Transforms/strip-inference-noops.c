@@ -42,11 +42,6 @@
 #include "t2n/pass.h"
 #include "t2n/shape.h"
 
-typedef struct nlist {
-  t2n_node **v;
-  int n, cap;
-} nlist;
-
 static int is_dropout(const t2n_node *n) {
   return n->op == T2N_OP_aten_dropout || n->op == T2N_OP_aten_feature_dropout || n->op == T2N_OP_aten_alpha_dropout ||
          n->op == T2N_OP_aten_feature_alpha_dropout;
@@ -62,13 +57,7 @@ static int is_candidate(const t2n_node *n) {
   }
 }
 
-static int collect(t2n_node *n, void *p) {
-  nlist *l = p;
-  if (!is_candidate(n) || n->ninputs < 1 || n->noutputs != 1) return 0;
-  T2N_GROW(l->v, l->cap, l->n + 1);
-  l->v[l->n++] = n;
-  return 0;
-}
+static int collected(const t2n_node *n) { return is_candidate(n) && n->ninputs >= 1 && n->noutputs == 1; }
 
 static int const_bool(t2n_module *m, const t2n_value *v, int *out) {
   t2n_ival iv;
@@ -186,13 +175,13 @@ static int strip_one(t2n_pass_ctx *ctx, const t2n_shape_facts *f, t2n_node *n) {
 }
 
 int t2n_pass_strip_inference_noops(t2n_pass_ctx *ctx) {
-  nlist l = {NULL, 0, 0};
-  t2n_walk(ctx->graph->top, collect, &l);
-  if (l.n) {
+  int nn;
+  t2n_node **v = t2n_collect(ctx->graph->top, collected, &nn);
+  if (nn) {
     t2n_shape_facts *f = t2n_shape_infer(ctx->mod, ctx->graph, ctx->opts);
-    for (int i = 0; i < l.n; i++) ctx->rewrites += strip_one(ctx, f, l.v[i]);
+    for (int i = 0; i < nn; i++) ctx->rewrites += strip_one(ctx, f, v[i]);
     t2n_shape_facts_free(f);
   }
-  free(l.v);
+  free(v);
   return 0;
 }

@@ -18,17 +18,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(d.nerrors > 0, "rejected without an error");
     return 0;
   }
-  size_t n1;
-  char *p1 = t2n_module_to_string(m, &n1);
-  t2n_module_free(m);
-  FUZZ_CHECK(p1 != NULL, "accepted input does not print");
-  t2n_module *m2 = t2n_parse(p1, n1, "<printed>", &d);
-  FUZZ_CHECK(m2 != NULL, "printed text does not parse back");
-  size_t n2;
-  char *p2 = t2n_module_to_string(m2, &n2);
-  t2n_module_free(m2);
-  FUZZ_CHECK(p2 && n1 == n2 && memcmp(p1, p2, n1) == 0, "printing is not stable");
-  free(p1);
-  free(p2);
+  fuzz_check_reprint(m, &d, "accepted module");
   return 0;
 }

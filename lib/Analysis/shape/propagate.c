@@ -300,10 +300,9 @@ static void infer_node(t2n_shape_facts *f, t2n_node *n) {
   c.n = n;
   c.nin = n->ninputs;
   c.out = outs;
-  const op_rule *r = t2n_sh_lookup_rule(n->kind);
+  const t2n_sh_row *r = t2n_sh_lookup_rule(n);
   if (r) {
-    c.aux = r->aux;
-    r->fn(&c);
+    t2n_sh_apply_rule(r, &c);
   } else if (returns_written_self(n)) {
     t2n_sh_r_identity(&c); /* in-place ops return self */
   } else if (n->noutputs) {

@@ -175,12 +175,12 @@ static void device_arg(const rc *c, int i, t2n_ival *o, const char *dflt) {
 }
 
 /* zeros/ones/empty/rand/randn(size, [generator,] dtype, layout, device, pin) */
-void t2n_sh_r_factory(rc *c) {
+void t2n_sh_r_factory(rc *c, const t2n_sh_factory_params *p) {
   t2n_ival *o = T(c, 0);
   int b = 1;
   if (is_generator(TY(c, 1))) b = 2;
   shape_arg(c, 0, o);
-  o->dtype = dtype_arg(c, b, c->aux ? T2N_DT_INT64 : T2N_DT_FLOAT32);
+  o->dtype = dtype_arg(c, b, p->default_dtype);
   device_arg(c, b + 2, o, "cpu");
 }
 
@@ -209,12 +209,12 @@ void t2n_sh_r_full(rc *c) { /* full(size, fill_value, dtype, layout, device, pin
 }
 
 /* zeros_like(self, dtype, layout, device, pin, memory_format); full_like
- * (aux 1) has the fill value first. */
-void t2n_sh_r_like(rc *c) {
+ * (p->fill_first) has the fill value first. */
+void t2n_sh_r_like(rc *c, const t2n_sh_like_params *p) {
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = T(c, 0);
   if (!x) return;
-  int b = 1 + c->aux;
+  int b = 1 + (p->fill_first != 0);
   o->rank = x->rank;
   for (int i = 0; i < x->rank; i++) o->sizes[i] = x->sizes[i];
   o->dtype = dtype_arg(c, b, x->dtype);
@@ -225,12 +225,12 @@ void t2n_sh_r_like(rc *c) {
   else if (mf != 0) keep_strides_unknown(c, 0);
 }
 
-/* new_zeros(self, size, dtype, layout, device, pin); new_full (aux 1). */
-void t2n_sh_r_new(rc *c) {
+/* new_zeros(self, size, dtype, layout, device, pin); new_full (p->fill_first). */
+void t2n_sh_r_new(rc *c, const t2n_sh_new_params *p) {
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = T(c, 0);
   shape_arg(c, 1, o);
-  int b = 2 + c->aux;
+  int b = 2 + (p->fill_first != 0);
   o->dtype = dtype_arg(c, b, x ? x->dtype : DT_UNDEF);
   device_arg(c, b + 2, o, x ? x->s : NULL);
 }

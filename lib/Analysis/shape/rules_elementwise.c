@@ -311,9 +311,11 @@ static void carry_value(rc *c, t2n_scalar_op op, int binary) {
 
 /* add sub mul div floordiv remainder pow atan2 bitwise/logical ops and
  * comparisons: scalars when no operand is a tensor, else elementwise. */
-void t2n_sh_r_binary(rc *c) {
-  t2n_scalar_op op = AUX_SOP(c->aux);
-  int mode = AUX_MODE(c->aux);
+void t2n_sh_r_binary(rc *c, const t2n_sh_binary_params *p) {
+  /* 0xff: no scalar op (tensor-only: t2n_scalar_binary and carry_value
+   * compute nothing for it) */
+  t2n_scalar_op op = p->sop.set ? p->sop.op : (t2n_scalar_op)0xff;
+  int mode = p->dtype;
   if (!is_tensor_arg(c, 0) && !is_tensor_arg(c, 1)) {
     t2n_scalar_binary(c->f->a, op, IN(c, 0), IN(c, 1), OTY(c, 0), &c->out[0]);
     return;
@@ -336,16 +338,15 @@ void t2n_sh_r_rsub(rc *c) { /* rsub(self, other, alpha) = other - self */
   t2n_sh_elementwise(c, idx, 2, DTM_PROMOTE, 1);
 }
 
-/* Unary elementwise, aux: dtype mode | scalar op << 8 for scalar overloads. */
-void t2n_sh_r_unary(rc *c) {
-  int mode = c->aux & 0xff, sop = c->aux >> 8;
+/* Unary elementwise; p->sop: the scalar overload's op, when it has one. */
+void t2n_sh_r_unary(rc *c, const t2n_sh_unary_params *p) {
   if (!is_tensor_arg(c, 0)) {
-    if (sop) t2n_scalar_unary((t2n_scalar_op)sop, IN(c, 0), OTY(c, 0), &c->out[0]);
+    if (p->sop.set) t2n_scalar_unary(p->sop.op, IN(c, 0), OTY(c, 0), &c->out[0]);
     return;
   }
   static const int idx[] = {0};
-  t2n_sh_elementwise(c, idx, 1, mode, 0);
-  if (sop) carry_value(c, (t2n_scalar_op)sop, 0);
+  t2n_sh_elementwise(c, idx, 1, p->dtype, 0);
+  if (p->sop.set) carry_value(c, p->sop.op, 0);
 }
 
 /* Ops whose result keeps input 0's dtype and strides when they do not
@@ -414,33 +415,34 @@ void t2n_sh_r_masked_fill(rc *c) {
   }
 }
 
-void t2n_sh_r_softmax(rc *c) { /* softmax(self, dim, dtype?) */
+/* op(self, dim, dtype?): self's facts (not its value) with the dtype
+ * argument's dtype when it is given; NULL when self is no tensor. *given
+ * says whether the dtype argument decided the dtype. */
+static t2n_ival *same_with_dtype_arg(rc *c, int *given) {
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = T(c, 0);
-  if (!x) return;
+  *given = 0;
+  if (!x) return NULL;
   *o = *x;
   o->n = 0;
   o->elems = NULL;
   int64_t d;
   if (c->nin >= 3 && !cnone(c, 2)) {
-    if (!cint(c, 2, &d)) {
-      o->dtype = DT_UNDEF;
-      return;
-    }
-    o->dtype = (t2n_dtype)d;
+    o->dtype = cint(c, 2, &d) ? (t2n_dtype)d : DT_UNDEF;
+    *given = 1;
   }
+  return o;
 }
 
-void t2n_sh_r_cumsum(rc *c) { /* cumsum(self, dim, dtype?) */
-  const t2n_ival *x = ctensor(c, 0);
-  t2n_ival *o = T(c, 0);
-  if (!x) return;
-  *o = *x;
-  o->n = 0;
-  o->elems = NULL;
-  int64_t d;
-  if (c->nin >= 3 && !cnone(c, 2)) o->dtype = cint(c, 2, &d) ? (t2n_dtype)d : DT_UNDEF;
-  else if (dt_is_integral(x->dtype, 1)) o->dtype = T2N_DT_INT64;
+void t2n_sh_r_softmax(rc *c) { /* softmax(self, dim, dtype?) */
+  int given;
+  same_with_dtype_arg(c, &given);
+}
+
+void t2n_sh_r_cumsum(rc *c) { /* cumsum(self, dim, dtype?): integers sum as int64 */
+  int given;
+  t2n_ival *o = same_with_dtype_arg(c, &given);
+  if (o && !given && dt_is_integral(o->dtype, 1)) o->dtype = T2N_DT_INT64;
 }
 
 /* Same shape and dtype as input 0, a fresh contiguous result. */

@@ -128,31 +128,30 @@ void t2n_sh_r_stack(rc *c) { /* stack(tensors, dim=0) */
   }
 }
 
-/* split / split_with_sizes / chunk / unbind -> a Tensor[] (aux 0 split by
- * size, 1 by sizes, 2 chunk, 3 unbind, 4 tensor_split by sections) */
-void t2n_sh_r_split(rc *c) {
+/* split / split_with_sizes / chunk / unbind -> a Tensor[] (p->form) */
+void t2n_sh_r_split(rc *c, const t2n_sh_split_params *p) {
   const t2n_ival *x = ctensor(c, 0);
   int64_t d = 0;
-  int di = c->aux == 3 ? 1 : 2;
+  int di = p->form == SPLIT_UNBIND ? 1 : 2;
   if (!x || x->rank < 1) return;
   if (c->nin > di && !cint(c, di, &d)) return;
   if (!wrap_dim(d, x->rank, &d)) return;
   int64_t size = x->sizes[d];
   int64_t pieces[1024];
   int np = 0;
-  int mode = c->aux;
-  if (mode == 0 && IN(c, 1)->kind == T2N_IV_LIST) mode = 1; /* split(self, int[] sizes, dim) */
-  if (mode == 3) {
+  t2n_sh_split_form mode = p->form;
+  if (mode == SPLIT_BY_SIZE && IN(c, 1)->kind == T2N_IV_LIST) mode = SPLIT_BY_SIZES; /* split(self, int[] sizes, dim) */
+  if (mode == SPLIT_UNBIND) {
     if (size < 0 || size > 1024) return;
     np = (int)size;
-  } else if (mode == 1) {
+  } else if (mode == SPLIT_BY_SIZES) {
     np = cints(c, 1, pieces, 1024);
     if (np < 0) return;
   } else {
     int64_t k;
     if (!cint(c, 1, &k) || k <= 0 || size < 0) return;
     int64_t split = k;
-    if (mode == 2) split = (size + k - 1) / k;
+    if (mode == SPLIT_CHUNK) split = (size + k - 1) / k;
     if (split == 0) {
       pieces[np++] = 0;
     } else {
@@ -164,7 +163,7 @@ void t2n_sh_r_split(rc *c) {
   t2n_ival *e = t2n_arena_alloc(c->f->a, sizeof *e * (size_t)(np + 1));
   int64_t off = 0;
   for (int i = 0; i < np; i++) {
-    if (c->aux == 3) { /* select */
+    if (p->form == SPLIT_UNBIND) { /* select */
       e[i] = *x;
       e[i].n = 0;
       e[i].elems = NULL;

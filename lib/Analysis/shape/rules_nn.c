@@ -119,10 +119,11 @@ void t2n_sh_r_sdpa(rc *c) {
   mat_out(c, q, v, r, s);
 }
 
-void t2n_sh_r_mm(rc *c) { /* mm(a, b), bmm(a, b), mv(m, v), dot(a, b) by aux 0..3 */
+void t2n_sh_r_mm(rc *c, const t2n_sh_mm_params *p) { /* mm(a, b), bmm(a, b), mv(m, v), dot(a, b) by p->form */
   const t2n_ival *a = ctensor(c, 0), *b = ctensor(c, 1);
   int64_t s[3] = {0};
-  int want_a = c->aux == 1 ? 3 : c->aux == 3 ? 1 : 2, want_b = c->aux == 1 ? 3 : c->aux >= 2 ? 1 : 2;
+  int want_a = p->form == MM_BMM ? 3 : p->form == MM_DOT ? 1 : 2;
+  int want_b = p->form == MM_BMM ? 3 : p->form == MM_MV || p->form == MM_DOT ? 1 : 2;
   if (!a || !b || a->rank != want_a || b->rank != want_b) {
     mat_out(c, a, b, -1, s);
     return;
@@ -131,34 +132,34 @@ void t2n_sh_r_mm(rc *c) { /* mm(a, b), bmm(a, b), mv(m, v), dot(a, b) by aux 0..
     mat_out(c, a, b, -1, s);
     return;
   }
-  switch (c->aux) {
-  case 0: s[0] = a->sizes[0]; s[1] = b->sizes[1]; mat_out(c, a, b, 2, s); break;
-  case 1:
+  switch (p->form) {
+  case MM_MM: s[0] = a->sizes[0]; s[1] = b->sizes[1]; mat_out(c, a, b, 2, s); break;
+  case MM_BMM:
     s[0] = a->sizes[0] >= 0 ? a->sizes[0] : b->sizes[0];
     s[1] = a->sizes[1];
     s[2] = b->sizes[2];
     mat_out(c, a, b, 3, s);
     break;
-  case 2: s[0] = a->sizes[0]; mat_out(c, a, b, 1, s); break;
+  case MM_MV: s[0] = a->sizes[0]; mat_out(c, a, b, 1, s); break;
   default: mat_out(c, a, b, 0, s); break;
   }
 }
 
-void t2n_sh_r_addmm(rc *c) { /* addmm(self, m1, m2, beta, alpha), baddbmm (aux 1), addmv (aux 2) */
+void t2n_sh_r_addmm(rc *c, const t2n_sh_addmm_params *p) { /* addmm(self, m1, m2, beta, alpha), baddbmm, addmv by p->form */
   const t2n_ival *a = ctensor(c, 1), *b = ctensor(c, 2);
   int64_t s[3] = {0};
   int r = -1;
   if (a && b) {
-    if (c->aux == 0 && a->rank == 2 && b->rank == 2) {
+    if (p->form == MM_MM && a->rank == 2 && b->rank == 2) {
       s[0] = a->sizes[0];
       s[1] = b->sizes[1];
       r = 2;
-    } else if (c->aux == 1 && a->rank == 3 && b->rank == 3) {
+    } else if (p->form == MM_BMM && a->rank == 3 && b->rank == 3) {
       s[0] = a->sizes[0];
       s[1] = a->sizes[1];
       s[2] = b->sizes[2];
       r = 3;
-    } else if (c->aux == 2 && a->rank == 2 && b->rank == 1) {
+    } else if (p->form == MM_MV && a->rank == 2 && b->rank == 1) {
       s[0] = a->sizes[0];
       r = 1;
     }
@@ -218,9 +219,9 @@ static int sp_list(const rc *c, int i, int nsp, int64_t *out, int64_t dflt) {
   return 1;
 }
 
-/* conv1d/2d/3d (aux 0), conv_transpose1d/2d/3d (aux 1), _convolution and
- * convolution (aux 2) */
-void t2n_sh_r_conv(rc *c) {
+/* conv1d/2d/3d (CONV_PLAIN), conv_transpose1d/2d/3d (CONV_TRANSPOSED),
+ * _convolution and convolution (CONV_GENERIC) */
+void t2n_sh_r_conv(rc *c, const t2n_sh_conv_params *p) {
   const t2n_ival *x = ctensor(c, 0), *w = ctensor(c, 1);
   t2n_ival *o = T(c, 0);
   if (!x) return;
@@ -231,10 +232,10 @@ void t2n_sh_r_conv(rc *c) {
   int batched = x->rank == nsp + 2;
   if (!batched && x->rank != nsp + 1) return;
   int stride_i = 3, pad_i = 4, dil_i, outpad_i = -1, groups_i, transposed = 0;
-  if (c->aux == 0) {
+  if (p->form == CONV_PLAIN) {
     dil_i = 5;
     groups_i = 6;
-  } else if (c->aux == 1) {
+  } else if (p->form == CONV_TRANSPOSED) {
     outpad_i = 5;
     groups_i = 6;
     dil_i = 7;
@@ -298,11 +299,11 @@ static int64_t pool_out(int64_t in, int64_t k, int64_t pad, int64_t stride, int6
   return out;
 }
 
-/* max_poolNd(self, kernel, stride, padding, dilation, ceil_mode) (aux = N),
+/* max_poolNd(self, kernel, stride, padding, dilation, ceil_mode),
  * avg_poolNd(self, kernel, stride, padding, ceil_mode, count_include_pad,
- * divisor) (aux = N + 8); *_with_indices add a Long output. */
-void t2n_sh_r_pool(rc *c) {
-  int nsp = c->aux & 7, avg = c->aux >= 8;
+ * divisor) (p->avg); N = p->spatial; *_with_indices add a Long output. */
+void t2n_sh_r_pool(rc *c, const t2n_sh_pool_params *p) {
+  int nsp = p->spatial, avg = p->avg;
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = T(c, 0);
   if (!x) return;
@@ -340,9 +341,9 @@ indices:
   }
 }
 
-/* adaptive_{avg,max}_poolNd(self, output_size) (aux = N) */
-void t2n_sh_r_adaptive_pool(rc *c) {
-  int nsp = c->aux;
+/* adaptive_{avg,max}_poolNd(self, output_size), N = p->spatial */
+void t2n_sh_r_adaptive_pool(rc *c, const t2n_sh_adaptive_pool_params *p) {
+  int nsp = p->spatial;
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = T(c, 0);
   int64_t os[T2N_MAX_RANK];
@@ -412,9 +413,9 @@ void t2n_sh_r_one_hot(rc *c) { /* one_hot(self, num_classes=-1) */
 }
 
 /* upsample_* (self, output_size, ..., scales) and the .vec overloads
- * (input, output_size?, [align_corners,] scale_factors?); aux = N. */
-void t2n_sh_r_upsample(rc *c) {
-  int nsp = c->aux;
+ * (input, output_size?, [align_corners,] scale_factors?); N = p->spatial. */
+void t2n_sh_r_upsample(rc *c, const t2n_sh_upsample_params *p) {
+  int nsp = p->spatial;
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = T(c, 0);
   if (!x) return;
@@ -445,7 +446,7 @@ void t2n_sh_r_upsample(rc *c) {
   for (int i = 0; i < nsp; i++) o->sizes[2 + i] = -1;
 }
 
-void t2n_sh_r_pixel_shuffle(rc *c) { /* pixel_shuffle(self, r) (aux 0), pixel_unshuffle (aux 1) */
+void t2n_sh_r_pixel_shuffle(rc *c, const t2n_sh_pixel_shuffle_params *p) { /* pixel_shuffle(self, r), pixel_unshuffle (p->inverse) */
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = T(c, 0);
   int64_t r;
@@ -458,7 +459,7 @@ void t2n_sh_r_pixel_shuffle(rc *c) { /* pixel_shuffle(self, r) (aux 0), pixel_un
   o->elems = NULL;
   int R = x->rank;
   int64_t ch = x->sizes[R - 3], h = x->sizes[R - 2], w = x->sizes[R - 1];
-  if (c->aux == 0) {
+  if (!p->inverse) {
     o->sizes[R - 3] = ch < 0 ? -1 : ch / (r * r);
     o->sizes[R - 2] = h < 0 ? -1 : h * r;
     o->sizes[R - 1] = w < 0 ? -1 : w * r;

@@ -39,13 +39,13 @@ static t2n_ival *copy_ivals(t2n_shape_facts *f, int n, const t2n_ival *const *sr
   return e;
 }
 
-void t2n_sh_r_construct(rc *c) { /* aux: T2N_IV_LIST / T2N_IV_TUPLE */
+void t2n_sh_r_construct(rc *c, const t2n_sh_construct_params *p) {
   const t2n_ival *src[256];
   if (c->nin > 256) return;
   for (int i = 0; i < c->nin; i++) src[i] = IN(c, i);
   t2n_ival *o = &c->out[0];
   t2n_ival_set_unknown(o);
-  o->kind = (t2n_ival_kind)c->aux;
+  o->kind = p->container;
   o->n = c->nin;
   o->elems = copy_ivals(c->f, c->nin, src);
 }
@@ -92,13 +92,12 @@ void t2n_sh_r_device(rc *c) {
   }
 }
 
-void t2n_sh_r_is_device(rc *c) { /* aux: 0 is_cuda, 1 is_cpu, 2 is_mps, 3 is_meta */
-  static const char *const names[] = {"cuda", "cpu", "mps", "meta"};
+void t2n_sh_r_is_device(rc *c, const t2n_sh_is_device_params *p) { /* is_cuda, is_cpu, is_mps, is_meta */
   const t2n_ival *t = ctensor(c, 0);
   if (!t || !t->s) return;
-  size_t l = strlen(names[c->aux]);
+  size_t l = strlen(p->device);
   c->out[0].kind = T2N_IV_BOOL;
-  c->out[0].i = strncmp(t->s, names[c->aux], l) == 0 && (t->s[l] == 0 || t->s[l] == ':');
+  c->out[0].i = strncmp(t->s, p->device, l) == 0 && (t->s[l] == 0 || t->s[l] == ':');
 }
 
 void t2n_sh_r_layout(rc *c) {
@@ -132,8 +131,8 @@ void t2n_sh_r_num_to_tensor(rc *c) {
   }
 }
 
-/* aten::Bool / Int / Float (aux: the scalar op), aten::item, ScalarImplicit. */
-void t2n_sh_r_convert(rc *c) {
+/* aten::Bool / Int / Float (p->sop: the conversion), aten::item, ScalarImplicit. */
+void t2n_sh_r_convert(rc *c, const t2n_sh_convert_params *p) {
   if (is_tensor_arg(c, 0)) {
     const t2n_ival *t = ctensor(c, 0);
     if (!has_value(t)) {
@@ -142,18 +141,18 @@ void t2n_sh_r_convert(rc *c) {
     }
     t2n_ival v;
     tensor_value(t, &v);
-    if (c->aux < 0) {
+    if (!p->sop.set) {
       c->out[0] = v;
       return;
     }
-    t2n_scalar_unary((t2n_scalar_op)c->aux, &v, OTY(c, 0), &c->out[0]);
+    t2n_scalar_unary(p->sop.op, &v, OTY(c, 0), &c->out[0]);
     return;
   }
-  if (c->aux < 0) {
+  if (!p->sop.set) {
     c->out[0] = *IN(c, 0);
     return;
   }
-  t2n_scalar_unary((t2n_scalar_op)c->aux, IN(c, 0), OTY(c, 0), &c->out[0]);
+  t2n_scalar_unary(p->sop.op, IN(c, 0), OTY(c, 0), &c->out[0]);
 }
 
 void t2n_sh_r_needs_data(rc *c) { why_data(c); }
@@ -205,7 +204,7 @@ static int type_may_be_none(const t2n_type *t) {
   return t2n_type_is(t, "NoneType") || t2n_type_is(t, "Any");
 }
 
-void t2n_sh_r_is(rc *c) { /* aux 0: __is__, 1: __isnot__ */
+void t2n_sh_r_is(rc *c, const t2n_sh_is_params *p) { /* __is__, __isnot__ (p->negate) */
   const t2n_ival *a = IN(c, 0), *b = IN(c, 1);
   int an = a->kind == T2N_IV_NONE, bn = b->kind == T2N_IV_NONE;
   int a_some = (a->kind != T2N_IV_UNKNOWN && !an) || !type_may_be_none(TY(c, 0));
@@ -218,7 +217,7 @@ void t2n_sh_r_is(rc *c) { /* aux 0: __is__, 1: __isnot__ */
   else if ((an && b_some) || (bn && a_some)) r = 0;
   if (r < 0) return;
   c->out[0].kind = T2N_IV_BOOL;
-  c->out[0].i = c->aux ? !r : r;
+  c->out[0].i = p->negate ? !r : r;
 }
 
 void t2n_sh_r_size(rc *c) {
@@ -318,12 +317,12 @@ void t2n_sh_r_contains(rc *c) {
   c->out[0].i = 0;
 }
 
-void t2n_sh_r_scalar_unary(rc *c) { t2n_scalar_unary((t2n_scalar_op)c->aux, IN(c, 0), OTY(c, 0), &c->out[0]); }
+void t2n_sh_r_scalar_unary(rc *c, const t2n_sh_scalar_unary_params *p) { t2n_scalar_unary(p->op, IN(c, 0), OTY(c, 0), &c->out[0]); }
 
 /* prim::min / prim::max: of two scalars, or of a list. */
-void t2n_sh_r_prim_minmax(rc *c) {
+void t2n_sh_r_prim_minmax(rc *c, const t2n_sh_prim_minmax_params *p) {
   if (c->nin == 2) {
-    t2n_scalar_binary(c->f->a, (t2n_scalar_op)c->aux, IN(c, 0), IN(c, 1), OTY(c, 0), &c->out[0]);
+    t2n_scalar_binary(c->f->a, p->op, IN(c, 0), IN(c, 1), OTY(c, 0), &c->out[0]);
     return;
   }
   const t2n_ival *l = IN(c, 0);
@@ -331,7 +330,7 @@ void t2n_sh_r_prim_minmax(rc *c) {
   t2n_ival acc = l->elems[0];
   for (int i = 1; i < l->n; i++) {
     t2n_ival r;
-    if (!t2n_scalar_binary(c->f->a, (t2n_scalar_op)c->aux, &acc, &l->elems[i], NULL, &r)) return;
+    if (!t2n_scalar_binary(c->f->a, p->op, &acc, &l->elems[i], NULL, &r)) return;
     acc = r;
   }
   c->out[0] = acc;
@@ -354,12 +353,12 @@ void t2n_sh_r_derive_index(rc *c) {
   c->out[0].i = start + idx * step;
 }
 
-void t2n_sh_r_is_floating_point(rc *c) { /* aux 0: floating, 1: complex, 2: signed */
+void t2n_sh_r_is_floating_point(rc *c, const t2n_sh_is_floating_point_params *p) { /* is_floating_point, is_complex, is_signed */
   const t2n_ival *t = ctensor(c, 0);
   if (!t || t->dtype < 0) return;
   c->out[0].kind = T2N_IV_BOOL;
-  c->out[0].i = c->aux == 0 ? dt_is_float(t->dtype)
-              : c->aux == 1 ? dt_is_complex(t->dtype)
+  c->out[0].i = p->test == DTEST_FLOAT     ? dt_is_float(t->dtype)
+              : p->test == DTEST_COMPLEX ? dt_is_complex(t->dtype)
                             : (t->dtype != T2N_DT_UINT8 && t->dtype != T2N_DT_BOOL);
 }
 
@@ -372,14 +371,14 @@ void t2n_sh_r_is_nested(rc *c) {
 }
 
 /* The global modes a scripted model asks about, as an inference run sees
- * them. aux 0: aten::is_grad_enabled is True, torch's default: the branches
+ * them. Grad mode (p->autocast 0): aten::is_grad_enabled is True, torch's default: the branches
  * it chooses between (MultiheadAttention's and TransformerEncoderLayer's
  * fused fast path, or the composite path) compute the same function, and
- * the composite one is made of ops the exporters lower. aux 1: autocast is
- * off (aten::is_autocast_enabled, is_autocast_cpu_enabled). */
-void t2n_sh_r_global_mode(rc *c) {
+ * the composite one is made of ops the exporters lower. p->autocast 1:
+ * autocast is off (aten::is_autocast_enabled, is_autocast_cpu_enabled). */
+void t2n_sh_r_global_mode(rc *c, const t2n_sh_global_mode_params *p) {
   c->out[0].kind = T2N_IV_BOOL;
-  c->out[0].i = c->aux == 0;
+  c->out[0].i = !p->autocast;
 }
 
 void t2n_sh_r_nothing(rc *c) { (void)c; }

@@ -38,9 +38,11 @@ static void reduce_to(rc *c, int k, const t2n_ival *x, const int *mask, int keep
   o->rank = r;
 }
 
-/* Generic reduction; aux is RED(mode, dim, keep, dtype) (shape_internal.h). */
-void t2n_sh_r_reduce(rc *c) {
-  int mode = c->aux & 0xff, di = (c->aux >> 8) & 15, ki = (c->aux >> 12) & 15, ti = (c->aux >> 16) & 15;
+/* Generic reduction; p: the dtype mode and where the dim, keepdim and dtype
+ * arguments are (rules.def). Below, 15 stands for an absent argument. */
+void t2n_sh_r_reduce(rc *c, const t2n_sh_reduce_params *p) {
+  int mode = p->dtype, di = p->dim_arg ? p->dim_arg : 15, ki = p->keepdim_arg ? p->keepdim_arg : 15,
+      ti = p->dtype_arg ? p->dtype_arg : 15;
   const t2n_ival *x = ctensor(c, 0);
   /* sum(self, dtype) / mean(self, dtype) / prod(self, dtype): whole tensor */
   if (c->nin == 2 && di == 1 && ti == 3) {
@@ -64,7 +66,7 @@ void t2n_sh_r_reduce(rc *c) {
 }
 
 /* max / min: (self) -> scalar; (self, other) elementwise; (self, dim,
- * keepdim) -> (values, indices). aux unused. */
+ * keepdim) -> (values, indices). */
 void t2n_sh_r_maxmin(rc *c) {
   const t2n_ival *x = ctensor(c, 0);
   if (c->nin == 2 && is_tensor_arg(c, 1)) {
@@ -157,7 +159,7 @@ void t2n_sh_r_topk(rc *c) { /* topk(self, k, dim=-1, largest, sorted) */
   }
 }
 
-void t2n_sh_r_sort(rc *c) { /* sort -> (values, indices); argsort -> indices */
+void t2n_sh_r_sort(rc *c, const t2n_sh_sort_params *p) { /* sort -> (values, indices); argsort -> indices */
   const t2n_ival *x = ctensor(c, 0);
   for (int o = 0; o < c->n->noutputs && o < 2; o++) {
     t2n_ival *r = T(c, o);
@@ -165,6 +167,6 @@ void t2n_sh_r_sort(rc *c) { /* sort -> (values, indices); argsort -> indices */
     *r = *x;
     r->n = 0;
     r->elems = NULL;
-    if (o == 1 || c->aux) r->dtype = T2N_DT_INT64;
+    if (o == 1 || p->indices_only) r->dtype = T2N_DT_INT64;
   }
 }

@@ -3,9 +3,9 @@
 #include "shape_internal.h"
 
 /* lstm(input, hx[], params[], has_biases, num_layers, dropout, train,
- * bidirectional, batch_first) -> (output, h, c) (aux 0);
- * gru / rnn_tanh / rnn_relu(input, hx, params, ...) -> (output, h) (aux 1). */
-void t2n_sh_r_rnn(rc *c) {
+ * bidirectional, batch_first) -> (output, h, c) (RNN_H_C);
+ * gru / rnn_tanh / rnn_relu(input, hx, params, ...) -> (output, h) (RNN_H). */
+void t2n_sh_r_rnn(rc *c, const t2n_sh_rnn_params *p) {
   const t2n_ival *x = ctensor(c, 0);
   const t2n_ival *h = NULL, *cc = NULL;
   for (int k = 0; k < c->n->noutputs; k++) {
@@ -16,8 +16,8 @@ void t2n_sh_r_rnn(rc *c) {
     }
   }
   if (!x || x->rank < 2 || x->rank > 3) return;
-  if (is_tensor_arg(c, 1) && !t2n_type_is(TY(c, 1), "Tensor[]") && c->aux == 0) return; /* packed */
-  if (c->aux == 0) {
+  if (is_tensor_arg(c, 1) && !t2n_type_is(TY(c, 1), "Tensor[]") && p->state == RNN_H_C) return; /* packed */
+  if (p->state == RNN_H_C) {
     const t2n_ival *l = IN(c, 1);
     if (l->kind == T2N_IV_LIST && l->n == 2) {
       if (l->elems[0].kind == T2N_IV_TENSOR) h = &l->elems[0];
@@ -26,7 +26,7 @@ void t2n_sh_r_rnn(rc *c) {
   } else {
     h = ctensor(c, 1);
   }
-  if (c->aux == 1 && IN(c, 1)->kind == T2N_IV_TENSOR && ctensor(c, 2) && c->nin == 9 &&
+  if (p->state == RNN_H && IN(c, 1)->kind == T2N_IV_TENSOR && ctensor(c, 2) && c->nin == 9 &&
       IN(c, 2)->kind == T2N_IV_TENSOR)
     return; /* gru.data(data, batch_sizes, hx, ...) */
   int bi, bf;
@@ -51,12 +51,12 @@ void t2n_sh_r_rnn(rc *c) {
   }
 }
 
-/* lstm_cell(input, hx[], w_ih, w_hh, b_ih, b_hh) -> (hy, cy) (aux 0);
- * gru_cell / rnn_tanh_cell / rnn_relu_cell(input, hx, ...) -> hy (aux 1) */
-void t2n_sh_r_rnn_cell(rc *c) {
+/* lstm_cell(input, hx[], w_ih, w_hh, b_ih, b_hh) -> (hy, cy) (RNN_H_C);
+ * gru_cell / rnn_tanh_cell / rnn_relu_cell(input, hx, ...) -> hy (RNN_H) */
+void t2n_sh_r_rnn_cell(rc *c, const t2n_sh_rnn_cell_params *p) {
   const t2n_ival *x = ctensor(c, 0), *whh = ctensor(c, 3);
   const t2n_ival *hs[2] = {NULL, NULL};
-  if (c->aux == 0) {
+  if (p->state == RNN_H_C) {
     const t2n_ival *l = IN(c, 1);
     if (l->kind == T2N_IV_LIST && l->n == 2)
       for (int k = 0; k < 2; k++)

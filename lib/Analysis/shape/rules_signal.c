@@ -35,14 +35,14 @@ void t2n_sh_r_stft(rc *c) {
   o->rank = r;
 }
 
-/* view_as_real(complex [..]) -> real [.., 2] (aux 0);
- * view_as_complex(real [.., 2]) -> complex [..] (aux 1). */
-void t2n_sh_r_view_as_real(rc *c) {
+/* view_as_real(complex [..]) -> real [.., 2];
+ * view_as_complex(real [.., 2]) -> complex [..] (p->to_complex). */
+void t2n_sh_r_view_as_real(rc *c, const t2n_sh_view_as_real_params *p) {
   const t2n_ival *x = ctensor(c, 0);
   t2n_ival *o = T(c, 0);
   if (!x) return;
   set_dev(o, x->s);
-  if (c->aux == 0) {
+  if (!p->to_complex) {
     o->dtype = dt_to_real(x->dtype);
     if (x->rank < 0 || x->rank + 1 > T2N_MAX_RANK) return;
     for (int i = 0; i < x->rank; i++) o->sizes[i] = x->sizes[i];

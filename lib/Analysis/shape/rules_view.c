@@ -114,7 +114,7 @@ static void reshape_to(rc *c, int k, const t2n_ival *x, int nr, const int64_t *n
   }
 }
 
-void t2n_sh_r_view(rc *c) { /* view / reshape / _reshape_alias (aux 1: view) */
+void t2n_sh_r_view(rc *c, const t2n_sh_view_params *p) { /* view / reshape / _reshape_alias (p->is_view: view) */
   int64_t s[T2N_MAX_RANK] = {0};
   int n = t2n_sh_read_shape(c, 1, s, T2N_MAX_RANK);
   if (n < 0) {
@@ -126,15 +126,15 @@ void t2n_sh_r_view(rc *c) { /* view / reshape / _reshape_alias (aux 1: view) */
     }
     return;
   }
-  reshape_to(c, 0, ctensor(c, 0), n, s, c->aux);
+  reshape_to(c, 0, ctensor(c, 0), n, s, p->is_view);
 }
 
-void t2n_sh_r_view_as(rc *c) { /* view_as / reshape_as(self, other) */
+void t2n_sh_r_view_as(rc *c, const t2n_sh_view_as_params *p) { /* view_as / reshape_as(self, other) */
   const t2n_ival *o = ctensor(c, 1);
   int64_t s[T2N_MAX_RANK] = {0};
   int n = o ? o->rank : -1;
   for (int i = 0; i < n; i++) s[i] = o->sizes[i] < 0 ? INT64_MIN : o->sizes[i];
-  reshape_to(c, 0, ctensor(c, 0), n, s, c->aux);
+  reshape_to(c, 0, ctensor(c, 0), n, s, p->is_view);
 }
 
 void t2n_sh_r_flatten(rc *c) { /* flatten(self, start_dim=0, end_dim=-1) */
@@ -282,14 +282,14 @@ void t2n_sh_r_permute(rc *c) {
   permute_to(c, x, p);
 }
 
-void t2n_sh_r_transpose(rc *c) { /* transpose(self, d0, d1), t(self) (aux 1) */
+void t2n_sh_r_transpose(rc *c, const t2n_sh_transpose_params *p) { /* transpose(self, d0, d1), t(self) (p->matrix) */
   const t2n_ival *x = ctensor(c, 0);
-  int64_t a, b, p[T2N_MAX_RANK];
+  int64_t a, b, perm[T2N_MAX_RANK];
   if (!x || x->rank < 0) {
     t2n_sh_view_out(c, 0, x);
     return;
   }
-  if (c->aux) {
+  if (p->matrix) {
     if (x->rank < 2) {
       t2n_sh_r_identity(c);
       return;
@@ -304,10 +304,10 @@ void t2n_sh_r_transpose(rc *c) { /* transpose(self, d0, d1), t(self) (aux 1) */
     t2n_sh_r_identity(c);
     return;
   }
-  for (int i = 0; i < x->rank; i++) p[i] = i;
-  p[a] = b;
-  p[b] = a;
-  permute_to(c, x, p);
+  for (int i = 0; i < x->rank; i++) perm[i] = i;
+  perm[a] = b;
+  perm[b] = a;
+  permute_to(c, x, perm);
 }
 
 void t2n_sh_r_movedim(rc *c) { /* movedim(self, int src, int dst) */

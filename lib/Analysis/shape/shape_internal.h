@@ -1,7 +1,8 @@
 /* Private to native shape inference (lib/Analysis/shape/; the API is
  * include/t2n/shape.h). What every file of the folder shares: the fact map,
- * the rule context with its argument readers, the aux encodings the op table
- * and the rules agree on, and the functions one file defines for another.
+ * the rule context with its argument readers, the types of the rules'
+ * parameters, the rule prototypes (generated from rules.def) and the
+ * functions one file defines for another.
  *
  * The folder:
  *   driver.c            t2n_shape_infer: pre-scans (what is written or mutated
@@ -11,8 +12,10 @@
  *                       prim::Loop (fixpoint), calls, in-place aliases
  *   facts.c             tensor-fact helpers: strides, contiguity, broadcasting,
  *                       a fact from a type, t2n_fact_* of include/t2n/shape.h
- *   op_table.c          THE OP TABLE: kind -> rule (+ aux); the only place
- *                       that says which rule an op gets
+ *   rules.def           THE SHAPE TABLE: every rule with its parameter type,
+ *                       every op with its rule and parameters; the only
+ *                       place that says which rule an op gets
+ *   op_table.c          the table indexed by op id, lookup and dispatch
  *   rules_prim.c        constants, containers, prim ops, scalars, sizes
  *   rules_elementwise.c dtype promotion, TensorIterator strides, elementwise
  *   rules_reduce.c      reductions, sort, topk
@@ -173,7 +176,6 @@ typedef struct rc {
   int nin;
   t2n_ival *out;         /* n->noutputs facts */
   const t2n_object *out_obj;
-  int aux;
   const char *why;       /* root cause when an output stays unknown */
   t2n_why whyk;
   unsigned char strides_set[MAXOUT]; /* 1: the rule set strides (or NULL on purpose) */
@@ -309,22 +311,26 @@ static inline void tensor_value(const t2n_ival *t, t2n_ival *out) {
   }
 }
 
-/* ---- aux encodings shared by op_table.c and the rules ---- */
+/* ---- the types of the rules' parameters (rules.def) ---- */
 
-/* aux of the arithmetic rules: the scalar op, and how a tensor result's
- * dtype follows from the operands. */
-enum { DTM_PROMOTE = 0, DTM_BOOL = 1, DTM_FLOAT = 2, DTM_SAME = 3, DTM_REAL = 4, DTM_LONG = 5 };
-#define AUX(sop, mode) ((int)(sop) | ((mode) << 8))
-#define AUX_SOP(a) ((t2n_scalar_op)((a) & 0xff))
-#define AUX_MODE(a) ((a) >> 8)
+/* How a tensor result's dtype follows from the operands. */
+typedef enum { DTM_PROMOTE = 0, DTM_BOOL, DTM_FLOAT, DTM_SAME, DTM_REAL, DTM_LONG } t2n_sh_dtm;
 
-#define U(mode, sop) ((mode) | ((int)(sop) << 8)) /* r_unary aux */
-#define NOSCALAR 0xff                             /* tensor-only binary op */
+/* A scalar op, or none: rows write .sop = SOP(T2N_SOP_NEG); left out, it
+ * is none (T2N_SOP_ADD is 0, so a bare t2n_scalar_op could not say so). */
+typedef struct { unsigned char set; t2n_scalar_op op; } t2n_sh_sop;
+#define SOP(op) {1, (op)}
 
-/* Generic reduction: aux = dtype mode | (index of dim arg << 8) |
- * (index of keepdim arg << 12) | (index of dtype arg << 16); an index of 15
- * means absent. Overloads are told apart by input count and types. */
-#define RED(mode, dim, keep, dtype) ((mode) | ((dim) << 8) | ((keep) << 12) | ((dtype) << 16))
+/* is_floating_point / is_complex / is_signed */
+typedef enum { DTEST_FLOAT = 0, DTEST_COMPLEX, DTEST_SIGNED } t2n_sh_dtest;
+/* split(self, int size), split_with_sizes, chunk, unbind */
+typedef enum { SPLIT_BY_SIZE = 0, SPLIT_BY_SIZES, SPLIT_CHUNK, SPLIT_UNBIND } t2n_sh_split_form;
+/* mm / addmm (2-d), bmm / baddbmm (3-d), mv / addmv, dot */
+typedef enum { MM_MM = 0, MM_BMM, MM_MV, MM_DOT } t2n_sh_mm_form;
+/* conv1d..3d, conv_transpose1d..3d, _convolution / convolution */
+typedef enum { CONV_PLAIN = 0, CONV_TRANSPOSED, CONV_GENERIC } t2n_sh_conv_form;
+/* lstm carries (h, c) lists; gru and plain rnns one h tensor */
+typedef enum { RNN_H_C = 0, RNN_H } t2n_sh_rnn_state;
 
 /* ---- helpers one rule file provides for others ----
  * t2n_sh_elementwise, t2n_sh_preserve_output: rules_elementwise.c;
@@ -338,135 +344,37 @@ t2n_ival *t2n_sh_view_out(rc *c, int k, const t2n_ival *x);
 void t2n_sh_narrow_fact(t2n_shape_facts *f, const t2n_ival *x, int64_t d, int64_t start, int64_t len,
                         int64_t step, t2n_ival *o);
 
-/* ---- the rules (op_table.c says which op gets which) ---- */
-/* rules_prim.c */
-void t2n_sh_r_constant(rc *c);
-void t2n_sh_r_construct(rc *c);
-void t2n_sh_r_unpack(rc *c);
-void t2n_sh_r_tuple_index(rc *c);
-void t2n_sh_r_tuple_slice(rc *c);
-void t2n_sh_r_dtype(rc *c);
-void t2n_sh_r_device(rc *c);
-void t2n_sh_r_is_device(rc *c);
-void t2n_sh_r_layout(rc *c);
-void t2n_sh_r_identity(rc *c);
-void t2n_sh_r_num_to_tensor(rc *c);
-void t2n_sh_r_convert(rc *c);
-void t2n_sh_r_needs_data(rc *c);
-void t2n_sh_r_getattr(rc *c);
-void t2n_sh_r_uninitialized(rc *c);
-void t2n_sh_r_is(rc *c);
-void t2n_sh_r_size(rc *c);
-void t2n_sh_r_dim(rc *c);
-void t2n_sh_r_numel(rc *c);
-void t2n_sh_r_len(rc *c);
-void t2n_sh_r_getitem(rc *c);
-void t2n_sh_r_contains(rc *c);
-void t2n_sh_r_scalar_unary(rc *c);
-void t2n_sh_r_prim_minmax(rc *c);
-void t2n_sh_r_range_length(rc *c);
-void t2n_sh_r_derive_index(rc *c);
-void t2n_sh_r_is_floating_point(rc *c);
-void t2n_sh_r_is_nested(rc *c);
-void t2n_sh_r_global_mode(rc *c);
-void t2n_sh_r_nothing(rc *c);
-/* rules_elementwise.c */
-void t2n_sh_r_binary(rc *c);
-void t2n_sh_r_rsub(rc *c);
-void t2n_sh_r_unary(rc *c);
-void t2n_sh_r_dropout(rc *c);
-void t2n_sh_r_clamp(rc *c);
-void t2n_sh_r_where(rc *c);
-void t2n_sh_r_ternary(rc *c);
-void t2n_sh_r_masked_fill(rc *c);
-void t2n_sh_r_softmax(rc *c);
-void t2n_sh_r_cumsum(rc *c);
-void t2n_sh_r_same_contig(rc *c);
-void t2n_sh_r_same_preserve(rc *c);
-void t2n_sh_r_prelu(rc *c);
-void t2n_sh_r_glu(rc *c);
-/* rules_reduce.c */
-void t2n_sh_r_reduce(rc *c);
-void t2n_sh_r_maxmin(rc *c);
-void t2n_sh_r_argmax(rc *c);
-void t2n_sh_r_std_var(rc *c);
-void t2n_sh_r_norm(rc *c);
-void t2n_sh_r_topk(rc *c);
-void t2n_sh_r_sort(rc *c);
-/* rules_view.c */
-void t2n_sh_r_view(rc *c);
-void t2n_sh_r_view_as(rc *c);
-void t2n_sh_r_flatten(rc *c);
-void t2n_sh_r_unflatten(rc *c);
-void t2n_sh_r_squeeze(rc *c);
-void t2n_sh_r_unsqueeze(rc *c);
-void t2n_sh_r_permute(rc *c);
-void t2n_sh_r_transpose(rc *c);
-void t2n_sh_r_movedim(rc *c);
-void t2n_sh_r_expand(rc *c);
-void t2n_sh_r_expand_as(rc *c);
-void t2n_sh_r_slice(rc *c);
-void t2n_sh_r_select(rc *c);
-void t2n_sh_r_narrow(rc *c);
-void t2n_sh_r_unfold(rc *c);
-/* rules_join_index.c */
-void t2n_sh_r_repeat(rc *c);
-void t2n_sh_r_tile(rc *c);
-void t2n_sh_r_cat(rc *c);
-void t2n_sh_r_stack(rc *c);
-void t2n_sh_r_split(rc *c);
-void t2n_sh_r_index_select(rc *c);
-void t2n_sh_r_gather(rc *c);
-void t2n_sh_r_index(rc *c);
-void t2n_sh_r_masked_select(rc *c);
-void t2n_sh_r_nonzero(rc *c);
-void t2n_sh_r_repeat_interleave(rc *c);
-/* rules_create.c */
-void t2n_sh_r_to(rc *c);
-void t2n_sh_r_cpu(rc *c);
-void t2n_sh_r_make_device(rc *c);
-void t2n_sh_r_type_as(rc *c);
-void t2n_sh_r_contiguous(rc *c);
-void t2n_sh_r_clone(rc *c);
-void t2n_sh_r_factory(rc *c);
-void t2n_sh_r_randint(rc *c);
-void t2n_sh_r_full(rc *c);
-void t2n_sh_r_like(rc *c);
-void t2n_sh_r_new(rc *c);
-void t2n_sh_r_arange(rc *c);
-void t2n_sh_r_tensor(rc *c);
-void t2n_sh_r_scalar_tensor(rc *c);
-void t2n_sh_r_linspace(rc *c);
-void t2n_sh_r_eye(rc *c);
-/* rules_nn.c */
-void t2n_sh_r_matmul(rc *c);
-void t2n_sh_r_mm(rc *c);
-void t2n_sh_r_sdpa(rc *c);
-void t2n_sh_r_addmm(rc *c);
-void t2n_sh_r_linear(rc *c);
-void t2n_sh_r_bilinear(rc *c);
-void t2n_sh_r_conv(rc *c);
-void t2n_sh_r_pool(rc *c);
-void t2n_sh_r_adaptive_pool(rc *c);
-void t2n_sh_r_pad(rc *c);
-void t2n_sh_r_stft(rc *c); /* rules_signal.c */
-void t2n_sh_r_view_as_real(rc *c);
-void t2n_sh_r_norm_layer(rc *c);
-void t2n_sh_r_embedding(rc *c);
-void t2n_sh_r_one_hot(rc *c);
-void t2n_sh_r_upsample(rc *c);
-void t2n_sh_r_einsum(rc *c);
-void t2n_sh_r_interpolate(rc *c);
-void t2n_sh_r_pixel_shuffle(rc *c);
-/* rules_rnn.c */
-void t2n_sh_r_rnn(rc *c);
-void t2n_sh_r_rnn_cell(rc *c);
+/* ---- the rules and their parameters, generated from rules.def ---- */
 
-/* ---- the op table (op_table.c) ---- */
+#define SHAPE_RULE(rule) void t2n_sh_r_##rule(rc *c);
+#define SHAPE_RULE_P(rule, fields)                                                                                    \
+  typedef struct { fields } t2n_sh_##rule##_params;                                                                  \
+  void t2n_sh_r_##rule(rc *c, const t2n_sh_##rule##_params *p);
+#include "rules.def"
 
-typedef void (*rule_fn)(rc *c);
-typedef struct op_rule { const char *kind; rule_fn fn; int aux; } op_rule;
-const op_rule *t2n_sh_lookup_rule(const char *kind);
+/* ---- the shape table (op_table.c) ---- */
+
+typedef enum {
+  T2N_SH_NO_RULE = 0,
+#define SHAPE_RULE(rule) T2N_SH_RULE_##rule,
+#define SHAPE_RULE_P(rule, fields) T2N_SH_RULE_##rule,
+#include "rules.def"
+} t2n_sh_rule;
+
+typedef struct t2n_sh_row {
+  t2n_sh_rule rule;
+  union {
+    char none;
+#define SHAPE_RULE_P(rule, fields) t2n_sh_##rule##_params rule;
+#include "rules.def"
+  } p;
+} t2n_sh_row;
+
+/* The row of node n's kind (by op id; by name for the SHAPE_KIND rows),
+ * NULL when shape inference has no rule for it. */
+const t2n_sh_row *t2n_sh_lookup_rule(const t2n_node *n);
+/* Runs row r's rule on c with the row's parameters. */
+void t2n_sh_apply_rule(const t2n_sh_row *r, rc *c);
 
 /* ---- the walk (propagate.c) and the pre-scans (driver.c) ---- */
 

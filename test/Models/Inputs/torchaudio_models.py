@@ -25,6 +25,9 @@ import torch
 import torchaudio
 from torch import nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "utils"))
+import t2n_testlib as tl  # noqa: E402
+
 warnings.filterwarnings("ignore")
 TOL = 1e-4
 
@@ -194,21 +197,6 @@ class Tacotron2Wrap(nn.Module):
         return self.m.infer(tokens.abs().mul(3).long().clamp(0, 9))[0]
 
 
-RUNNER = r"""
-import sys, numpy as np, tract
-ins = np.load(sys.argv[2])
-m = tract.nnef().load(sys.argv[1]).into_runnable()
-res = m.run([ins["i%d" % i] for i in range(len(ins.files))])
-np.savez(sys.argv[3], *[r.to_numpy() for r in res])
-"""
-
-
-def flat(x):
-    if isinstance(x, (tuple, list)):
-        return [y for e in x for y in flat(e)]
-    return [x]
-
-
 def check(export, work, name, make, shapes, how, lowered):
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(1)
@@ -226,10 +214,8 @@ def check(export, work, name, make, shapes, how, lowered):
     del jit, model
     jit = torch.jit.load(path)  # JIT-only from here on
     out = os.path.join(work, name + ".nnef")
-    args = [a for a in jit.forward.schema.arguments if a.name != "self"]
     cmd = [export, path, "-o", out, "--quiet"]
-    for a, x in zip(args, inputs):
-        cmd += ["--input-shape", "%s=%s" % (a.name, "x".join(map(str, x.shape)))]
+    cmd += tl.input_shape_args(tl.forward_arg_names(jit), [x.shape for x in inputs])
     p = subprocess.run(cmd, capture_output=True, text=True)
     expect = EXPECTED.get(name)
     if expect:
@@ -253,19 +239,11 @@ def check(export, work, name, make, shapes, how, lowered):
         print("%s: not exported: %s" % (name, first))
         return False
     with torch.no_grad():
-        want = [t.numpy() for t in flat(jit(*inputs))]
-    npz = os.path.join(work, name + ".in.npz")
-    np.savez(npz, **{"i%d" % i: x.numpy() for i, x in enumerate(inputs)})
-    runner = os.path.join(work, "run_tract.py")
-    with open(runner, "w") as f:
-        f.write(RUNNER)
-    res = os.path.join(work, name + ".out.npz")
-    p = subprocess.run([sys.executable, runner, out, npz, res], capture_output=True, text=True)
-    if p.returncode:
-        print("%s: exported, tract failed: %s" % (name, (p.stderr.strip().splitlines() or ["?"])[-1][:200]))
+        want = [t.numpy() for t in tl.flat(jit(*inputs))]
+    got, err = tl.run_tract_raw(out, [x.numpy() for x in inputs], work, name)
+    if got is None:
+        print("%s: exported, tract failed: %s" % (name, (err.strip().splitlines() or ["?"])[-1][:200]))
         return False
-    got = np.load(res)
-    got = [got["arr_%d" % i] for i in range(len(got.files))]
     if len(got) != len(want) or any(a.shape != b.shape for a, b in zip(got, want)):
         print("%s: exported, outputs differ in shape: tract %s, torch %s"
               % (name, [a.shape for a in got], [b.shape for b in want]))

@@ -18,6 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "utils"))
+import t2n_testlib as tl  # noqa: E402
+
 
 class ConvLSTM(nn.Module):
     """An audio model: a strided conv front end over time, an LSTM, a
@@ -96,35 +99,16 @@ np.savez(sys.argv[2] + ".out.npz", **out)
 """
 
 
-def flat(x):
-    if isinstance(x, (tuple, list)):
-        return [y for e in x for y in flat(e)]
-    return [x]
-
-
 def main(argv):
-    tol = 1e-4
-    if "--tol" in argv:
-        i = argv.index("--tol")
-        tol = float(argv[i + 1])
-        del argv[i:i + 2]
+    tol = tl.pop_option(argv, "--tol", 1e-4)
     export, work, case = argv[1:4]
     make, shapes, axes, sizes = CASES[case]
-    torch.manual_seed(0)
-    model = torch.jit.script(make().eval())
-    os.makedirs(work, exist_ok=True)
-    jit = os.path.join(work, case + ".jit")
-    model.save(jit)
+    model, jit = tl.save_scripted(make, work, case)
     out = os.path.join(work, case + ".nnef.tgz")
-    cmd = [export, jit, "-o", out, "--quiet"]
-    for name, shape in shapes.items():
-        cmd += ["--input-shape", "%s=%s" % (name, "x".join(map(str, shape)))]
+    args = tl.input_shape_args(shapes.keys(), shapes.values())
     for a in axes:
-        cmd += ["--dynamic-axis", a]
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode:
-        sys.stderr.write(p.stderr)
-        print("%s: t2n-export failed (exit %d)" % (case, p.returncode))
+        args += ["--dynamic-axis", a]
+    if not tl.export(export, case, jit, out, args):
         return 1
     name, axis = axes[0].split("=")[0].split(":")
     axis = int(axis)
@@ -140,7 +124,7 @@ def main(argv):
             xs.append(torch.randn(*shape, generator=g))
         np.savez("%s.%d.npz" % (base, s), **{"i%d" % i: x.numpy() for i, x in enumerate(xs)})
         with torch.no_grad():
-            want[s] = [t.numpy() for t in flat(model(*xs))]
+            want[s] = [t.numpy() for t in tl.flat(model(*xs))]
     runner = os.path.join(work, "run_tract_dynamic.py")
     with open(runner, "w") as f:
         f.write(RUNNER)

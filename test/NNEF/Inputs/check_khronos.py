@@ -9,13 +9,14 @@ subset of what tract reads) runs it in tract against torch.
   check_khronos.py T2N_EXPORT WORKDIR CASE [--tol X]
 """
 import os
-import subprocess
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "utils"))
+import t2n_testlib as tl  # noqa: E402
 
 
 class ConvNet(nn.Module):
@@ -89,50 +90,14 @@ CASES = {
     "mlp": (Mlp, [[3, 10]]),
 }
 
-# tract reads standard NNEF but spells the replicate border 'replicated':
-# the numbers are checked on a copy with tract's spelling.
-RUNNER = r"""
-import os, shutil, sys, numpy as np, tract
-ins = np.load(sys.argv[2])
-copy = sys.argv[1] + ".for-tract"
-shutil.rmtree(copy, ignore_errors=True)
-shutil.copytree(sys.argv[1], copy)
-g = os.path.join(copy, "graph.nnef")
-open(g, "w").write(open(os.path.join(sys.argv[1], "graph.nnef")).read().replace("'replicate'", "'replicated'"))
-m = tract.nnef().load(copy).into_runnable()
-res = m.run([ins["i%d" % i] for i in range(len(ins.files))])
-np.savez(sys.argv[3], *[r.to_numpy() for r in res])
-"""
-
-
-def flat(x):
-    if isinstance(x, (tuple, list)):
-        return [y for e in x for y in flat(e)]
-    return [x]
-
-
 def main(argv):
-    tol = 1e-5
-    if "--tol" in argv:
-        i = argv.index("--tol")
-        tol = float(argv[i + 1])
-        del argv[i:i + 2]
+    tol = tl.pop_option(argv, "--tol", 1e-5)
     export, work, case = argv[1:4]
     make, shapes = CASES[case]
-    torch.manual_seed(0)
-    model = torch.jit.script(make().eval())
-    os.makedirs(work, exist_ok=True)
-    jit = os.path.join(work, case + ".jit")
-    model.save(jit)
+    model, jit = tl.save_scripted(make, work, case)
     out = os.path.join(work, case + ".khronos")
-    names = [a.name for a in model.forward.schema.arguments if a.name != "self"]
-    cmd = [export, jit, "-o", out, "--quiet", "--target=khronos"]
-    for n, s in zip(names, shapes):
-        cmd += ["--input-shape", "%s=%s" % (n, "x".join(map(str, s)))]
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode:
-        sys.stderr.write(p.stderr)
-        print("%s: t2n-export failed (exit %d)" % (case, p.returncode))
+    args = ["--target=khronos"] + tl.input_shape_args(tl.forward_arg_names(model), shapes)
+    if not tl.export(export, case, jit, out, args):
         return 1
     text = open(os.path.join(out, "graph.nnef")).read()
     if "tract" in text:
@@ -144,7 +109,7 @@ def main(argv):
     g = torch.Generator().manual_seed(1)
     inputs = [torch.randn(*s, generator=g) for s in shapes]
     with torch.no_grad():
-        want = [t.numpy() for t in flat(model(*inputs))]
+        want = [t.numpy() for t in tl.flat(model(*inputs))]
     got_shapes = [list(graph.tensors[o].shape) for o in graph.outputs]
     print("%s: Khronos parser ok: %d ops, output shapes %s" % (case, len(graph.operations), got_shapes))
     bad = 0
@@ -152,21 +117,14 @@ def main(argv):
         if s != list(w.shape):
             print("%s: output %d: the parser infers %s, torch gives %s" % (case, i, s, list(w.shape)))
             bad = 1
-    np.savez(os.path.join(work, case + ".in.npz"), **{"i%d" % i: x.numpy() for i, x in enumerate(inputs)})
-    runner = os.path.join(work, "run_tract.py")
-    with open(runner, "w") as f:
-        f.write(RUNNER)
-    res = os.path.join(work, case + ".out.npz")
-    p = subprocess.run([sys.executable, runner, out, os.path.join(work, case + ".in.npz"), res],
-                       capture_output=True, text=True)
-    if p.returncode:
-        sys.stderr.write(p.stderr[-3000:])
-        print("%s: tract failed (exit %d)" % (case, p.returncode))
+    # tract reads standard NNEF but spells the replicate border 'replicated':
+    # the numbers are checked on a copy with tract's spelling.
+    got = tl.run_tract(case, out, [x.numpy() for x in inputs], work, tract_spelling=True)
+    if got is None:
         return 1
-    got = np.load(res)
     for i, b in enumerate(want):
-        a = got["arr_%d" % i]
-        d = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) if a.size else 0.0
+        a = got[i]
+        d = tl.max_abs_diff(a, b)
         ok = a.shape == b.shape and d <= tol
         bad |= not ok
         print("%s: output %d max abs diff %.3g in tract %s" % (case, i, d, "ok" if ok else "ABOVE %g" % tol))

@@ -10,13 +10,14 @@ CASE names one of the models below. Prints one line per output with the
 max abs difference and exits 1 above the tolerance (default 1e-5).
 """
 import os
-import subprocess
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "utils"))
+import t2n_testlib as tl  # noqa: E402
 
 
 def conv_cases():
@@ -281,27 +282,8 @@ def stft_cases():
 
 CASES = {**conv_cases(), **pad_cases(), **rnn_cases(), **stft_cases()}
 
-RUNNER = r"""
-import sys, numpy as np, tract
-ins = np.load(sys.argv[2])
-m = tract.nnef().load(sys.argv[1]).into_runnable()
-res = m.run([ins["i%d" % i] for i in range(len(ins.files))])
-np.savez(sys.argv[3], *[r.to_numpy() for r in res])
-"""
-
-
-def flat(x):
-    if isinstance(x, (tuple, list)):
-        return [y for e in x for y in flat(e)]
-    return [x]
-
-
 def main(argv):
-    tol = 1e-5
-    if "--tol" in argv:
-        i = argv.index("--tol")
-        tol = float(argv[i + 1])
-        del argv[i:i + 2]
+    tol = tl.pop_option(argv, "--tol", 1e-5)
     export, work, case = argv[1:4]
     make, inputs = CASES[case]
     torch.manual_seed(0)
@@ -313,44 +295,15 @@ def main(argv):
     jit = os.path.join(work, case + ".jit")
     model.save(jit)
     out = os.path.join(work, case + ".nnef")
-    names = [a for a in model.forward.schema.arguments if a.name != "self"]
-    cmd = [export, jit, "-o", out, "--quiet"]
-    for a, x in zip(names, inputs):
-        cmd += ["--input-shape", "%s=%s" % (a.name, "x".join(map(str, x.shape)))]
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode:
-        sys.stderr.write(p.stderr)
-        print("%s: t2n-export failed (exit %d)" % (case, p.returncode))
+    args = tl.input_shape_args(tl.forward_arg_names(model), [x.shape for x in inputs])
+    if not tl.export(export, case, jit, out, args):
         return 1
     with torch.no_grad():
-        want = [t.numpy() for t in flat(model(*inputs))]
-    np.savez(os.path.join(work, case + ".in.npz"), **{"i%d" % i: x.numpy() for i, x in enumerate(inputs)})
-    runner = os.path.join(work, "run_tract.py")
-    with open(runner, "w") as f:
-        f.write(RUNNER)
-    res = os.path.join(work, case + ".out.npz")
-    p = subprocess.run([sys.executable, runner, out, os.path.join(work, case + ".in.npz"), res],
-                       capture_output=True, text=True)
-    if p.returncode:
-        sys.stderr.write(p.stderr[-3000:])
-        print("%s: tract failed (exit %d)" % (case, p.returncode))
+        want = [t.numpy() for t in tl.flat(model(*inputs))]
+    got = tl.run_tract(case, out, [x.numpy() for x in inputs], work)
+    if got is None:
         return 1
-    got = np.load(res)
-    got = [got["arr_%d" % i] for i in range(len(got.files))]
-    if len(got) != len(want):
-        print("%s: tract gave %d outputs, torch %d" % (case, len(got), len(want)))
-        return 1
-    bad = 0
-    for i, (a, b) in enumerate(zip(got, want)):
-        if a.shape != b.shape:
-            print("%s: output %d has shape %s in tract, %s in torch" % (case, i, a.shape, b.shape))
-            bad = 1
-            continue
-        d = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) if a.size else 0.0
-        ok = d <= tol
-        bad |= not ok
-        print("%s: output %d max abs diff %.3g %s" % (case, i, d, "ok" if ok else "ABOVE %g" % tol))
-    return bad
+    return tl.compare(case, got, want, tol)
 
 
 if __name__ == "__main__":

@@ -14,13 +14,15 @@ exits 1 when the relative one is above B (default 0.05, the bound in
 docs/exporting-jit-only-models.md).
 """
 import os
-import subprocess
 import sys
 import warnings
 
 import numpy as np
 import torch
 from torch import nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "utils"))
+import t2n_testlib as tl  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
@@ -51,21 +53,8 @@ CASES = {
     "lstm": (LSTMHead, {nn.Linear, nn.LSTM}, [(2, 9, 16), (2, 2, 24), (2, 2, 24)]),
 }
 
-RUNNER = r"""
-import sys, numpy as np, tract
-ins = np.load(sys.argv[2])
-m = tract.nnef().load(sys.argv[1]).into_runnable()
-res = m.run([ins["i%d" % i] for i in range(len(ins.files))])
-np.savez(sys.argv[3], *[r.to_numpy() for r in res])
-"""
-
-
 def main(argv):
-    bound = 0.05
-    if "--bound" in argv:
-        i = argv.index("--bound")
-        bound = float(argv[i + 1])
-        del argv[i:i + 2]
+    bound = tl.pop_option(argv, "--bound", 0.05)
     export, work, case = argv[1:4]
     make, layers, shapes = CASES[case]
     torch.manual_seed(0)
@@ -77,35 +66,20 @@ def main(argv):
     g = torch.Generator().manual_seed(1)
     worst_rel, worst_abs, bad = 0.0, 0.0, 0
     out = os.path.join(work, case + ".q.nnef")
-    args = [a.name for a in jit.forward.schema.arguments if a.name != "self"]
-    cmd = [export, path, "-o", out, "--quiet"]
-    for a, s in zip(args, shapes):
-        cmd += ["--input-shape", "%s=%s" % (a, "x".join(map(str, s)))]
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode:
-        sys.stderr.write(p.stderr)
-        print("%s: t2n-export failed (exit %d)" % (case, p.returncode))
+    if not tl.export(export, case, path, out, tl.input_shape_args(tl.forward_arg_names(jit), shapes)):
         return 1
-    runner = os.path.join(work, "run_tract.py")
-    with open(runner, "w") as f:
-        f.write(RUNNER)
     for trial in range(5):  # five random inputs
         inputs = [torch.randn(*s, generator=g) for s in shapes]
         with torch.no_grad():
             want = jit(*inputs).numpy()
-        npz = os.path.join(work, "%s.q.in.npz" % case)
-        np.savez(npz, **{"i%d" % i: x.numpy() for i, x in enumerate(inputs)})
-        res = os.path.join(work, "%s.q.out.npz" % case)
-        p = subprocess.run([sys.executable, runner, out, npz, res], capture_output=True, text=True)
-        if p.returncode:
-            sys.stderr.write(p.stderr[-2000:])
-            print("%s: tract failed" % case)
+        got = tl.run_tract(case, out, [x.numpy() for x in inputs], work, stem=case + ".q", tail=2000)
+        if got is None:
             return 1
-        got = np.load(res)["arr_0"]
+        got = got[0]
         if got.shape != want.shape:
             print("%s: shape %s in tract, %s in torch" % (case, got.shape, want.shape))
             return 1
-        d = float(np.max(np.abs(got.astype(np.float64) - want)))
+        d = tl.max_abs_diff(got, want)
         worst_abs = max(worst_abs, d)
         worst_rel = max(worst_rel, d / max(float(np.max(np.abs(want))), 1e-12))
     ok = worst_rel <= bound
