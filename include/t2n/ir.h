@@ -249,6 +249,16 @@ int t2n_walk(t2n_block *b, t2n_node_fn fn, void *ctx);
  * to visit. */
 t2n_node **t2n_collect(t2n_block *b, int (*keep)(const t2n_node *n), int *count);
 
+/* A set of nodes in the order they were added, for passes that remember
+ * which nodes they have seen or remarked on (linear lookup: such sets are
+ * small). Zero-initialise; free(s.v) when done. */
+typedef struct t2n_node_set {
+  const t2n_node **v;
+  int n, cap;
+} t2n_node_set;
+/* Adds n unless it is there already: 1 when added, 0 when present. */
+int t2n_node_set_add(t2n_node_set *s, const t2n_node *n);
+
 /* Deep copy of the nodes of `src` into `dst` before `pos` (NULL: at the end),
  * mapping src's params to `args` and returning src's outputs through `outs`
  * (caller provides src->ret->ninputs slots). Used by inlining and folding. */

@@ -393,6 +393,14 @@ static int collect_one(t2n_node *n, void *p) {
   return 0;
 }
 
+int t2n_node_set_add(t2n_node_set *s, const t2n_node *n) {
+  for (int i = 0; i < s->n; i++)
+    if (s->v[i] == n) return 0;
+  T2N_GROW(s->v, s->cap, s->n + 1);
+  s->v[s->n++] = n;
+  return 1;
+}
+
 t2n_node **t2n_collect(t2n_block *b, int (*keep)(const t2n_node *n), int *count) {
   collector c = {keep, NULL, 0, 0};
   t2n_walk(b, collect_one, &c);

@@ -114,20 +114,17 @@ static const char *lstm_cell_fragment(t2n_lower_ctx *c, int64_t hid) {
   char name[64], text[1600];
   long long H = (long long)hid;
   snprintf(name, sizeof name, "t2n_lstm_cell_%lld", H);
+  char gates[600];
+  t2n_rnn_lstm_gates_text(gates, sizeof gates, hid);
   snprintf(text, sizeof text,
            "fragment %s( x: tensor<scalar>, h: tensor<scalar>, c: tensor<scalar>, w_ih: tensor<scalar>,"
            " w_hh: tensor<scalar>, b_ih: tensor<scalar>, b_hh: tensor<scalar> )"
            " -> ( h_new: tensor<scalar>, c_new: tensor<scalar> )\n"
            "{\n"
-           "  z = add(add(matmul(x, w_ih, transposeB = true), b_ih), add(matmul(h, w_hh, transposeB = true), b_hh));\n"
-           "  i = sigmoid(slice(z, axes = [1], begin = [0], end = [%lld]));\n"
-           "  f = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
-           "  g = tanh(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
-           "  o = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
-           "  c_new = add(mul(f, c), mul(i, g));\n"
+           "%s"
            "  h_new = mul(o, tanh(c_new));\n"
            "}\n",
-           name, H, H, 2 * H, 2 * H, 3 * H, 3 * H, 4 * H);
+           name, gates);
   t2n_nnef_fragment(g, name, text);
   return t2n_arena_strndup(g->arena, name, strlen(name));
 }

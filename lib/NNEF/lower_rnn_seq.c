@@ -45,6 +45,18 @@ static int gate_count(int cell) { return cell == CELL_LSTM ? 4 : cell == CELL_GR
   "  h = squeeze(h_prev, axes = [0]);\n"
 
 /* The step fragment for hidden size h: declared once per (cell, size). */
+void t2n_rnn_lstm_gates_text(char *buf, size_t size, int64_t hid) {
+  long long H = (long long)hid;
+  snprintf(buf, size,
+           "  z = add(add(matmul(x, w_ih, transposeB = true), b_ih), add(matmul(h, w_hh, transposeB = true), b_hh));\n"
+           "  i = sigmoid(slice(z, axes = [1], begin = [0], end = [%lld]));\n"
+           "  f = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
+           "  g = tanh(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
+           "  o = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
+           "  c_new = add(mul(f, c), mul(i, g));\n",
+           H, H, 2 * H, 2 * H, 3 * H, 3 * H, 4 * H);
+}
+
 static const char *step_fragment(t2n_lower_ctx *c, int cell, int64_t h, int64_t proj) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   char name[64], text[2400];
@@ -61,7 +73,9 @@ static const char *step_fragment(t2n_lower_ctx *c, int cell, int64_t h, int64_t 
              "  h_t = unsqueeze(%s(z), axes = [0]);\n"
              "}\n",
              name, cell == CELL_TANH ? "tanh" : "relu");
-  else if (lstm)
+  else if (lstm) {
+    char gates[600];
+    t2n_rnn_lstm_gates_text(gates, sizeof gates, h);
     /* With proj_size, h = (o * tanh(c)) W_hr^T (torch's projected LSTM). */
     snprintf(text, sizeof text,
              "fragment %s( x_t: tensor<scalar>, h_prev: tensor<scalar>, c_prev: tensor<scalar>,"
@@ -71,19 +85,14 @@ static const char *step_fragment(t2n_lower_ctx *c, int cell, int64_t h, int64_t 
              "  x = squeeze(x_t, axes = [0]);\n"
              "  h = squeeze(h_prev, axes = [0]);\n"
              "  c = squeeze(c_prev, axes = [0]);\n"
-             "  z = add(add(matmul(x, w_ih, transposeB = true), b_ih), add(matmul(h, w_hh, transposeB = true), b_hh));\n"
-             "  i = sigmoid(slice(z, axes = [1], begin = [0], end = [%lld]));\n"
-             "  f = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
-             "  g = tanh(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
-             "  o = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
-             "  c_new = add(mul(f, c), mul(i, g));\n"
+             "%s"
              "  h_new = %s;\n"
              "  h_t = unsqueeze(h_new, axes = [0]);\n"
              "  c_t = unsqueeze(c_new, axes = [0]);\n"
              "}\n",
-             name, proj ? ", w_hr: tensor<scalar>" : "", H, H, 2 * H, 2 * H, 3 * H, 3 * H, 4 * H,
+             name, proj ? ", w_hr: tensor<scalar>" : "", gates,
              proj ? "matmul(mul(o, tanh(c_new)), w_hr, transposeB = true)" : "mul(o, tanh(c_new))");
-  else
+  } else
     snprintf(text, sizeof text,
              H_STEP_HEAD
              "  gi = add(matmul(x, w_ih, transposeB = true), b_ih);\n"

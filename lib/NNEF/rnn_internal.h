@@ -12,6 +12,11 @@ t2n_nnef_tid t2n_rnn_unary(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a);
 /* a[begin:end] on one axis, named after base. */
 /* x [B, I] w^T [I, G] + b [G] (b -1: none). */
 t2n_nnef_tid t2n_rnn_linear(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid w, t2n_nnef_tid b);
+/* The body lines of an LSTM step in NNEF fragment text, from x, h, c and
+ * the weights to c_new and the gates i, f, g, o (torch's order), for the
+ * fragments that write one cell or one step of a sequence: written into
+ * buf, which the caller sizes (600 bytes is enough for any hid). */
+void t2n_rnn_lstm_gates_text(char *buf, size_t size, int64_t hid);
 /* The tensors of list (a prim::ListConstruct), exactly `want` of them (-1: any). */
 int t2n_rnn_tensor_list(t2n_lower_ctx *c, t2n_node *n, const t2n_value *list, t2n_nnef_tid *out, int want);
 /* One LSTM step on [B, I] / [B, H] tensors, writing h_out and c_out. */

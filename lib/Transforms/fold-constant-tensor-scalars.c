@@ -53,18 +53,9 @@ static int is_candidate(const t2n_node *n) {
 /* 1 when v depends on constants only; else 0 with *why. `seen` marks the
  * nodes already accepted (a DAG walk: each node once). */
 typedef struct walk {
-  const t2n_node **seen;
-  int n, cap;
+  t2n_node_set seen;
   char why[256];
 } walk;
-
-static int seen_before(walk *w, const t2n_node *d) {
-  for (int i = 0; i < w->n; i++)
-    if (w->seen[i] == d) return 1;
-  T2N_GROW(w->seen, w->cap, w->n + 1);
-  w->seen[w->n++] = d;
-  return 0;
-}
 
 static int constant_only(walk *w, const t2n_value *v, int depth) {
   const t2n_node *d = v->def;
@@ -72,7 +63,7 @@ static int constant_only(walk *w, const t2n_value *v, int depth) {
     snprintf(w->why, sizeof w->why, "it depends on %%%s, an input", v->name);
     return 0;
   }
-  if (seen_before(w, d)) return 1;
+  if (!t2n_node_set_add(&w->seen, d)) return 1;
   if (depth > 10000 || d->parent != d->parent->graph->top || d->nblocks || t2n_op_has_effects(d)) {
     snprintf(w->why, sizeof w->why, "it depends on %%%s of %s, which is not a plain computation", v->name, d->kind);
     return 0;
@@ -131,9 +122,9 @@ int t2n_pass_fold_constant_tensor_scalars(t2n_pass_ctx *ctx) {
   for (t2n_node *n = ctx->graph->top->first, *next; n; n = next) {
     next = n->next;
     if (!is_candidate(n)) continue;
-    walk w = {NULL, 0, 0, ""};
+    walk w = {{NULL, 0, 0}, ""};
     int ok = constant_only(&w, n->inputs[0], 0);
-    free(w.seen);
+    free(w.seen.v);
     if (!ok) {
       t2n_remark(ctx, n, "%s left alone: %s", n->kind, w.why);
       continue;

@@ -98,22 +98,9 @@ static int remark_loop_ifs(t2n_node *n, void *p) {
   return 0;
 }
 
-typedef struct nset {
-  const t2n_node **v;
-  int n, cap;
-} nset;
-
-static int nset_add(nset *s, const t2n_node *n) {
-  for (int i = 0; i < s->n; i++)
-    if (s->v[i] == n) return 0;
-  T2N_GROW(s->v, s->cap, s->n + 1);
-  s->v[s->n++] = n;
-  return 1;
-}
-
 int t2n_pass_fold_data_dependent_ifs(t2n_pass_ctx *ctx) {
   t2n_graph *g = ctx->graph;
-  nset remarked = {NULL, 0, 0};
+  t2n_node_set remarked = {NULL, 0, 0};
 #ifdef T2N_HAVE_TORCH
   torch_state ts;
   memset(&ts, 0, sizeof ts);
@@ -147,12 +134,12 @@ int t2n_pass_fold_data_dependent_ifs(t2n_pass_ctx *ctx) {
         if (t2n_fold_if(n, val ? 0 : 1) == 0) {
           ctx->rewrites++;
           folded++;
-        } else if (nset_add(&remarked, n)) {
+        } else if (t2n_node_set_add(&remarked, n)) {
           t2n_remark(ctx, n, "prim::If(%%%s) left alone: its blocks do not match its outputs", cond->name);
         }
         continue;
       }
-      if (!nset_add(&remarked, n)) continue;
+      if (!t2n_node_set_add(&remarked, n)) continue;
 #ifdef T2N_HAVE_TORCH
       t2n_remark(ctx, n, "prim::If(%%%s) left alone: the condition is not known: %s", cond->name, why);
 #else
