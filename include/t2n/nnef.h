@@ -187,6 +187,14 @@ void t2n_nnef_simplify(t2n_nnef_graph *g);
 /* Helpers for lowerings. */
 t2n_nnef_graph *t2n_lower_graph(t2n_lower_ctx *c);
 t2n_module *t2n_lower_module(t2n_lower_ctx *c);
+/* A lowered tensor with a copy of its shape, for lowerings that reshape
+ * their operands step by step (matmul broadcasting, attention). */
+typedef struct t2n_lower_shaped {
+  t2n_nnef_tid t;
+  int rank;
+  int64_t sizes[T2N_MAX_RANK];
+} t2n_lower_shaped;
+void t2n_lower_describe(t2n_lower_ctx *c, t2n_nnef_tid t, t2n_lower_shaped *o);
 /* Whether the graph must use standard NNEF ops only (--target=khronos): a
  * lowering that would call a fragment of its own writes the ops inline. */
 int t2n_lower_standard_only(t2n_lower_ctx *c);

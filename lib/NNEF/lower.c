@@ -144,6 +144,12 @@ int t2n_lower_tensor_list(t2n_lower_ctx *c, const t2n_value *v, const t2n_node *
 
 t2n_nnef_graph *t2n_lower_graph(t2n_lower_ctx *c) { return c->g; }
 t2n_module *t2n_lower_module(t2n_lower_ctx *c) { return c->mod; }
+void t2n_lower_describe(t2n_lower_ctx *c, t2n_nnef_tid t, t2n_lower_shaped *o) {
+  const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(c->g, t);
+  o->t = t;
+  o->rank = tt->rank;
+  memcpy(o->sizes, tt->sizes, sizeof o->sizes);
+}
 int t2n_lower_standard_only(t2n_lower_ctx *c) { return c->lopts && c->lopts->standard_only; }
 
 /* ---- diagnostics ---- */

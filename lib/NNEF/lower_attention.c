@@ -23,24 +23,12 @@
 
 #include "t2n/nnef.h"
 
-typedef struct {
-  t2n_nnef_tid t;
-  int rank;
-  int64_t sizes[T2N_MAX_RANK];
-} operand_t;
-
-static void describe(t2n_lower_ctx *c, t2n_nnef_tid t, operand_t *o) {
-  const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(t2n_lower_graph(c), t);
-  o->t = t;
-  o->rank = tt->rank;
-  memcpy(o->sizes, tt->sizes, sizeof o->sizes);
-}
 
 /* Input i cast to dt and unsqueezed on the left to `rank`. */
-static int input_at(t2n_lower_ctx *c, t2n_node *n, int i, t2n_dtype dt, int rank, operand_t *o) {
+static int input_at(t2n_lower_ctx *c, t2n_node *n, int i, t2n_dtype dt, int rank, t2n_lower_shaped *o) {
   t2n_nnef_tid t = t2n_lower_tensor(c, n->inputs[i], n);
   if (t < 0) return 1;
-  describe(c, t2n_lower_broadcast_rank(c, t2n_lower_cast(c, t, dt), rank), o);
+  t2n_lower_describe(c, t2n_lower_broadcast_rank(c, t2n_lower_cast(c, t, dt), rank), o);
   return 0;
 }
 
@@ -51,13 +39,13 @@ static int rank_of(t2n_lower_ctx *c, t2n_node *n, int i) {
 }
 
 /* The elementwise broadcast of a and b's sizes (equal ranks). */
-static void bcast(const operand_t *a, const operand_t *b, int64_t *out) {
+static void bcast(const t2n_lower_shaped *a, const t2n_lower_shaped *b, int64_t *out) {
   for (int i = 0; i < a->rank; i++) out[i] = a->sizes[i] == 1 ? b->sizes[i] : a->sizes[i];
 }
 
 /* enable_gqa: each of o's heads (axis `axis`) repeated `times` in a row,
  * as torch's repeat_interleave: unsqueeze after the axis, tile, merge. */
-static void repeat_heads(t2n_lower_ctx *c, operand_t *o, int64_t axis, int64_t times) {
+static void repeat_heads(t2n_lower_ctx *c, t2n_lower_shaped *o, int64_t axis, int64_t times) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(g, o->t);
   t2n_dtype dt = tt->dtype;
@@ -104,11 +92,11 @@ int t2n_lower_sdpa(t2n_lower_ctx *c, t2n_node *n) {
     if (i < 3 && ri < 2) return t2n_lower_error(c, n, "aten::scaled_dot_product_attention of a rank %d operand", ri);
     if (ri > r) r = ri;
   }
-  operand_t q, k, v, m;
+  t2n_lower_shaped q, k, v, m;
   if (input_at(c, n, 0, dt, r, &q) || input_at(c, n, 1, dt, r, &k) || input_at(c, n, 2, dt, r, &v)) return 1;
   if (gqa && r >= 3) {
     int64_t hq = q.sizes[r - 3];
-    operand_t *kv[2] = {&k, &v};
+    t2n_lower_shaped *kv[2] = {&k, &v};
     for (int j = 0; j < 2; j++) {
       int64_t h = kv[j]->sizes[r - 3];
       if (h <= 0 || hq % h)
@@ -155,10 +143,10 @@ int t2n_lower_sdpa(t2n_lower_ctx *c, t2n_node *n) {
     t2n_nnef_tid mt = t2n_lower_tensor(c, n->inputs[3], n);
     if (mt < 0) return 1;
     int is_bool = t2n_nnef_tensor_get(g, mt)->dtype == T2N_DT_BOOL;
-    describe(c, t2n_lower_broadcast_rank(c, is_bool ? mt : t2n_lower_cast(c, mt, dt), r), &m);
-    operand_t s = {sc, r, {0}};
+    t2n_lower_describe(c, t2n_lower_broadcast_rank(c, is_bool ? mt : t2n_lower_cast(c, mt, dt), r), &m);
+    t2n_lower_shaped s = {sc, r, {0}};
     memcpy(s.sizes, ss, sizeof ss);
-    int64_t ms[T2N_MAX_RANK];
+    int64_t ms[T2N_MAX_RANK] = {0};
     bcast(&s, &m, ms);
     memcpy(ss, ms, sizeof ms);
     t2n_nnef_tid o = t2n_lower_temp(c, "attn_masked", dt, r, ss);

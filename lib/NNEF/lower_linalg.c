@@ -7,31 +7,19 @@
 
 #include "t2n/nnef.h"
 
-typedef struct mat {
-  t2n_nnef_tid t;
-  int rank;
-  int64_t sizes[T2N_MAX_RANK];
-} mat;
 
-static void get(t2n_lower_ctx *c, t2n_nnef_tid t, mat *m) {
-  const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(t2n_lower_graph(c), t);
-  m->t = t;
-  m->rank = tt->rank;
-  memcpy(m->sizes, tt->sizes, sizeof m->sizes);
-}
-
-static void unsqueeze_at(t2n_lower_ctx *c, mat *m, int64_t axis) {
+static void unsqueeze_at(t2n_lower_ctx *c, t2n_lower_shaped *m, int64_t axis) {
   int64_t sz[T2N_MAX_RANK];
   for (int j = 0, s = 0; j <= m->rank; j++) sz[j] = j == axis ? 1 : m->sizes[s++];
   const t2n_nnef_tensor *tt = t2n_nnef_tensor_get(t2n_lower_graph(c), m->t);
   t2n_nnef_tid u = t2n_lower_temp(c, tt->name, tt->dtype, m->rank + 1, sz);
   t2n_nnef_op *op = t2n_lower_emit1(c, "unsqueeze", u, m->t);
   t2n_nnef_arg_ints(t2n_lower_graph(c), op, "axes", &axis, 1);
-  get(c, u, m);
+  t2n_lower_describe(c, u, m);
 }
 
 /* out (or a temporary) = matmul(a, b[, transposeB]); a and b rank >= 1. */
-static int product(t2n_lower_ctx *c, t2n_node *n, mat a, mat b, int transpose_b, t2n_nnef_tid *res) {
+static int product(t2n_lower_ctx *c, t2n_node *n, t2n_lower_shaped a, t2n_lower_shaped b, int transpose_b, t2n_nnef_tid *res) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   int squeeze_row = 0, squeeze_col = 0;
   if (a.rank == 1) unsqueeze_at(c, &a, 0), squeeze_row = 1;
@@ -65,10 +53,10 @@ static int product(t2n_lower_ctx *c, t2n_node *n, mat a, mat b, int transpose_b,
   return 0;
 }
 
-static int operand(t2n_lower_ctx *c, t2n_node *n, int i, t2n_dtype dt, mat *m) {
+static int operand(t2n_lower_ctx *c, t2n_node *n, int i, t2n_dtype dt, t2n_lower_shaped *m) {
   t2n_nnef_tid t = t2n_lower_tensor(c, n->inputs[i], n);
   if (t < 0) return 1;
-  get(c, t2n_lower_cast(c, t, dt), m);
+  t2n_lower_describe(c, t2n_lower_cast(c, t, dt), m);
   if (m->rank < 1) return t2n_lower_error(c, n, "%s of a 0-dim tensor", n->kind);
   return 0;
 }
@@ -81,7 +69,7 @@ static int out_dtype(t2n_lower_ctx *c, t2n_node *n, t2n_dtype *dt) {
 
 int t2n_lower_matmul(t2n_lower_ctx *c, t2n_node *n) {
   t2n_dtype dt;
-  mat a, b;
+  t2n_lower_shaped a, b;
   if (n->ninputs != 2) return t2n_lower_error(c, n, "%s with %d operands", n->kind, n->ninputs);
   if (out_dtype(c, n, &dt) || operand(c, n, 0, dt, &a) || operand(c, n, 1, dt, &b)) return 1;
   t2n_nnef_tid res;
@@ -92,7 +80,7 @@ int t2n_lower_matmul(t2n_lower_ctx *c, t2n_node *n) {
 
 int t2n_lower_linear(t2n_lower_ctx *c, t2n_node *n) {
   t2n_dtype dt;
-  mat x, w;
+  t2n_lower_shaped x, w;
   if (n->ninputs != 3) return t2n_lower_error(c, n, "aten::linear with %d operands", n->ninputs);
   if (out_dtype(c, n, &dt) || operand(c, n, 0, dt, &x) || operand(c, n, 1, dt, &w)) return 1;
   t2n_nnef_tid res;
@@ -116,7 +104,7 @@ int t2n_lower_linear(t2n_lower_ctx *c, t2n_node *n) {
  * batches): beta * self + alpha * (mat1 @ mat2), self broadcast. */
 int t2n_lower_addmm(t2n_lower_ctx *c, t2n_node *n) {
   t2n_dtype dt;
-  mat a, b;
+  t2n_lower_shaped a, b;
   double beta = 1, alpha = 1;
   if (n->ninputs != 5) return t2n_lower_error(c, n, "%s with %d operands", n->kind, n->ninputs);
   if (!t2n_lower_const_float(c, n->inputs[3], &beta) || !t2n_lower_const_float(c, n->inputs[4], &alpha))
