@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fold_util.h"
 #include "t2n/alloc.h"
 #include "t2n/eval.h"
 #include "t2n/ops.h"
@@ -81,37 +82,18 @@ static int constant_only(walk *w, const t2n_value *v, int depth) {
 /* The scalar torch computes for v: 1 and *out, else 0 with why. */
 static int torch_scalar(t2n_pass_ctx *ctx, t2n_torch_values **inputs, const t2n_value *v, t2n_ival *out,
                         char *why, size_t whylen) {
-  t2n_torch *t = t2n_pass_torch(ctx);
-  if (!t) {
-    snprintf(why, whylen, "the libtorch backend is not available");
+  int failed = 0;
+  t2n_torch_scalar s;
+  if (!t2n_fold_torch_eval(ctx, inputs, &failed, v, &s, "compute", why, whylen)) return 0;
+  memset(out, 0, sizeof *out);
+  if (s.kind == T2N_TS_BOOL) out->kind = T2N_IV_BOOL, out->i = s.i;
+  else if (s.kind == T2N_TS_INT) out->kind = T2N_IV_INT, out->i = s.i;
+  else if (s.kind == T2N_TS_FLOAT) out->kind = T2N_IV_FLOAT, out->f = s.f;
+  else {
+    snprintf(why, whylen, "torch did not give a number");
     return 0;
   }
-  char *msg = NULL;
-  size_t msglen = 0;
-  FILE *mf = t2n_xopen_memstream(&msg, &msglen);
-  t2n_diag d;
-  t2n_diag_init(&d);
-  if (mf) d.out = mf;
-  if (!*inputs)
-    *inputs = t2n_torch_make_inputs(t, ctx->graph, ctx->opts->examples, ctx->opts->nexamples, T2N_EXAMPLE_SEED, &d);
-  t2n_torch_scalar s;
-  int ok = 0;
-  if (*inputs && t2n_torch_eval_value(t, ctx->mod, ctx->graph, v, *inputs, &s, &d) == 0) {
-    memset(out, 0, sizeof *out);
-    if (s.kind == T2N_TS_BOOL) out->kind = T2N_IV_BOOL, out->i = s.i, ok = 1;
-    else if (s.kind == T2N_TS_INT) out->kind = T2N_IV_INT, out->i = s.i, ok = 1;
-    else if (s.kind == T2N_TS_FLOAT) out->kind = T2N_IV_FLOAT, out->f = s.f, ok = 1;
-    else snprintf(why, whylen, "torch did not give a number");
-  }
-  if (mf) fclose(mf);
-  if (!ok && !why[0]) {
-    const char *text = msg ? msg : "";
-    const char *e = strstr(text, "error: ");
-    if (e) text = e + 7;
-    snprintf(why, whylen, "torch could not compute it: %.*s", (int)strcspn(text, "\n"), text);
-  }
-  free(msg);
-  return ok;
+  return 1;
 }
 #endif
 

@@ -45,46 +45,14 @@ typedef struct torch_state {
 /* Asks the libtorch backend for the condition; 1 and *val on success, else
  * 0 with ts->why saying why. Errors from the backend become the reason. */
 static int torch_condition(t2n_pass_ctx *ctx, torch_state *ts, const t2n_value *cond, int *val) {
-  t2n_torch *t = t2n_pass_torch(ctx); /* loads libtorch on first use */
-  if (!t) {
-    snprintf(ts->why, sizeof ts->why, "the libtorch backend is not available");
+  t2n_torch_scalar s;
+  if (!t2n_fold_torch_eval(ctx, &ts->inputs, &ts->failed, cond, &s, "evaluate", ts->why, sizeof ts->why)) return 0;
+  if (s.kind != T2N_TS_BOOL && s.kind != T2N_TS_INT) {
+    snprintf(ts->why, sizeof ts->why, "torch evaluated it to something that is not a bool");
     return 0;
   }
-  char *msg = NULL;
-  size_t msglen = 0;
-  FILE *mf = t2n_xopen_memstream(&msg, &msglen);
-  t2n_diag d;
-  t2n_diag_init(&d);
-  if (mf) d.out = mf;
-  int ok = 0;
-  if (!ts->inputs && !ts->failed) {
-    ts->inputs = t2n_torch_make_inputs(t, ctx->graph, ctx->opts->examples, ctx->opts->nexamples, T2N_EXAMPLE_SEED, &d);
-    if (!ts->inputs) ts->failed = 1;
-  }
-  t2n_torch_scalar s;
-  if (ts->inputs && t2n_torch_eval_value(t, ctx->mod, ctx->graph, cond, ts->inputs, &s, &d) == 0) {
-    if (s.kind == T2N_TS_BOOL || s.kind == T2N_TS_INT) {
-      *val = s.i != 0;
-      ok = 1;
-    } else {
-      snprintf(ts->why, sizeof ts->why, "torch evaluated it to something that is not a bool");
-    }
-  }
-  if (mf) fclose(mf);
-  if (!ok && ts->why[0] == 0) {
-    const char *text = msg ? msg : "";
-    size_t l = strcspn(text, "\n");
-    /* The backend's message came as a whole diagnostic ("t2n: error: ...");
-     * the remark quotes only its text, not a second "error:" prefix. */
-    const char *e = strstr(text, "error: ");
-    if (e && (size_t)(e - text) < l) {
-      l -= (size_t)(e + 7 - text);
-      text = e + 7;
-    }
-    snprintf(ts->why, sizeof ts->why, "torch could not evaluate it: %.*s", (int)l, text);
-  }
-  free(msg);
-  return ok;
+  *val = s.i != 0;
+  return 1;
 }
 #endif
 

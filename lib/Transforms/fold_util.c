@@ -5,7 +5,12 @@
 #include "fold_util.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "t2n/alloc.h"
+#include "t2n/examples.h"
 #include "t2n/limits.h"
 #include "t2n/ops.h"
 
@@ -69,3 +74,40 @@ int t2n_fold_to_fixpoint(t2n_pass_ctx *ctx, int (*sweep)(t2n_pass_ctx *ctx, t2n_
   sweep(ctx, ctx->graph->top, 1);
   return 0;
 }
+
+#ifdef T2N_HAVE_TORCH
+int t2n_fold_torch_eval(t2n_pass_ctx *ctx, t2n_torch_values **inputs, int *failed, const t2n_value *v,
+                        t2n_torch_scalar *s, const char *verb, char *why, size_t whylen) {
+  t2n_torch *t = t2n_pass_torch(ctx); /* loads libtorch on first use */
+  if (!t) {
+    snprintf(why, whylen, "the libtorch backend is not available");
+    return 0;
+  }
+  char *msg = NULL;
+  size_t msglen = 0;
+  FILE *mf = t2n_xopen_memstream(&msg, &msglen);
+  t2n_diag d;
+  t2n_diag_init(&d);
+  if (mf) d.out = mf;
+  if (!*inputs && !*failed) {
+    *inputs = t2n_torch_make_inputs(t, ctx->graph, ctx->opts->examples, ctx->opts->nexamples, T2N_EXAMPLE_SEED, &d);
+    if (!*inputs) *failed = 1;
+  }
+  int ok = *inputs && t2n_torch_eval_value(t, ctx->mod, ctx->graph, v, *inputs, s, &d) == 0;
+  if (mf) fclose(mf);
+  if (!ok) {
+    const char *text = msg ? msg : "";
+    size_t l = strcspn(text, "\n");
+    /* The backend's message came as a whole diagnostic ("t2n: error: ...");
+     * the remark quotes only its text, not a second "error:" prefix. */
+    const char *e = strstr(text, "error: ");
+    if (e && (size_t)(e - text) < l) {
+      l -= (size_t)(e + 7 - text);
+      text = e + 7;
+    }
+    snprintf(why, whylen, "torch could not %s it: %.*s", verb, (int)l, text);
+  }
+  free(msg);
+  return ok;
+}
+#endif

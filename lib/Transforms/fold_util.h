@@ -44,4 +44,14 @@ int t2n_list_is_unmutated(const t2n_value *v, const char **why);
  * identity at run time) back to the value it casts. */
 t2n_value *t2n_skip_casts(t2n_value *v);
 
+#ifdef T2N_HAVE_TORCH
+#include "t2n/torch.h"
+/* Evaluates v with the libtorch backend on the pass's example inputs, made
+ * once into *inputs (*failed set when they cannot be). 1 and *s on success;
+ * else 0 with `why` saying why, torch's message quoted after "torch could
+ * not <verb> it: " without its own "error:" prefix. */
+int t2n_fold_torch_eval(t2n_pass_ctx *ctx, t2n_torch_values **inputs, int *failed, const t2n_value *v,
+                        t2n_torch_scalar *s, const char *verb, char *why, size_t whylen);
+#endif
+
 #endif
