@@ -29,6 +29,9 @@
  * removes or expands a node, so real graphs settle in a handful; a pass that
  * has not settled after this many is stopped with an error naming it. */
 #define T2N_MAX_PASS_ROUNDS 100000
+/* Rounds of a pipeline's repeated steps (T2N_REPEAT_FROM in passes.def):
+ * -harden settles in 2 or 3 on the models of utils/check-harden-flat. */
+#define T2N_MAX_PIPELINE_ROUNDS 8
 
 /* A TorchScript archive's zip central directory (names of its records) is
  * read whole; real models have a few hundred entries, some kilobytes. */

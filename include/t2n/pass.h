@@ -112,11 +112,15 @@ typedef struct t2n_pipeline_option_info {
 } t2n_pipeline_option_info;
 const t2n_pipeline_option_info *t2n_pipeline_option_table(int *n);
 
-/* One step of a pipeline: `pass`, or `alt` when option `option` is set. */
+/* One step of a pipeline: `pass`, or `alt` when option `option` is set;
+ * or, with `repeat`, no pass: the steps from the first step of `pass` up to
+ * here run again while a round of them rewrote anything (at most
+ * T2N_MAX_PIPELINE_ROUNDS rounds in all). */
 typedef struct t2n_pipeline_step {
   const char *pass;
   const char *alt;           /* NULL: no alternative */
   int option;                /* a t2n_pipeline_option when alt is set */
+  int repeat;
 } t2n_pipeline_step;
 
 typedef struct t2n_pipeline_info {

@@ -292,10 +292,25 @@ int t2n_examples_missing(const t2n_pass_options *o, t2n_graph *g, const char *wh
   int missing = 0, n = t2n_graph_ninputs(g);
   for (int k = 0; k < n; k++) {
     const t2n_value *v = t2n_graph_input(g, k);
-    if (!v->type || v->type->kind != T2N_TY_TENSOR || complete_tensor_type(v->type)) continue;
-    if (t2n_example_for(o, v->name)) continue;
+    if (!v->type || t2n_example_for(o, v->name)) continue;
     const char *dot = strrchr(v->name, '.');
     int base = dot && dot[1] && strspn(dot + 1, "0123456789") == strlen(dot + 1) ? (int)(dot - v->name) : (int)strlen(v->name);
+    if (v->type->kind == T2N_TY_OPTIONAL) {
+      /* Not an error: the checks on it (`mask is None`) just stay. */
+      const t2n_type *e = v->type->nelems == 1 ? v->type->elems[0] : NULL;
+      int tensor = e && e->kind == T2N_TY_TENSOR;
+      if (tensor)
+        t2n_report(d, T2N_WARNING, NULL,
+                   "no example for the optional input %%%s : %s: %s leaves the checks on it (`is None`) in the "
+                   "graph (give --input-value %.*s=None, or --input-shape %.*s=DIMS for a tensor)",
+                   v->name, v->type->text, who, base, v->name, base, v->name);
+      else
+        t2n_report(d, T2N_WARNING, NULL,
+                   "no example for the optional input %%%s : %s: %s leaves the checks on it (`is None`) in the "
+                   "graph (give --input-value %.*s=None, or its value)", v->name, v->type->text, who, base, v->name);
+      continue;
+    }
+    if (v->type->kind != T2N_TY_TENSOR || complete_tensor_type(v->type)) continue;
     t2n_report(d, as_error ? T2N_ERROR : T2N_WARNING, NULL,
                "no example for the tensor input %%%s : %s, which %s needs (give --input-shape %.*s=DIMS or "
                "--example-inputs)", v->name, v->type->text, who, base, v->name);

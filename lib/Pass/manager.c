@@ -65,7 +65,7 @@ void t2n_pm_set_option(t2n_pass_manager *pm, t2n_pipeline_option opt, int on) {
 
 static void push(t2n_pass_manager *pm, const t2n_pass_info *p, const t2n_pass_info *alt, int option) {
   T2N_GROW(pm->entries, pm->capentries, pm->nentries + 1);
-  pm->entries[pm->nentries++] = (t2n_pm_entry){p, alt, option};
+  pm->entries[pm->nentries++] = (t2n_pm_entry){p, alt, option, -1};
 }
 
 int t2n_pm_add_pass(t2n_pass_manager *pm, const t2n_pass_info *p) {
@@ -75,7 +75,16 @@ int t2n_pm_add_pass(t2n_pass_manager *pm, const t2n_pass_info *p) {
 
 int t2n_pm_add_pipeline(t2n_pass_manager *pm, const t2n_pipeline_info *pl) {
   if (strcmp(pl->flag, "harden") == 0) pm->hardens = 1;
+  int first = pm->nentries;
   for (const t2n_pipeline_step *s = pl->steps; s->pass; s++) {
+    if (s->repeat) {
+      int to = -1;
+      for (int i = first; i < pm->nentries && to < 0; i++)
+        if (strcmp(pm->entries[i].pass->flag, s->pass) == 0) to = i;
+      if (to < 0 || pm->nentries == first) T2N_UNREACHABLE("passes.def: T2N_REPEAT_FROM names no earlier step");
+      pm->entries[pm->nentries - 1].repeat_to = to;
+      continue;
+    }
     const t2n_pass_info *p = t2n_pass_lookup(s->pass), *alt = s->alt ? t2n_pass_lookup(s->alt) : NULL;
     if (!p || (s->alt && !alt)) T2N_UNREACHABLE("passes.def: a pipeline names an unknown pass");
     push(pm, p, alt, s->option);
@@ -177,6 +186,13 @@ static int write_diagnostics(t2n_pass_manager *pm) {
   return ok;
 }
 
+/* Is entry i the first of repeated steps (T2N_REPEAT_FROM)? */
+static int starts_repeat(const t2n_pass_manager *pm, int i) {
+  for (int j = i; j < pm->nentries; j++)
+    if (pm->entries[j].repeat_to == i) return 1;
+  return 0;
+}
+
 static int needs_of(const t2n_pass_manager *pm) {
   int needs = 0;
   for (int i = 0; i < pm->nentries; i++) needs |= (int)resolve(pm, &pm->entries[i])->needs;
@@ -231,8 +247,11 @@ int t2n_pm_run(t2n_pass_manager *pm, t2n_module *m) {
     t2n_pm_semantics_end(&sem);
     return 1;
   }
+  /* Rewrites since the start of the repeated steps being run; rounds run. */
+  int round_rewrites = 0, rounds = 1;
   for (int i = 0; i < pm->nentries; i++) {
     const t2n_pass_info *p = resolve(pm, &pm->entries[i]);
+    if (starts_repeat(pm, i)) round_rewrites = 0;
     d->remarks = remarks_wanted(pm, p);
     pm->popts.get_torch = (p->needs & T2N_NEEDS_TORCH) ? t2n_pm_torch_get : NULL;
     pm->popts.torch_arg = pm;
@@ -272,6 +291,17 @@ int t2n_pm_run(t2n_pass_manager *pm, t2n_module *m) {
     /* A lifted-state example ("self.h") must name an input by now. */
     if ((p->needs & T2N_NEEDS_STATE_NAMES) && !t2n_examples_check(&pm->popts, g, pm->cfg.any_example_names ? T2N_EXAMPLES_ANY_NAME : 0, d)) break;
     if (!t2n_pm_semantics_check(pm, m, g, &sem, p->flag)) break;
+    round_rewrites += ctx.rewrites;
+    int to = pm->entries[i].repeat_to;
+    if (to >= 0) {
+      if (round_rewrites && rounds < T2N_MAX_PIPELINE_ROUNDS) {
+        rounds++;
+        i = to - 1;
+      } else {
+        rounds = 1;
+      }
+      round_rewrites = 0;
+    }
   }
   t2n_pm_semantics_end(&sem);
   d->remarks = pm->remarks_on;

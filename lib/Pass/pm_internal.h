@@ -11,6 +11,7 @@ typedef struct t2n_pm_entry {
   const t2n_pass_info *pass;
   const t2n_pass_info *alt; /* run instead when options[option] is set */
   int option;
+  int repeat_to; /* >= 0: after this entry, back to that one while the round rewrote */
 } t2n_pm_entry;
 
 typedef struct t2n_pm_runrec {

@@ -22,14 +22,16 @@ static const t2n_pipeline_option_info pipeline_options[] = {
 
 /* Each pipeline's steps are a file-scope compound literal (static storage),
  * ended by an empty step. */
-#define T2N_STEP(pass) {pass, NULL, 0}
-#define T2N_ALT(pass, alt, option) {pass, alt, T2N_POPT_##option}
+#define T2N_STEP(pass) {pass, NULL, 0, 0}
+#define T2N_ALT(pass, alt, option) {pass, alt, T2N_POPT_##option, 0}
+#define T2N_REPEAT_FROM(pass) {pass, NULL, 0, 1}
 static const t2n_pipeline_info pipelines[] = {
-#define T2N_PIPELINE(flag, summary, ...) {flag, summary, (const t2n_pipeline_step[]){__VA_ARGS__, {NULL, NULL, 0}}},
+#define T2N_PIPELINE(flag, summary, ...) {flag, summary, (const t2n_pipeline_step[]){__VA_ARGS__, {NULL, NULL, 0, 0}}},
 #include "t2n/passes.def"
     {NULL, NULL, NULL}};
 #undef T2N_STEP
 #undef T2N_ALT
+#undef T2N_REPEAT_FROM
 
 const t2n_pipeline_info *t2n_pipeline_table(int *n) {
   *n = (int)(sizeof pipelines / sizeof pipelines[0]) - 1;

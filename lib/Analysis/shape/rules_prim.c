@@ -92,6 +92,43 @@ void t2n_sh_r_device(rc *c) {
   }
 }
 
+/* prim::type(device): `x.device.type`, the device without its index. */
+void t2n_sh_r_device_type(rc *c) {
+  const t2n_ival *d = IN(c, 0);
+  if (d->kind != T2N_IV_DEVICE || !d->s) return;
+  size_t l = 0;
+  while (l < d->slen && d->s[l] != ':') l++;
+  c->out[0].kind = T2N_IV_STR;
+  c->out[0].s = d->s;
+  c->out[0].slen = l;
+}
+
+/* prim::requires_grad(t), as the scripted module runs in torch's default
+ * grad mode (aten::is_grad_enabled is True, t2n_sh_r_global_mode): an
+ * example input does not require grad; a module parameter (a tensor read
+ * from the weights, as -freeze makes them) does, as an nn.Parameter does
+ * by default. The checks that ask (MultiheadAttention's and
+ * TransformerEncoderLayer's fast path) then take the composite path, which
+ * computes the same function as the fused one and is made of ops the
+ * exporters lower. Anything else (a tensor computed here) is unknown. */
+static int weights_constant(const t2n_node *n) {
+  const t2n_attr *a = t2n_node_attr(n, "value");
+  return a && a->raw && strncmp(a->raw, "tensor(", 7) == 0;
+}
+
+void t2n_sh_r_requires_grad(rc *c) {
+  const t2n_value *v = c->n->inputs[0];
+  const t2n_ival *t = ctensor(c, 0);
+  if (!t) return;
+  while (v->def && v->def->op == T2N_OP_prim_unchecked_cast && v->def->ninputs == 1) v = v->def->inputs[0];
+  int r;
+  if (v->param_of && !v->param_of->owner && c->f->depth == 0) r = 0; /* an input: examples are plain tensors */
+  else if (v->def->op == T2N_OP_prim_Constant && weights_constant(v->def)) r = 1;
+  else return;
+  c->out[0].kind = T2N_IV_BOOL;
+  c->out[0].i = r;
+}
+
 void t2n_sh_r_is_device(rc *c, const t2n_sh_is_device_params *p) { /* is_cuda, is_cpu, is_mps, is_meta */
   const t2n_ival *t = ctensor(c, 0);
   if (!t || !t->s) return;
@@ -262,8 +299,34 @@ void t2n_sh_r_numel(rc *c) {
   }
 }
 
+/* The number of distinct keys of a prim::DictConstruct nothing changes:
+ * -1 when a key is not a known constant. */
+static int64_t dict_len(const rc *c, const t2n_value *d) {
+  const t2n_node *dc = d->def;
+  if (!dc || dc->op != T2N_OP_prim_DictConstruct || dc->ninputs % 2 || t2n_sh_is_mutated(c->f, d)) return -1;
+  int64_t n = 0;
+  for (int i = 0; i < dc->ninputs; i += 2) {
+    const t2n_ival *k = fact(c->f, dc->inputs[i]);
+    if (!t2n_ival_is_complete(k)) return -1;
+    int dup = 0;
+    for (int j = 0; j < i && !dup; j += 2) {
+      int e = t2n_ival_equal(k, fact(c->f, dc->inputs[j]));
+      if (e < 0) return -1;
+      dup = e;
+    }
+    n += !dup;
+  }
+  return n;
+}
+
 void t2n_sh_r_len(rc *c) {
   const t2n_ival *x = IN(c, 0);
+  int64_t dn = dict_len(c, c->n->inputs[0]);
+  if (dn >= 0) { /* len(getattr(m, "_forward_hooks", {})) */
+    c->out[0].kind = T2N_IV_INT;
+    c->out[0].i = dn;
+    return;
+  }
   if (x->kind == T2N_IV_TENSOR) {
     if (x->rank > 0 && x->sizes[0] >= 0) {
       c->out[0].kind = T2N_IV_INT;

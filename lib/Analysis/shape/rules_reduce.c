@@ -65,6 +65,34 @@ void t2n_sh_r_reduce(rc *c, const t2n_sh_reduce_params *p) {
   reduce_to(c, 0, x, ok_dims ? mask : NULL, keep, dt);
 }
 
+/* any / all: of a list (any(bool[]), all(int[]), ...: the fast-path checks
+ * of nn.MultiheadAttention and TransformerEncoderLayer build such lists),
+ * Python's truth of its elements: one known true element decides any, one
+ * known false decides all, even when others are unknown. Of a tensor, the
+ * bool reduction (p->all picks nothing there: both reduce alike). */
+void t2n_sh_r_any_all(rc *c, const t2n_sh_any_all_params *p) {
+  const t2n_ival *l = IN(c, 0);
+  if (l->kind != T2N_IV_LIST) {
+    static const t2n_sh_reduce_params r = {.dtype = DTM_BOOL, .dim_arg = 1, .keepdim_arg = 2};
+    t2n_sh_r_reduce(c, &r);
+    return;
+  }
+  if (c->nin != 1) return;
+  int unknown = 0;
+  for (int i = 0; i < l->n; i++) {
+    int t = t2n_ival_truth(&l->elems[i]);
+    if (t < 0) unknown = 1;
+    else if (t == !p->all) { /* any: a true one; all: a false one */
+      c->out[0].kind = T2N_IV_BOOL;
+      c->out[0].i = !p->all;
+      return;
+    }
+  }
+  if (unknown) return;
+  c->out[0].kind = T2N_IV_BOOL;
+  c->out[0].i = p->all; /* any([]) is False, all([]) True */
+}
+
 /* max / min: (self) -> scalar; (self, other) elementwise; (self, dim,
  * keepdim) -> (values, indices). */
 void t2n_sh_r_maxmin(rc *c) {
