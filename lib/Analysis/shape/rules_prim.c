@@ -241,6 +241,39 @@ static int type_may_be_none(const t2n_type *t) {
   return t2n_type_is(t, "NoneType") || t2n_type_is(t, "Any");
 }
 
+/* The objects tensor value v may be: itself, and, where its op may return
+ * an input (a view, contiguous(), to(), unchecked_cast: the op table's
+ * output alias), what that input may be, back to the graph's inputs
+ * (each example is a tensor of its own). Returns how many were put in
+ * out[cap], or -1 when not known (a block output, an element of a
+ * container, a constant: -freeze may give one parameter several, ...). */
+static int objects_of(const rc *c, const t2n_value *v, const t2n_value **out, int cap) {
+  int n = 0;
+  for (;;) {
+    if (!t2n_type_is_tensor(v->type) || n == cap) return -1;
+    out[n++] = v;
+    if (v->param_of) return !v->param_of->owner && c->f->depth == 0 ? n : -1;
+    const t2n_node *d = v->def;
+    if (!d || !d->op || d->nblocks || d->op == T2N_OP_prim_Constant || t2n_op_output_from_container(d, v->index))
+      return -1;
+    int a = t2n_op_output_aliases(d, v->index);
+    if (a == -1) return n; /* a new tensor */
+    if (a < 0 || a >= d->ninputs) return -1;
+    v = d->inputs[a];
+  }
+}
+
+/* Are a and b surely different objects (no object both may be)? */
+static int different_objects(const rc *c, const t2n_value *a, const t2n_value *b) {
+  const t2n_value *oa[16], *ob[16];
+  int na = objects_of(c, a, oa, 16), nb = objects_of(c, b, ob, 16);
+  if (na < 0 || nb < 0) return 0;
+  for (int i = 0; i < na; i++)
+    for (int j = 0; j < nb; j++)
+      if (oa[i] == ob[j]) return 0;
+  return 1;
+}
+
 void t2n_sh_r_is(rc *c, const t2n_sh_is_params *p) { /* __is__, __isnot__ (p->negate) */
   const t2n_ival *a = IN(c, 0), *b = IN(c, 1);
   int an = a->kind == T2N_IV_NONE, bn = b->kind == T2N_IV_NONE;
@@ -251,6 +284,7 @@ void t2n_sh_r_is(rc *c, const t2n_sh_is_params *p) { /* __is__, __isnot__ (p->ne
    * MultiheadAttention's self-attention check). */
   if (c->nin == 2 && c->n->inputs[0] == c->n->inputs[1]) r = 1;
   else if (an && bn) r = 1;
+  else if (c->nin == 2 && different_objects(c, c->n->inputs[0], c->n->inputs[1])) r = 0;
   else if ((an && b_some) || (bn && a_some)) r = 0;
   if (r < 0) return;
   c->out[0].kind = T2N_IV_BOOL;
