@@ -52,6 +52,7 @@ typedef struct t2n_pass_options {
   void *torch_arg;
   struct t2n_safetensors **example_files; /* files the examples point into */
   int nexample_files;
+  int freeze_warned;         /* -freeze said it cannot freeze (once per run: -harden freezes twice) */
 } t2n_pass_options;
 
 /* What a pass needs around it (the `needs` column of passes.def). */

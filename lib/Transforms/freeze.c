@@ -29,8 +29,13 @@
  * dicts, objects that are not modules, and reads whose receiver is not
  * reached from `self` stay too. Each of these gets a remark.
  * Without an object tree (graph text, torch dumps) nothing can be frozen:
- * the pass says so with a warning and runs -inline-unresolvable instead,
- * which is what -harden --no-freeze does. */
+ * the pass says so with a warning (once per run) and runs
+ * -inline-unresolvable instead, which is what -harden --no-freeze does.
+ *
+ * -harden freezes again once its folds settle: before they run, the
+ * branches they remove (nn.MultiheadAttention's fast path, the
+ * `masked_fill_` of torch's mask canonicalisation) make some parameters
+ * look written in place, and those stay GetAttrs the exporter refuses. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,7 +258,9 @@ int t2n_pass_freeze(t2n_pass_ctx *ctx) {
   t2n_module *m = ctx->mod;
   t2n_graph *g = ctx->graph;
   if (m->kind != T2N_TEXT_T2N || !m->root || !t2n_mu_self(g)) {
-    t2n_report(ctx->diag, T2N_WARNING, NULL,
+    /* the options are the pass manager's own (not const there) */
+    if (!((t2n_pass_options *)ctx->opts)->freeze_warned++)
+      t2n_report(ctx->diag, T2N_WARNING, NULL,
                "-freeze: cannot freeze: %s; inlining unresolvable calls instead (as --no-freeze)",
                m->kind == T2N_TEXT_GRAPH ? "graph text has no module object tree"
                : m->kind == T2N_TEXT_DUMP ? "a torch module dump has no attribute values (use t2n module text)"
