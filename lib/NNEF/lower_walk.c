@@ -95,7 +95,13 @@ static int declare_inputs(t2n_lower_ctx *c, const t2n_lower_options *lo) {
   for (int i = 0; i < top->nparams; i++) {
     t2n_value *v = top->params[i];
     if (v->type->kind == T2N_TY_CLASS) continue; /* self: its state is constants or lifted inputs */
-    if (!t2n_type_is_tensor(v->type)) {
+    /* An Optional[Tensor] input given an example tensor (a padding mask) is
+     * a tensor input; given None it is a constant like any scalar. */
+    const t2n_type *ty = v->type;
+    int opt_tensor = ty->kind == T2N_TY_OPTIONAL && ty->nelems == 1 && t2n_type_is_tensor(ty->elems[0]);
+    t2n_dtype odt;
+    int64_t osizes[T2N_MAX_RANK];
+    if (!t2n_type_is_tensor(v->type) && !(opt_tensor && t2n_lower_shape(c, v, &odt, osizes) >= 0)) {
       t2n_ival iv;
       if (v->nuses && !t2n_lower_const(c, v, &iv)) {
         t2n_report(c->diag, T2N_ERROR, NULL,
