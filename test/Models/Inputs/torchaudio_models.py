@@ -82,9 +82,6 @@ EXPECTED = {
     "emformer": ("pending", "prim::Loop cannot be exported: its trip count",
                  "the mutation analysis sees the input's shape as changed in place (tensor lists), "
                  "so -fold-sizes keeps its sizes and the segment loops do not unroll"),
-    "conformer": ("pending", "no NNEF lowering for 'prim::GetAttr'",
-                  "-freeze keeps nn.MultiheadAttention's in_proj weights: the mutation analysis counts them as "
-                  "possibly written by F._canonical_mask's masked_fill_ (of a fresh zeros_like)"),
 }
 
 
