@@ -252,7 +252,7 @@ t2n_attrlist *t2n_build_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *n
 void t2n_build_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, const char *pyargs,
             int brackets) {
   ps->hoff = kind->start;
-  ps->hkind = t2n_intern_n(ps->mod, ps->buf + kind->start, kind->end - kind->start);
+  ps->hkind = t2n_intern_kind(ps->mod, ps->buf + kind->start, kind->end - kind->start, &ps->hop);
   ps->hattrs = attrs;
   ps->hpyargs = pyargs;
   ps->hbrackets = brackets;
@@ -261,7 +261,7 @@ void t2n_build_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, co
 void t2n_build_head_py(t2n_pstate *ps, const t2n_loc *loc, const char *pyop, t2n_attrlist *attrs,
                const char *pyargs) {
   ps->hoff = loc->start;
-  ps->hkind = t2n_intern(ps->mod, pyop);
+  ps->hkind = t2n_intern_kind(ps->mod, pyop, strlen(pyop), &ps->hop);
   ps->hattrs = attrs;
   ps->hpyargs = pyargs;
   ps->hbrackets = attrs != NULL;
@@ -289,7 +289,7 @@ int t2n_build_node_begin(t2n_pstate *ps, const char *scope, const char *comment)
   t2n_graph *g = ps->graph;
   int nout = ps->nouts;
   ps->nouts = 0;
-  t2n_node *n = t2n_node_create(g, ps->hkind, ps->nargs, ps->args, nout);
+  t2n_node *n = t2n_node_create(g, ps->hkind, ps->hop, ps->nargs, ps->args, nout);
   t2n_node_append(n, cur_block(ps));
   for (int i = 0; i < nout; i++) {
     const struct t2n_out *o = &ps->outs[i];
