@@ -285,6 +285,21 @@ int t2n_build_nodeline(t2n_pstate *ps, const t2n_loc *loc, t2n_attrlist *attrs, 
   return t2n_build_args(ps, &args);
 }
 
+/* A NODELINE_T token, "%out : T(...) = ns::kind(%a, %b)", whose type `ty`
+ * the scanner found by its spelling: the type ends at its first ')'. */
+int t2n_build_nodeline_typed(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
+  const char *s = ps->buf + loc->start, *e = ps->buf + loc->end;
+  const char *colon = find_colon_sep(s, e);
+  const char *kind = find_char(colon + 3, e, ')') + 4; /* past ") = " */
+  const char *paren = find_char(kind, e, '(');
+  t2n_loc def = {loc->start, (size_t)(colon - ps->buf)};
+  t2n_loc k = {(size_t)(kind - ps->buf), (size_t)(paren - ps->buf)};
+  if (!t2n_build_out(ps, &def, ty)) return 0;
+  t2n_build_head(ps, &k, NULL, NULL, 0);
+  t2n_loc args = {k.end, loc->end};
+  return t2n_build_args(ps, &args);
+}
+
 int t2n_build_node_begin(t2n_pstate *ps, const char *scope, const char *comment) {
   t2n_graph *g = ps->graph;
   int nout = ps->nouts;
