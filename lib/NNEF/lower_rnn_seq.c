@@ -45,15 +45,16 @@ static int gate_count(int cell) { return cell == CELL_LSTM ? 4 : cell == CELL_GR
   "  h = squeeze(h_prev, axes = [0]);\n"
 
 /* The step fragment for hidden size h: declared once per (cell, size). */
-void t2n_rnn_lstm_gates_text(char *buf, size_t size, int64_t hid) {
+void t2n_rnn_lstm_gates_text(char *buf, size_t size, int64_t hid, int one_bias) {
   long long H = (long long)hid;
-  snprintf(buf, size,
-           "  z = add(add(matmul(x, w_ih, transposeB = true), b_ih), add(matmul(h, w_hh, transposeB = true), b_hh));\n"
+  snprintf(buf, size, "%s"
            "  i = sigmoid(slice(z, axes = [1], begin = [0], end = [%lld]));\n"
            "  f = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
            "  g = tanh(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
            "  o = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
            "  c_new = add(mul(f, c), mul(i, g));\n",
+           one_bias ? "  z = add(add(matmul(x, w_ih, transposeB = true), matmul(h, w_hh, transposeB = true)), b);\n"
+                    : "  z = add(add(matmul(x, w_ih, transposeB = true), b_ih), add(matmul(h, w_hh, transposeB = true), b_hh));\n",
            H, H, 2 * H, 2 * H, 3 * H, 3 * H, 4 * H);
 }
 
@@ -75,7 +76,7 @@ static const char *step_fragment(t2n_lower_ctx *c, int cell, int64_t h, int64_t 
              name, cell == CELL_TANH ? "tanh" : "relu");
   else if (lstm) {
     char gates[600];
-    t2n_rnn_lstm_gates_text(gates, sizeof gates, h);
+    t2n_rnn_lstm_gates_text(gates, sizeof gates, h, 0);
     /* With proj_size, h = (o * tanh(c)) W_hr^T (torch's projected LSTM). */
     snprintf(text, sizeof text,
              "fragment %s( x_t: tensor<scalar>, h_prev: tensor<scalar>, c_prev: tensor<scalar>,"
