@@ -124,6 +124,8 @@ static const t2n_nnef_variable *variable_of(t2n_nnef_graph *g, t2n_nnef_tid t) {
 t2n_nnef_tid t2n_rnn_summed_bias(t2n_lower_ctx *c, t2n_nnef_tid b_ih, t2n_nnef_tid b_hh) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   if (b_ih < 0 || b_hh < 0) return -1;
+  t2n_nnef_tid known = t2n_lower_derived(c, "bias sum", b_ih, b_hh);
+  if (known >= 0) return known;
   const t2n_nnef_variable *vi = variable_of(g, b_ih), *vh = variable_of(g, b_hh);
   const t2n_nnef_tensor *ti = t2n_nnef_tensor_get(g, b_ih), *th = t2n_nnef_tensor_get(g, b_hh);
   if (!vi || !vh || !vi->data || !vh->data || ti->dtype != T2N_DT_FLOAT32 || th->dtype != T2N_DT_FLOAT32 ||
@@ -148,6 +150,7 @@ t2n_nnef_tid t2n_rnn_summed_bias(t2n_lower_ctx *c, t2n_nnef_tid b_ih, t2n_nnef_t
     snprintf(label, sizeof label, "%.240s_sum", vi->label);
   t2n_nnef_tid t = t2n_lower_variable_copy(c, label, T2N_DT_FLOAT32, 2, sizes, sum, vi->nbytes);
   free(sum);
+  t2n_lower_remember_derived(c, "bias sum", b_ih, b_hh, t);
   return t;
 }
 
