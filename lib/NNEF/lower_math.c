@@ -9,8 +9,10 @@
  * correct the quotient (or remainder) where the remainder's sign differs
  * from the divisor's, as torch does; there is no detour through floats. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "t2n/alloc.h"
 #include "t2n/nnef.h"
 
 static int is_float_dt(t2n_dtype dt) {
@@ -231,3 +233,31 @@ int t2n_lower_masked_fill(t2n_lower_ctx *c, t2n_node *n) {
     return 1;
   return finish(&e, sel(&e, 1, m, v, x));
 }
+
+/* triu / tril: select(mask, x, 0), the mask a bool variable of x's last two
+ * sizes [R, C] (leading dims 1, broadcast): element (i, j) is kept when
+ * j - i >= diagonal (triu) or j - i <= diagonal (tril). A select, not a
+ * multiply by 0/1: a causal mask of -inf would become NaN. */
+static int triangle(t2n_lower_ctx *c, t2n_node *n, int upper) {
+  expr e;
+  int64_t diag = 0;
+  if (begin(c, n, &e)) return 1;
+  if (e.rank < 2) return t2n_lower_error(c, n, "%s of a tensor of fewer than 2 dims", n->kind);
+  if (n->ninputs > 1 && !t2n_lower_const_int(c, n->inputs[1], &diag))
+    return t2n_lower_error(c, n, "%s needs a constant diagonal", n->kind);
+  int64_t rows = e.sizes[e.rank - 2], cols = e.sizes[e.rank - 1], sizes[T2N_MAX_RANK];
+  if (rows < 0 || cols < 0) return t2n_lower_error(c, n, "%s needs static sizes for its last two dims", n->kind);
+  for (int i = 0; i < e.rank; i++) sizes[i] = i < e.rank - 2 ? 1 : e.sizes[i];
+  size_t nb = (size_t)rows * (size_t)cols;
+  unsigned char *keep = t2n_xmalloc(nb ? nb : 1);
+  for (int64_t i = 0; i < rows; i++)
+    for (int64_t j = 0; j < cols; j++) keep[i * cols + j] = upper ? j - i >= diag : j - i <= diag;
+  t2n_nnef_tid mask = t2n_lower_variable_copy(c, upper ? "triu_mask" : "tril_mask", T2N_DT_BOOL, e.rank, sizes,
+                                              keep, nb);
+  free(keep);
+  t2n_nnef_value x;
+  if (arg(&e, 0, &x)) return 1;
+  return finish(&e, sel(&e, 1, t2n_nnef_v_tensor(mask), x, zero(&e)));
+}
+int t2n_lower_triu(t2n_lower_ctx *c, t2n_node *n) { return triangle(c, n, 1); }
+int t2n_lower_tril(t2n_lower_ctx *c, t2n_node *n) { return triangle(c, n, 0); }

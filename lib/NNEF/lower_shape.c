@@ -195,6 +195,16 @@ int t2n_lower_transpose(t2n_lower_ctx *c, t2n_node *n) {
   return emit_transpose(c, n, x, perm, r);
 }
 
+/* aten::t: a 2-D tensor transposed; 0-D and 1-D tensors are returned as they are. */
+int t2n_lower_t(t2n_lower_ctx *c, t2n_node *n) {
+  int r;
+  t2n_nnef_tid x = input(c, n, 0, &r, NULL, NULL);
+  if (x < 0) return 1;
+  if (r < 2) return done(c, n, x);
+  int64_t perm[2] = {1, 0};
+  return emit_transpose(c, n, x, perm, r);
+}
+
 /* concat of the items (each cast to dt, unsqueezed at `unsq` when >= 0). */
 static int concat(t2n_lower_ctx *c, t2n_node *n, int64_t axis, int64_t unsq) {
   t2n_nnef_tid *items;
