@@ -43,6 +43,8 @@ typedef struct aset {
   const t2n_node *writer[2]; /* first write of any kind: [0] of a tensor, [1] of anything else */
   const t2n_node *resizer[2];/* first write that may change a shape or length, by kind */
   const t2n_node *deep;      /* first write of its elements or attributes */
+  const t2n_node *kept;      /* a construct whose elements stay out of the wildcard set (only_read) */
+  int kept_many;             /* more than one such construct merged here */
 } aset;
 
 /* A "may be" edge: an If output's set may be the set a block returns. */
@@ -112,6 +114,9 @@ static void join_sets(t2n_alias *a, int x, int y) {
     X->resizer[k] = first(X->resizer[k], Y->resizer[k]);
   }
   X->deep = first(X->deep, Y->deep);
+  if (X->kept && Y->kept) X->kept_many = 1;
+  X->kept = first(X->kept, Y->kept);
+  X->kept_many |= Y->kept_many;
   if (X->attr_of < 0) X->attr_of = Y->attr_of;
   a->merged++;
 }
@@ -285,7 +290,37 @@ static void attr_union(t2n_alias *a, const t2n_node *n, const t2n_value *v) {
   if (a->sets[r].attr_of < 0) a->sets[r].attr_of = obj;
 }
 
+/* Does every use of container c only read it (cat, stack, len, ...): no use
+ * takes an element out, writes, keeps or returns it, or is a block? Its
+ * elements then meet nothing through it, and need not join the wildcard set
+ * (a torch.cat of a mask would otherwise make it alias every tensor ever
+ * put in a list, the weights that chunk splits among them). */
+static int only_read(const t2n_value *c) {
+  for (int j = 0; j < c->nuses; j++) {
+    const t2n_node *u = c->uses[j].user;
+    int i = c->uses[j].index;
+    if (u->op == T2N_OP_UNKNOWN || u->op == T2N_OP_prim_Return || u->nblocks || (t2n_op_effects(u) & T2N_EFF_CALL) ||
+        u->op == T2N_OP_prim_CallFunction || u->op == T2N_OP_prim_CallMethod || u->op == T2N_OP_prim_SetAttr)
+      return 0;
+    if (t2n_op_mutates_input(u, i) || t2n_op_input_escapes(u, i)) return 0;
+    for (int k = 0; k < u->noutputs; k++) {
+      int al = t2n_op_output_aliases(u, k);
+      if (al == i || al == T2N_OP_ALIAS_ANY || t2n_op_output_from_container(u, k)) return 0;
+    }
+  }
+  return 1;
+}
+
 static void alias_node(t2n_alias *a, t2n_node *n) {
+  if ((n->op == T2N_OP_prim_ListConstruct || n->op == T2N_OP_prim_TupleConstruct) && n->noutputs == 1 &&
+      only_read(n->outputs[0])) {
+    int s = set_of(a, n->outputs[0]);
+    if (s >= 0 && a->sets[s].kept != n) {
+      if (a->sets[s].kept) a->sets[s].kept_many = 1;
+      else a->sets[s].kept = n;
+    }
+    return;
+  }
   if (n->op == T2N_OP_prim_If) {
     /* Merged only when the output escaped into the wildcard set (what it
      * may be escapes with it) or has no kind; else a "may be" edge. */
@@ -510,6 +545,13 @@ const t2n_node *t2n_alias_writer(const t2n_alias *ca, const t2n_value *v, unsign
     w = attr_writer(a, &a->sets[s], flags);
   }
   if (!w && (flags & T2N_ALIAS_DEEP) && holds_mutable(v->type)) w = written(wild, K_ANY, shape);
+  const aset *x = &a->sets[set_of(a, v)];
+  if (!w && (flags & T2N_ALIAS_DEEP) && x->kept) {
+    /* its elements are not in the wildcard set: ask about each */
+    if (x->kept_many) return x->kept;
+    for (int i = 0; i < x->kept->ninputs && !w; i++)
+      if (x->kept->inputs[i] != v) w = t2n_alias_writer(a, x->kept->inputs[i], flags & ~T2N_ALIAS_SHAPE);
+  }
   return w;
 }
 

@@ -49,13 +49,13 @@
 #include "t2n/pass.h"
 
 /* list(l) of a construct nothing mutates: a new list of the same elements. */
-static void fold_copy(t2n_pass_ctx *ctx, t2n_node *n) {
+static t2n_node *fold_copy(t2n_pass_ctx *ctx, t2n_node *n) {
   t2n_value *l = n->inputs[0];
   const char *why = NULL;
-  if (n->noutputs != 1 || !l->def || !t2n_node_is(l->def, "prim::ListConstruct")) return;
+  if (n->noutputs != 1 || !l->def || !t2n_node_is(l->def, "prim::ListConstruct")) return NULL;
   if (!t2n_list_is_unmutated(l, &why)) {
     t2n_remark(ctx, n, "%s(%%%s) left alone: the list may be changed (%s)", n->kind, l->name, why ? why : "?");
-    return;
+    return NULL;
   }
   t2n_node *nl = t2n_node_new(ctx->graph, "prim::ListConstruct", l->def->ninputs, l->def->inputs, 1);
   t2n_node_insert_before(nl, n);
@@ -66,6 +66,7 @@ static void fold_copy(t2n_pass_ctx *ctx, t2n_node *n) {
   t2n_replace_node(n, &r);
   t2n_graph_rename(ctx->graph, r, name);
   ctx->rewrites++;
+  return nl;
 }
 
 /* l[k] of a construct nothing mutates, k a constant in range: element k. */
@@ -176,7 +177,8 @@ static void fold(t2n_pass_ctx *ctx, t2n_node *l) {
   }
   if ((t2n_node_is(l, "aten::list") || t2n_node_is(l, "aten::copy")) && l->ninputs == 1 && l->noutputs == 1 &&
       l->outputs[0]->type && l->outputs[0]->type->kind == T2N_TY_LIST) {
-    fold_copy(ctx, l);
+    t2n_node *nl = fold_copy(ctx, l);
+    if (nl) fold(ctx, nl); /* the copy's own edits (swin's shift_size[0] = 0) */
     return;
   }
   if (!t2n_node_is(l, "prim::ListConstruct") || l->noutputs != 1) return;
