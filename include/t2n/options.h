@@ -54,6 +54,13 @@ void t2n_options_help(FILE *out, unsigned tool);
 /* "t2n-opt 0.1.0 (libtorch backend: built, loaded on first use)". */
 void t2n_print_version(FILE *out, const char *prog);
 
+/* Every tool's main returns through this with its exit status. Once the
+ * libtorch backend is loaded, the process ends here without running
+ * libtorch's static destructors (they deregister each of its thousands of
+ * operators: about 0.1 s, a quarter of a small .jit export); by then every
+ * output file is committed or removed and stdio is flushed. */
+int t2n_tool_exit(int status);
+
 /* Is `path` a TorchScript archive, by its content (a zip signature)? 0 for
  * "-" (t2n_load_input sniffs stdin once read). */
 int t2n_input_is_archive(const char *path);

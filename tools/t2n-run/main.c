@@ -95,7 +95,7 @@ out:
 }
 #endif
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
   t2n_diag diag;
   t2n_diag_init(&diag);
   diag.prog = "t2n-run";
@@ -270,3 +270,5 @@ done:
   return rc || d->nerrors ? 1 : 0;
 #endif
 }
+
+int main(int argc, char **argv) { return t2n_tool_exit(run(argc, argv)); }
