@@ -268,6 +268,13 @@ t2n_nnef_op *t2n_lower_emit2(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid ou
  * (small tensors a lowering computes: reordered gates, ...). */
 t2n_nnef_tid t2n_lower_variable_copy(t2n_lower_ctx *c, const char *label, t2n_dtype dt, int rank,
                                      const int64_t *sizes, const void *data, size_t nbytes);
+/* A tensor a lowering derived from tensors a and b (kind names how, a
+ * static string), remembered so that the next lowering asking for the same
+ * derivation reuses it: t2n_lower_derived returns it or -1, and
+ * t2n_lower_remember_derived records it. */
+t2n_nnef_tid t2n_lower_derived(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a, t2n_nnef_tid b);
+void t2n_lower_remember_derived(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a, t2n_nnef_tid b,
+                                t2n_nnef_tid t);
 /* A rank-0 or rank-1 constant tensor of dtype dt holding v, written as a
  * small variable (tract has no `constant`). */
 t2n_nnef_tid t2n_lower_scalar_tensor(t2n_lower_ctx *c, t2n_dtype dt, double v);

@@ -252,7 +252,7 @@ t2n_attrlist *t2n_build_attrs_add(t2n_pstate *ps, t2n_attrlist *l, const char *n
 void t2n_build_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, const char *pyargs,
             int brackets) {
   ps->hoff = kind->start;
-  ps->hkind = t2n_intern_n(ps->mod, ps->buf + kind->start, kind->end - kind->start);
+  ps->hkind = t2n_intern_kind(ps->mod, ps->buf + kind->start, kind->end - kind->start, &ps->hop);
   ps->hattrs = attrs;
   ps->hpyargs = pyargs;
   ps->hbrackets = brackets;
@@ -261,7 +261,7 @@ void t2n_build_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, co
 void t2n_build_head_py(t2n_pstate *ps, const t2n_loc *loc, const char *pyop, t2n_attrlist *attrs,
                const char *pyargs) {
   ps->hoff = loc->start;
-  ps->hkind = t2n_intern(ps->mod, pyop);
+  ps->hkind = t2n_intern_kind(ps->mod, pyop, strlen(pyop), &ps->hop);
   ps->hattrs = attrs;
   ps->hpyargs = pyargs;
   ps->hbrackets = attrs != NULL;
@@ -285,11 +285,26 @@ int t2n_build_nodeline(t2n_pstate *ps, const t2n_loc *loc, t2n_attrlist *attrs, 
   return t2n_build_args(ps, &args);
 }
 
+/* A NODELINE_T token, "%out : T(...) = ns::kind(%a, %b)", whose type `ty`
+ * the scanner found by its spelling: the type ends at its first ')'. */
+int t2n_build_nodeline_typed(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty) {
+  const char *s = ps->buf + loc->start, *e = ps->buf + loc->end;
+  const char *colon = find_colon_sep(s, e);
+  const char *kind = find_char(colon + 3, e, ')') + 4; /* past ") = " */
+  const char *paren = find_char(kind, e, '(');
+  t2n_loc def = {loc->start, (size_t)(colon - ps->buf)};
+  t2n_loc k = {(size_t)(kind - ps->buf), (size_t)(paren - ps->buf)};
+  if (!t2n_build_out(ps, &def, ty)) return 0;
+  t2n_build_head(ps, &k, NULL, NULL, 0);
+  t2n_loc args = {k.end, loc->end};
+  return t2n_build_args(ps, &args);
+}
+
 int t2n_build_node_begin(t2n_pstate *ps, const char *scope, const char *comment) {
   t2n_graph *g = ps->graph;
   int nout = ps->nouts;
   ps->nouts = 0;
-  t2n_node *n = t2n_node_create(g, ps->hkind, ps->nargs, ps->args, nout);
+  t2n_node *n = t2n_node_create(g, ps->hkind, ps->hop, ps->nargs, ps->args, nout);
   t2n_node_append(n, cur_block(ps));
   for (int i = 0; i < nout; i++) {
     const struct t2n_out *o = &ps->outs[i];

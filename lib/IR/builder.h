@@ -20,6 +20,7 @@ void t2n_build_head(t2n_pstate *ps, const t2n_loc *kind, t2n_attrlist *attrs, co
 void t2n_build_head_py(t2n_pstate *ps, const t2n_loc *loc, const char *pyop, t2n_attrlist *attrs,
                const char *pyargs);
 int t2n_build_nodeline(t2n_pstate *ps, const t2n_loc *loc, t2n_attrlist *attrs, int with_attrs);
+int t2n_build_nodeline_typed(t2n_pstate *ps, const t2n_loc *loc, const t2n_type *ty);
 int t2n_build_node_begin(t2n_pstate *ps, const char *scope, const char *comment);
 int t2n_build_block_begin(t2n_pstate *ps, const t2n_loc *loc);
 void t2n_build_block_end(t2n_pstate *ps);

@@ -58,6 +58,7 @@ size_t t2n_map_slot(t2n_map *m, const char *k, size_t n, int *inserted);
 struct t2n_strtab {
   t2n_map map;
   const char *prim_return; /* "prim::Return", interned once: every block has one */
+  int prim_return_op;
 };
 struct t2n_type_table { t2n_map map; };
 /* A graph's value names (names.c): decimal names below numcap by number,
@@ -81,9 +82,13 @@ int t2n_type_classify(const char *s, size_t n, t2n_type *p);
 const t2n_type *t2n_type_builtin(const char *text, size_t len);
 const t2n_type *t2n_type_lookup(t2n_module *m, const char *text, size_t len);
 
+/* Interns a node kind and gives its op id (t2n_op_lookup), looked up once
+ * per distinct kind and module (module.c). */
+const char *t2n_intern_kind(t2n_module *m, const char *s, size_t n, int *op);
+
 /* The parser's variants of ir.c's constructors: names are (pointer, length)
- * slices of the input and the kind is already interned. */
-t2n_node *t2n_node_create(t2n_graph *g, const char *interned_kind, int ninputs,
+ * slices of the input and the kind is already interned, its op id known. */
+t2n_node *t2n_node_create(t2n_graph *g, const char *interned_kind, int op, int ninputs,
                           t2n_value *const *inputs, int noutputs);
 t2n_value *t2n_node_set_output_n(t2n_node *n, int i, const char *name, size_t len,
                                  const t2n_type *ty);

@@ -33,8 +33,8 @@ t2n_block *t2n_block_new(t2n_graph *g, t2n_node *owner) {
   b->graph = g;
   b->owner = owner;
   t2n_strtab *st = g->mod->strings;
-  if (!st->prim_return) st->prim_return = t2n_intern(g->mod, "prim::Return");
-  b->ret = t2n_node_create(g, st->prim_return, 0, NULL, 0);
+  if (!st->prim_return) st->prim_return = t2n_intern_kind(g->mod, "prim::Return", 12, &st->prim_return_op);
+  b->ret = t2n_node_create(g, st->prim_return, st->prim_return_op, 0, NULL, 0);
   b->ret->parent = b;
   return b;
 }
@@ -139,14 +139,16 @@ static t2n_graph *node_graph(t2n_node *n) { return n->parent ? n->parent->graph 
 
 t2n_node *t2n_node_new(t2n_graph *g, const char *kind, int ninputs,
                        t2n_value *const *inputs, int noutputs) {
-  return t2n_node_create(g, t2n_intern(g->mod, kind), ninputs, inputs, noutputs);
+  int op;
+  const char *k = t2n_intern_kind(g->mod, kind, strlen(kind), &op);
+  return t2n_node_create(g, k, op, ninputs, inputs, noutputs);
 }
 
-t2n_node *t2n_node_create(t2n_graph *g, const char *interned_kind, int ninputs,
+t2n_node *t2n_node_create(t2n_graph *g, const char *interned_kind, int op, int ninputs,
                           t2n_value *const *inputs, int noutputs) {
   t2n_node *n = t2n_arena_bump(A(g), sizeof *n);
   n->kind = interned_kind;
-  n->op = t2n_op_lookup(interned_kind);
+  n->op = op;
   /* Remember the graph for detached nodes through a temporary parent-less
    * block pointer: inputs need the arena, which the graph gives. */
   n->capinputs = ninputs > 4 ? ninputs : 4;

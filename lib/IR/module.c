@@ -2,7 +2,9 @@
  * functions and the object tree. */
 #include "internal.h"
 #include "t2n/diag.h"
+#include "t2n/ops.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +28,19 @@ const char *t2n_intern_n(t2n_module *m, const char *s, size_t n) {
   int inserted;
   size_t i = t2n_map_slot(&m->strings->map, s, n, &inserted);
   return m->strings->map.slots[i].key;
+}
+
+/* The slot's value, unused by plain interning, caches the op id (plus one,
+ * so that NULL means "not looked up yet") of a string used as a node kind:
+ * the op table is then searched once per distinct kind and module instead
+ * of once per node. */
+const char *t2n_intern_kind(t2n_module *m, const char *s, size_t n, int *op) {
+  int inserted;
+  size_t i = t2n_map_slot(&m->strings->map, s, n, &inserted);
+  t2n_mslot *slot = &m->strings->map.slots[i];
+  if (!slot->val) slot->val = (void *)(intptr_t)(t2n_op_lookup(slot->key) + 1);
+  *op = (int)(intptr_t)slot->val - 1;
+  return slot->key;
 }
 
 const char *t2n_intern(t2n_module *m, const char *s) {

@@ -40,7 +40,7 @@ t2n_value *t2n_names_get(const t2n_name_table *t, const char *name, size_t len) 
 }
 
 static void grow(t2n_name_table *t, size_t k) {
-  size_t cap = t->numcap ? t->numcap : 256;
+  size_t cap = t->numcap ? t->numcap : 32; /* small graphs stay small: chunks are zeroed per use */
   while (cap <= k) cap *= 2;
   t->num = t2n_arena_grow(t->map.arena, t->num, t->numcap * sizeof *t->num, cap * sizeof *t->num);
   memset(t->num + t->numcap, 0, (cap - t->numcap) * sizeof *t->num);

@@ -4,6 +4,7 @@
  * of the kind names gives t2n_op_lookup, which node creation calls. The
  * first use is not guarded against threads: the library is single-threaded
  * (a multi-threaded caller makes one node first). */
+#include "internal.h"
 #include "ops_internal.h"
 
 #include <stdlib.h>
@@ -53,11 +54,7 @@ static unsigned char reshapes[T2N_OP_COUNT], reads_strides[T2N_OP_COUNT];
 static int hash_slots[HASH_SIZE]; /* op id, 0 empty */
 static int ready;
 
-static uint32_t hash_str(const char *s) {
-  uint32_t h = 2166136261u;
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
-  return h;
-}
+static uint32_t hash_str(const char *s, size_t n) { return t2n_map_hash(s, n); }
 
 /* "I:CLASS ..." or "*" */
 static int parse_writes(const char *s, t2n_op_write *out) {
@@ -137,7 +134,7 @@ static int parse_aliases(const char *s, t2n_op_alias *out, int *any) {
 static void init(void) {
   if (ready) return;
   for (int op = 1; op < T2N_OP_COUNT; op++) {
-    uint32_t h = hash_str(op_names[op]) & (HASH_SIZE - 1);
+    uint32_t h = hash_str(op_names[op], strlen(op_names[op])) & (HASH_SIZE - 1);
     while (hash_slots[h]) h = (h + 1) & (HASH_SIZE - 1);
     hash_slots[h] = op;
     first_sig[op] = -1;
@@ -164,7 +161,8 @@ static void init(void) {
 
 int t2n_op_lookup(const char *kind) {
   init();
-  uint32_t h = hash_str(kind) & (HASH_SIZE - 1);
+  size_t n = strlen(kind);
+  uint32_t h = hash_str(kind, n) & (HASH_SIZE - 1);
   for (int op; (op = hash_slots[h]) != 0; h = (h + 1) & (HASH_SIZE - 1))
     if (strcmp(op_names[op], kind) == 0) return op;
   return T2N_OP_UNKNOWN;

@@ -46,6 +46,7 @@ typedef struct t2n_pstate {
   t2n_value **args;             /* inputs, or the returns of a block or graph */
   int nargs, capargs;
   const char *hkind;            /* interned kind */
+  int hop;                      /* its op id */
   size_t hoff;                  /* where the kind starts: the node's line */
   struct t2n_attrlist *hattrs;
   const char *hpyargs;

@@ -87,6 +87,7 @@ static void t2n_yyerror(T2N_YYLTYPE *loc, void *scanner, t2n_pstate *ps, const c
 %token VALDEFT "typed value definition" ARGS "value list" EQKIND "'=' operator kind"
 %token EQKIND_A "'=' operator kind with attributes" BLOCKE "block header"
 %token NODELINE "node" NODELINE_A "node with attributes"
+%token <type> NODELINE_T "node with a known type"
 %token GRAPHP "graph header" BLOCKP "block header with parameters"
 %token <str> PYOP "python operator"
 %token <str> PYARGS "python operator arguments" COMMENT "source comment" SCOPE "scope"
@@ -168,9 +169,11 @@ line
   : nodehead vals
   | outs nodehead vals
   | NODELINE                       { CHECK(t2n_build_nodeline(ps, &@1, NULL, 0)); }
+  | NODELINE_T                     { CHECK(t2n_build_nodeline_typed(ps, &@1, $1)); }
   | NODELINE_A attr_body vals      { CHECK(t2n_build_nodeline(ps, &@1, $2, 1)); }
   /* the last of several outputs scans as a node token too */
   | outs ',' NODELINE              { CHECK(t2n_build_nodeline(ps, &@3, NULL, 0)); }
+  | outs ',' NODELINE_T            { CHECK(t2n_build_nodeline_typed(ps, &@3, $3)); }
   | outs ',' NODELINE_A attr_body vals { CHECK(t2n_build_nodeline(ps, &@3, $4, 1)); }
   ;
 

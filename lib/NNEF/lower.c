@@ -373,6 +373,25 @@ t2n_nnef_tid t2n_lower_variable_copy(t2n_lower_ctx *c, const char *label, t2n_dt
   return t;
 }
 
+t2n_nnef_tid t2n_lower_derived(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a, t2n_nnef_tid b) {
+  for (int i = 0; i < c->nderived; i++)
+    if (c->derived[i].a == a && c->derived[i].b == b && strcmp(c->derived[i].kind, kind) == 0)
+      return c->derived[i].t;
+  return -1;
+}
+
+void t2n_lower_remember_derived(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a, t2n_nnef_tid b,
+                                t2n_nnef_tid t) {
+  if (c->nderived == c->capderived) {
+    int cap = c->capderived ? 2 * c->capderived : 8;
+    struct t2n_lower_derived *m = t2n_arena_alloc(c->g->arena, sizeof *m * (size_t)cap);
+    if (c->nderived) memcpy(m, c->derived, sizeof *m * (size_t)c->nderived);
+    c->derived = m;
+    c->capderived = cap;
+  }
+  c->derived[c->nderived++] = (struct t2n_lower_derived){kind, a, b, t};
+}
+
 /* Writes v as one element of dt at p. */
 static void store_elem(unsigned char *p, t2n_dtype dt, double v) {
   switch (dt) {

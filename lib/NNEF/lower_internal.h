@@ -22,6 +22,10 @@ struct t2n_lower_ctx {
    * unbind): few per graph, searched linearly; arrays in the graph arena. */
   struct t2n_lower_list { const t2n_value *v; t2n_nnef_tid *items; int n; } *lists;
   int nlists, caplists;
+  /* (kind, a, b) -> a tensor derived from a and b (t2n_lower_derived):
+   * few per graph, searched linearly; arrays in the graph arena. */
+  struct t2n_lower_derived { const char *kind; t2n_nnef_tid a, b, t; } *derived;
+  int nderived, capderived;
 };
 
 #endif

@@ -11,11 +11,18 @@
  * (t2n_lstm_cell_H, the same ops in the same order), so graph.nnef has one
  * line per cell instead of twenty and tract, which expands fragments when
  * it loads the graph, runs the same ops; --target=khronos writes the ops
- * inline (a standard consumer need not accept fragment definitions). */
+ * inline (a standard consumer need not accept fragment definitions). When
+ * both biases are weights (an nn.LSTM's), their sum is one variable and
+ * the fragment t2n_lstm_cell_H_summed adds it after the two matmuls: tract
+ * splits the gates' adds per gate, so two bias rows cost it eight adds and
+ * constants where one costs four (as torch_to_nnef's lstm_cell does); the
+ * numbers differ from torch's association by float rounding (1e-7). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rnn_internal.h"
+#include "t2n/alloc.h"
 
 t2n_nnef_tid t2n_rnn_binary(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a, t2n_nnef_tid b) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
@@ -107,24 +114,65 @@ void t2n_rnn_lstm_step(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid h, t2n_nne
   t2n_lower_emit2(c, "mul", h_out, o, tc);
 }
 
+/* The variable that holds tensor t, or NULL. */
+static const t2n_nnef_variable *variable_of(t2n_nnef_graph *g, t2n_nnef_tid t) {
+  for (int i = g->nvars - 1; i >= 0; i--)
+    if (g->vars[i].tensor == t) return &g->vars[i];
+  return NULL;
+}
+
+t2n_nnef_tid t2n_rnn_summed_bias(t2n_lower_ctx *c, t2n_nnef_tid b_ih, t2n_nnef_tid b_hh) {
+  t2n_nnef_graph *g = t2n_lower_graph(c);
+  if (b_ih < 0 || b_hh < 0) return -1;
+  t2n_nnef_tid known = t2n_lower_derived(c, "bias sum", b_ih, b_hh);
+  if (known >= 0) return known;
+  const t2n_nnef_variable *vi = variable_of(g, b_ih), *vh = variable_of(g, b_hh);
+  const t2n_nnef_tensor *ti = t2n_nnef_tensor_get(g, b_ih), *th = t2n_nnef_tensor_get(g, b_hh);
+  if (!vi || !vh || !vi->data || !vh->data || ti->dtype != T2N_DT_FLOAT32 || th->dtype != T2N_DT_FLOAT32 ||
+      ti->rank != 1 || th->rank != 1 || ti->sizes[0] != th->sizes[0] || ti->sizes[0] <= 0 ||
+      vi->nbytes != (size_t)ti->sizes[0] * sizeof(float) || vh->nbytes != vi->nbytes)
+    return -1;
+  int64_t n = ti->sizes[0], sizes[2] = {1, n};
+  float *sum = t2n_xmalloc(vi->nbytes);
+  /* The weights may sit at any offset of a mapped file: read by memcpy. */
+  for (int64_t i = 0; i < n; i++) {
+    float a, b;
+    memcpy(&a, (const char *)vi->data + i * sizeof(float), sizeof a);
+    memcpy(&b, (const char *)vh->data + i * sizeof(float), sizeof b);
+    sum[i] = a + b;
+  }
+  /* "rnn.bias_ih" gives "rnn.bias"; any other label a "_sum" suffix. */
+  char label[256];
+  const char *at = strstr(vi->label, "bias_ih");
+  if (at && strlen(vi->label) < sizeof label - 8)
+    snprintf(label, sizeof label, "%.*sbias%s", (int)(at - vi->label), vi->label, at + 7);
+  else
+    snprintf(label, sizeof label, "%.240s_sum", vi->label);
+  t2n_nnef_tid t = t2n_lower_variable_copy(c, label, T2N_DT_FLOAT32, 2, sizes, sum, vi->nbytes);
+  free(sum);
+  t2n_lower_remember_derived(c, "bias sum", b_ih, b_hh, t);
+  return t;
+}
+
 /* The fragment of one LSTM cell of hidden size hid, declared once per size:
- * t2n_rnn_lstm_step's ops, biases [1, 4H]. */
-static const char *lstm_cell_fragment(t2n_lower_ctx *c, int64_t hid) {
+ * t2n_rnn_lstm_step's ops, biases [1, 4H]; one_bias: their sum, added after
+ * the two matmuls (t2n_lstm_cell_H_summed). */
+static const char *lstm_cell_fragment(t2n_lower_ctx *c, int64_t hid, int one_bias) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   char name[64], text[1600];
   long long H = (long long)hid;
-  snprintf(name, sizeof name, "t2n_lstm_cell_%lld", H);
+  snprintf(name, sizeof name, one_bias ? "t2n_lstm_cell_%lld_summed" : "t2n_lstm_cell_%lld", H);
   char gates[600];
-  t2n_rnn_lstm_gates_text(gates, sizeof gates, hid);
+  t2n_rnn_lstm_gates_text(gates, sizeof gates, hid, one_bias);
   snprintf(text, sizeof text,
            "fragment %s( x: tensor<scalar>, h: tensor<scalar>, c: tensor<scalar>, w_ih: tensor<scalar>,"
-           " w_hh: tensor<scalar>, b_ih: tensor<scalar>, b_hh: tensor<scalar> )"
+           " w_hh: tensor<scalar>, %s )"
            " -> ( h_new: tensor<scalar>, c_new: tensor<scalar> )\n"
            "{\n"
            "%s"
            "  h_new = mul(o, tanh(c_new));\n"
            "}\n",
-           name, gates);
+           name, one_bias ? "b: tensor<scalar>" : "b_ih: tensor<scalar>, b_hh: tensor<scalar>", gates);
   t2n_nnef_fragment(g, name, text);
   return t2n_arena_strndup(g->arena, name, strlen(name));
 }
@@ -141,14 +189,22 @@ int t2n_lower_lstm_cell(t2n_lower_ctx *c, t2n_node *n) {
   t2n_nnef_tid hy = t2n_lower_output_tensor(c, n, 0), cy = t2n_lower_output_tensor(c, n, 1);
   if (hy < 0 || cy < 0) return 1;
   if (b_ih >= 0 && b_hh >= 0 && !t2n_lower_standard_only(c)) {
-    const char *frag = lstm_cell_fragment(c, hid);
-    t2n_nnef_tid args[7] = {x, hc[0], hc[1], w_ih, w_hh, t2n_lower_broadcast_rank(c, b_ih, 2), -1};
-    args[6] = t2n_lower_broadcast_rank(c, b_hh, 2);
+    /* Constant biases are summed here, so tract adds one bias row per run
+     * instead of two (torch_to_nnef's lstm_cell does the same). */
+    t2n_nnef_tid b = t2n_rnn_summed_bias(c, b_ih, b_hh);
+    const char *frag = lstm_cell_fragment(c, hid, b >= 0);
+    t2n_nnef_tid args[7] = {x, hc[0], hc[1], w_ih, w_hh, b, -1};
+    int nargs = 6;
+    if (b < 0) {
+      args[5] = t2n_lower_broadcast_rank(c, b_ih, 2);
+      args[6] = t2n_lower_broadcast_rank(c, b_hh, 2);
+      nargs = 7;
+    }
     t2n_nnef_graph *g = t2n_lower_graph(c);
     t2n_nnef_op *op = t2n_nnef_op_new(g, frag, 2);
     op->outputs[0] = hy;
     op->outputs[1] = cy;
-    for (int i = 0; i < 7; i++) t2n_nnef_arg_tensor(g, op, NULL, args[i]);
+    for (int i = 0; i < nargs; i++) t2n_nnef_arg_tensor(g, op, NULL, args[i]);
   } else {
     t2n_rnn_lstm_step(c, x, hc[0], hc[1], w_ih, w_hh, b_ih, b_hh, hid, hy, cy);
   }

@@ -45,25 +45,29 @@ static int gate_count(int cell) { return cell == CELL_LSTM ? 4 : cell == CELL_GR
   "  h = squeeze(h_prev, axes = [0]);\n"
 
 /* The step fragment for hidden size h: declared once per (cell, size). */
-void t2n_rnn_lstm_gates_text(char *buf, size_t size, int64_t hid) {
+void t2n_rnn_lstm_gates_text(char *buf, size_t size, int64_t hid, int one_bias) {
   long long H = (long long)hid;
-  snprintf(buf, size,
-           "  z = add(add(matmul(x, w_ih, transposeB = true), b_ih), add(matmul(h, w_hh, transposeB = true), b_hh));\n"
+  snprintf(buf, size, "%s"
            "  i = sigmoid(slice(z, axes = [1], begin = [0], end = [%lld]));\n"
            "  f = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
            "  g = tanh(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
            "  o = sigmoid(slice(z, axes = [1], begin = [%lld], end = [%lld]));\n"
            "  c_new = add(mul(f, c), mul(i, g));\n",
+           one_bias ? "  z = add(add(matmul(x, w_ih, transposeB = true), matmul(h, w_hh, transposeB = true)), b);\n"
+                    : "  z = add(add(matmul(x, w_ih, transposeB = true), b_ih), add(matmul(h, w_hh, transposeB = true), b_hh));\n",
            H, H, 2 * H, 2 * H, 3 * H, 3 * H, 4 * H);
 }
 
-static const char *step_fragment(t2n_lower_ctx *c, int cell, int64_t h, int64_t proj) {
+/* one_bias (LSTM only): the step reads one bias b, the sum of b_ih and
+ * b_hh (t2n_rnn_summed_bias), added after the two matmuls; "_summed". */
+static const char *step_fragment(t2n_lower_ctx *c, int cell, int64_t h, int64_t proj, int one_bias) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
-  char name[64], text[2400];
+  char name[80], text[2400];
   long long H = (long long)h;
   static const char *const names[] = {"gru", "lstm", "rnn_tanh", "rnn_relu"};
   if (proj) snprintf(name, sizeof name, "t2n_lstm_step_%lld_proj_%lld", H, (long long)proj);
   else snprintf(name, sizeof name, "t2n_%s_step_%lld", names[cell], H);
+  if (one_bias) strcat(name, "_summed");
   int lstm = cell == CELL_LSTM;
   if (cell == CELL_TANH || cell == CELL_RELU)
     /* torch's simple cell: act((x W_ih^T + b_ih) + (h W_hh^T + b_hh)). */
@@ -75,11 +79,11 @@ static const char *step_fragment(t2n_lower_ctx *c, int cell, int64_t h, int64_t 
              name, cell == CELL_TANH ? "tanh" : "relu");
   else if (lstm) {
     char gates[600];
-    t2n_rnn_lstm_gates_text(gates, sizeof gates, h);
+    t2n_rnn_lstm_gates_text(gates, sizeof gates, h, one_bias);
     /* With proj_size, h = (o * tanh(c)) W_hr^T (torch's projected LSTM). */
     snprintf(text, sizeof text,
              "fragment %s( x_t: tensor<scalar>, h_prev: tensor<scalar>, c_prev: tensor<scalar>,"
-             " w_ih: tensor<scalar>, w_hh: tensor<scalar>, b_ih: tensor<scalar>, b_hh: tensor<scalar>%s )"
+             " w_ih: tensor<scalar>, w_hh: tensor<scalar>, %s%s )"
              " -> ( h_t: tensor<scalar>, c_t: tensor<scalar> )\n"
              "{\n"
              "  x = squeeze(x_t, axes = [0]);\n"
@@ -90,7 +94,8 @@ static const char *step_fragment(t2n_lower_ctx *c, int cell, int64_t h, int64_t 
              "  h_t = unsqueeze(h_new, axes = [0]);\n"
              "  c_t = unsqueeze(c_new, axes = [0]);\n"
              "}\n",
-             name, proj ? ", w_hr: tensor<scalar>" : "", gates,
+             name, one_bias ? "b: tensor<scalar>" : "b_ih: tensor<scalar>, b_hh: tensor<scalar>",
+             proj ? ", w_hr: tensor<scalar>" : "", gates,
              proj ? "matmul(mul(o, tanh(c_new)), w_hr, transposeB = true)" : "mul(o, tanh(c_new))");
   } else
     snprintf(text, sizeof text,
@@ -127,10 +132,15 @@ static t2n_nnef_tid scan_layer(t2n_lower_ctx *c, const seq_form *f, t2n_nnef_tid
                                const t2n_nnef_tid *w, int reverse, t2n_nnef_tid *zero, t2n_nnef_tid *hn,
                                t2n_nnef_tid *cn) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
-  const char *body = step_fragment(c, f->cell, f->hidden, f->proj);
   int64_t gates = gate_count(f->cell) * f->hidden;
-  t2n_nnef_tid b_ih = bias_row(c, f->has_biases ? w[2] : -1, gates, zero);
-  t2n_nnef_tid b_hh = bias_row(c, f->has_biases ? w[3] : -1, gates, zero);
+  /* An LSTM adds one bias row per step: the sum of its weights' two, or
+   * the zero row when it has none (tract splits the adds per gate, so a
+   * second row costs four adds a step). */
+  t2n_nnef_tid b_sum = -1;
+  if (f->lstm) b_sum = f->has_biases ? t2n_rnn_summed_bias(c, w[2], w[3]) : bias_row(c, -1, gates, zero);
+  const char *body = step_fragment(c, f->cell, f->hidden, f->proj, b_sum >= 0);
+  t2n_nnef_tid b_ih = b_sum >= 0 ? b_sum : bias_row(c, f->has_biases ? w[2] : -1, gates, zero);
+  t2n_nnef_tid b_hh = b_sum >= 0 ? -1 : bias_row(c, f->has_biases ? w[3] : -1, gates, zero);
   const t2n_nnef_tensor *xt = t2n_nnef_tensor_get(g, x);
   int64_t T = xt->sizes[0], B = xt->sizes[1];
   t2n_dtype dt = xt->dtype;
@@ -152,6 +162,12 @@ static t2n_nnef_tid scan_layer(t2n_lower_ctx *c, const seq_form *f, t2n_nnef_tid
   const char *full_names[5] = {"w_ih", "w_hh", "b_ih", "b_hh", "w_hr"};
   t2n_nnef_tid full_t[5] = {w[0], w[1], b_ih, b_hh, f->proj ? w[f->has_biases ? 4 : 2] : -1};
   int nfull = f->proj ? 5 : 4;
+  if (b_sum >= 0) { /* w_ih, w_hh, b, [w_hr] */
+    full_names[2] = "b";
+    full_names[3] = "w_hr";
+    full_t[3] = full_t[4];
+    nfull--;
+  }
   t2n_nnef_value full[5];
   for (int i = 0; i < nfull; i++) {
     t2n_nnef_value p[2] = {t2n_nnef_v_string(g, full_names[i]), t2n_nnef_v_tensor(full_t[i])};

@@ -16,7 +16,15 @@ t2n_nnef_tid t2n_rnn_linear(t2n_lower_ctx *c, t2n_nnef_tid x, t2n_nnef_tid w, t2
  * the weights to c_new and the gates i, f, g, o (torch's order), for the
  * fragments that write one cell or one step of a sequence: written into
  * buf, which the caller sizes (600 bytes is enough for any hid). */
-void t2n_rnn_lstm_gates_text(char *buf, size_t size, int64_t hid);
+void t2n_rnn_lstm_gates_text(char *buf, size_t size, int64_t hid, int one_bias);
+/* b_ih + b_hh as one new [1, G] variable, when both are float32 variables
+ * of G elements (the weights of an nn.LSTM): the sum is taken once here
+ * instead of on every run, z = (x W_ih^T + h W_hh^T) + b in the gates
+ * (float rounding apart from torch's (x W_ih^T + b_ih) + (h W_hh^T + b_hh),
+ * as torch_to_nnef writes it). -1 when they are anything else. The
+ * variables summed are dropped by t2n_nnef_simplify if nothing else reads
+ * them. */
+t2n_nnef_tid t2n_rnn_summed_bias(t2n_lower_ctx *c, t2n_nnef_tid b_ih, t2n_nnef_tid b_hh);
 /* The tensors of list (a prim::ListConstruct), exactly `want` of them (-1: any). */
 int t2n_rnn_tensor_list(t2n_lower_ctx *c, t2n_node *n, const t2n_value *list, t2n_nnef_tid *out, int want);
 /* One LSTM step on [B, I] / [B, H] tensors, writing h_out and c_out. */

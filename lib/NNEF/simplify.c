@@ -15,7 +15,10 @@
  *   3. unsqueeze(squeeze(x, A), A) and squeeze(unsqueeze(x, A), A), the
  *      inner one read only by the outer: x itself (a reduction that keeps
  *      no dims, then a torch keepdim's unsqueeze). When the outer result is
- *      a graph output, x's producer writes it under the output's name.
+ *      a graph output, x's producer writes it under the output's name;
+ *   4. a variable that no op reads (one a lowering replaced, as the LSTM
+ *      cell does with its two bias rows when it writes their sum): its
+ *      line and its .dat entry are dropped.
  * All leave every number unchanged. A tensor that is a graph output is
  * never folded away but for 3 (its name is the output's). */
 #include <stdlib.h>
@@ -155,6 +158,29 @@ static void drop_inverse_pair(simp *s, int k) {
   s->dead[k] = s->dead[pk] = 1;
 }
 
+/* Rewrite 4, on the compacted op list: reads are counted afresh (the
+ * rewrites above move reads between tensors), then every variable whose
+ * tensor is read by no op and is no graph output goes, op and .dat. */
+static void drop_unread_variables(simp *s) {
+  t2n_nnef_graph *g = s->g;
+  memset(s->uses, 0, ((size_t)g->ntensors + 1) * sizeof *s->uses);
+  for (int k = 0; k < g->nops; k++)
+    for (int i = 0; i < g->ops[k].nargs; i++) count_value(s, &g->ops[k].args[i].v);
+  int n = 0;
+  for (int k = 0; k < g->nops; k++) {
+    const t2n_nnef_op *op = &g->ops[k];
+    t2n_nnef_tid t = op->noutputs == 1 ? op->outputs[0] : -1;
+    if (is_kind(op, "variable") && t >= 0 && !s->uses[t] && !s->is_output[t]) continue;
+    g->ops[n++] = g->ops[k];
+  }
+  if (n == g->nops) return;
+  g->nops = n;
+  int m = 0;
+  for (int v = 0; v < g->nvars; v++)
+    if (s->uses[g->vars[v].tensor] || s->is_output[g->vars[v].tensor]) g->vars[m++] = g->vars[v];
+  g->nvars = m;
+}
+
 void t2n_nnef_simplify(t2n_nnef_graph *g) {
   simp s = {g, NULL, NULL, NULL, NULL, NULL};
   size_t nt = (size_t)g->ntensors + 1, no = (size_t)g->nops + 1;
@@ -182,6 +208,7 @@ void t2n_nnef_simplify(t2n_nnef_graph *g) {
   for (int k = 0; k < g->nops; k++)
     if (!s.dead[k]) g->ops[n++] = g->ops[k];
   g->nops = n;
+  drop_unread_variables(&s);
   free(s.uses);
   free(s.producer);
   free(s.repl);

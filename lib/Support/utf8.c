@@ -1,11 +1,26 @@
 /* UTF-8 validity: see include/t2n/utf8.h. ASCII, nearly all of every real
- * input, costs one compare per byte. */
+ * input, is checked 32 bytes per step (the high bits of four words at once):
+ * a byte-at-a-time loop was a sixth of parsing small graphs. */
 #include "t2n/utf8.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static uint64_t rd8(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
 
 size_t t2n_utf8_check(const char *buf, size_t n) {
   const unsigned char *s = (const unsigned char *)buf;
+  const uint64_t HI = 0x8080808080808080ull;
   size_t i = 0;
   while (i < n) {
+    /* Skip a run of ASCII in wide steps, then bytes up to the next non-ASCII. */
+    while (n - i >= 32 && ((rd8(s + i) | rd8(s + i + 8) | rd8(s + i + 16) | rd8(s + i + 24)) & HI) == 0) i += 32;
+    while (n - i >= 8 && (rd8(s + i) & HI) == 0) i += 8;
+    if (i >= n) break;
     if (s[i] < 0x80) {
       i++;
       continue;

@@ -124,6 +124,18 @@ def rnn_cases():
             h2, c2 = self.cell2(h1 * 0.5, (h1, c1))
             return h2, c2
 
+    class LSTMCellSteps(nn.Module):
+        # One cell at three steps: its bias sum is one variable read three times.
+        def __init__(self):
+            super().__init__()
+            self.cell = nn.LSTMCell(8, 16)
+
+        def forward(self, x, h, c):
+            h, c = self.cell(x, (h, c))
+            h, c = self.cell(x * 0.5, (h, c))
+            h, c = self.cell(x * 0.25, (h, c))
+            return h, c
+
     class FunctionalGRUCell(nn.GRUCell):
         # torch.gru_cell itself: nn.GRUCell's Optional hx leaves a
         # prim::unchecked_cast that export preparation removes.
@@ -213,6 +225,7 @@ def rnn_cases():
 
     return {
         "lstm-cell": (LSTMCell, [r(3, 8), r(3, 16), r(3, 16)]),
+        "lstm-cell-steps": (LSTMCellSteps, [r(3, 8), r(3, 16), r(3, 16)]),
         "gru-cell": (GRUCell, [r(3, 8), r(3, 12)]),
         "lstm": lstm(1, False, False),
         "lstm-2layer-batch-first": lstm(2, False, True),
