@@ -2,12 +2,27 @@
  * in place, through which aliases.
  *
  * Values of mutable types get alias sets, merged with union-find: first
- * every alias fact of the graph is applied (block returns and If/Loop
- * outputs, loop-carried values, the op table's rK=aI, the attribute a
- * prim::GetAttr reads, callees' summaries), until nothing merges; set 0 is
- * the wildcard set of everything stored in or taken out of a container.
- * Then every write the table (or a callee) reports is recorded on the set
- * of the written value, so a query is a find and a look at its set. */
+ * every alias fact of the graph is applied (loop-carried values, the op
+ * table's rK=aI, the attribute a prim::GetAttr reads, callees' summaries),
+ * until nothing merges; set 0 is the wildcard set of everything stored in or
+ * taken out of a container. Then every write the table (or a callee) reports
+ * is recorded on the set of the written value.
+ *
+ * A prim::If output of a tensor or container type is not merged with what
+ * its blocks return: it is either of them, not both at once, so its set gets
+ * a directed "may be" edge to each (the merges, `down`). A write through
+ * the If output may write either; a write inside one block to a fresh value
+ * it returns (`x = x.clone(); x[k].zero_()`, torch's F._canonical_mask, the
+ * swin qkv bias) does not write what the other block returns. So a query of
+ * v looks at D, the sets v may be (down edges from v's set), and at every set
+ * that may be one of D (up edges from D): x and y may alias when the sets
+ * they may be meet.
+ *
+ * Writes are kept apart by what they change: a tensor's data or shape, or a
+ * container's length or contents. A list that holds tensors shares the
+ * wildcard set with them; appending to the list does not change the shape
+ * of a tensor in it (emformer's segment lists), and a tensor query ignores
+ * it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +33,24 @@
 
 #define MAX_CALL_DEPTH 16 /* callee summaries nest this deep, then calls are unknown */
 
+/* What a write changes, by the written value's type: a tensor, or anything
+ * else (containers, objects); a type that may be either counts as both. */
+enum { K_TENSOR = 1, K_OTHER = 2, K_ANY = 3 };
+
 typedef struct aset {
   int parent;
   int attr_of;               /* set of the object this is an attribute of, else -1 */
-  const t2n_node *writer;    /* first write of any kind */
-  const t2n_node *resizer;   /* first write that may change a shape or length */
+  const t2n_node *writer[2]; /* first write of any kind: [0] of a tensor, [1] of anything else */
+  const t2n_node *resizer[2];/* first write that may change a shape or length, by kind */
   const t2n_node *deep;      /* first write of its elements or attributes */
+  const t2n_node *kept;      /* a construct whose elements stay out of the wildcard set (only_read) */
+  int kept_many;             /* more than one such construct merged here */
 } aset;
+
+/* A "may be" edge: an If output's set may be the set a block returns. */
+typedef struct aedge {
+  int from, to;
+} aedge;
 
 struct t2n_alias {
   t2n_arena *arena;
@@ -36,6 +62,8 @@ struct t2n_alias {
   int nsets, cap;
   int depth;
   int merged;      /* unions made in the current round */
+  aedge *edges;    /* the If outputs' "may be" edges, by root, after the unions */
+  int nedges, capedges;
   const t2n_graph **stack; /* graphs being analysed, for recursion */
   int nstack;
 };
@@ -81,15 +109,83 @@ static void join_sets(t2n_alias *a, int x, int y) {
   }
   aset *X = &a->sets[x], *Y = &a->sets[y];
   Y->parent = x;
-  X->writer = first(X->writer, Y->writer);
-  X->resizer = first(X->resizer, Y->resizer);
+  for (int k = 0; k < 2; k++) {
+    X->writer[k] = first(X->writer[k], Y->writer[k]);
+    X->resizer[k] = first(X->resizer[k], Y->resizer[k]);
+  }
   X->deep = first(X->deep, Y->deep);
+  if (X->kept && Y->kept) X->kept_many = 1;
+  X->kept = first(X->kept, Y->kept);
+  X->kept_many |= Y->kept_many;
   if (X->attr_of < 0) X->attr_of = Y->attr_of;
   a->merged++;
 }
 
 static void join(t2n_alias *a, const t2n_value *x, const t2n_value *y) { join_sets(a, set_of(a, x), set_of(a, y)); }
 static void to_wild(t2n_alias *a, const t2n_value *v) { join_sets(a, set_of(a, v), 0); }
+
+/* What a write of a value of type t changes (K_TENSOR, K_OTHER or K_ANY). */
+static int kind_of(const t2n_type *t) {
+  if (!t) return K_ANY;
+  if (t->kind == T2N_TY_OPTIONAL && t->nelems == 1) t = t->elems[0];
+  switch (t->kind) {
+  case T2N_TY_TENSOR: return K_TENSOR;
+  case T2N_TY_LIST:
+  case T2N_TY_DICT:
+  case T2N_TY_TUPLE: return K_OTHER;
+  default: return K_ANY;
+  }
+}
+
+/* If outputs of these types get "may be" edges instead of unions: their
+ * aliases are all found through the op table. Objects (whose attributes are
+ * keyed by the object's set) and values of unknown kind are merged. */
+static int directional(const t2n_type *t) { return kind_of(t) != K_ANY; }
+
+/* Grows mark (one byte per set, roots marked) along the "may be" edges:
+ * down (from an If output's set to what it may be) or, with up, back. */
+static void close_over(const t2n_alias *a, unsigned char *mark, int up) {
+  for (int changed = a->nedges > 0; changed;) {
+    changed = 0;
+    for (int e = 0; e < a->nedges; e++) {
+      int f = up ? a->edges[e].to : a->edges[e].from, t = up ? a->edges[e].from : a->edges[e].to;
+      if (mark[f] && !mark[t]) mark[t] = changed = 1;
+    }
+  }
+}
+
+/* The sets root s may be (s itself and down), as marks to free. */
+static unsigned char *may_be(const t2n_alias *a, int s) {
+  unsigned char *d = t2n_xcalloc((size_t)a->nsets, 1);
+  d[s] = 1;
+  close_over(a, d, 0);
+  return d;
+}
+
+/* Roots x and y may be one value: the sets they may be meet. */
+static int sets_meet(t2n_alias *a, int x, int y) {
+  if (x < 0 || y < 0) return 0;
+  if (x == y) return 1;
+  if (!a->nedges) return 0;
+  unsigned char *dx = may_be(a, x), *dy = may_be(a, y);
+  int meet = 0;
+  for (int i = 0; i < a->nsets && !meet; i++) meet = dx[i] && dy[i];
+  free(dx);
+  free(dy);
+  return meet;
+}
+
+/* The "may be" edges, by root, once the unions are done. */
+static void collect_edges(t2n_alias *a, t2n_node *n) {
+  if (n->op != T2N_OP_prim_If) return;
+  for (int b = 0; b < n->nblocks; b++)
+    for (int k = 0; k < n->noutputs && k < n->blocks[b]->ret->ninputs; k++) {
+      int f = set_of(a, n->outputs[k]), t = set_of(a, n->blocks[b]->ret->inputs[k]);
+      if (f < 0 || t < 0 || f == t) continue;
+      T2N_GROW(a->edges, a->capedges, a->nedges + 1);
+      a->edges[a->nedges++] = (aedge){f, t};
+    }
+}
 
 static void walk(t2n_alias *a, t2n_block *b, void (*fn)(t2n_alias *a, t2n_node *n)) {
   for (t2n_node *n = b->first; n; n = n->next) {
@@ -161,13 +257,19 @@ static void call_unions(t2n_alias *a, const t2n_node *n) {
   for (int k = 0; k < n->noutputs; k++) {
     int rk = set_of(c, top->ret->inputs[k]);
     if (rk < 0) continue;
-    if (rk == 0 || c->sets[rk].attr_of >= 0) {
+    /* What the callee's result may be: a container's element, an attribute. */
+    unsigned char *d = may_be(c, rk);
+    int wild = d[0], attr = 0;
+    for (int i = 0; i < c->nsets; i++)
+      if (d[i] && c->sets[i].attr_of >= 0) attr = 1;
+    free(d);
+    if (wild || attr) {
       to_wild(a, n->outputs[k]);
-      if (c->sets[rk].attr_of >= 0)
+      if (attr)
         for (int j = 0; j < top->nparams; j++) to_wild(a, n->inputs[f + j]);
     }
     for (int j = 0; j < top->nparams; j++)
-      if (set_of(c, top->params[j]) == rk) join(a, n->outputs[k], n->inputs[f + j]);
+      if (sets_meet(c, set_of(c, top->params[j]), rk)) join(a, n->outputs[k], n->inputs[f + j]);
   }
 }
 
@@ -188,11 +290,44 @@ static void attr_union(t2n_alias *a, const t2n_node *n, const t2n_value *v) {
   if (a->sets[r].attr_of < 0) a->sets[r].attr_of = obj;
 }
 
+/* Does every use of container c only read it (cat, stack, len, ...): no use
+ * takes an element out, writes, keeps or returns it, or is a block? Its
+ * elements then meet nothing through it, and need not join the wildcard set
+ * (a torch.cat of a mask would otherwise make it alias every tensor ever
+ * put in a list, the weights that chunk splits among them). */
+static int only_read(const t2n_value *c) {
+  for (int j = 0; j < c->nuses; j++) {
+    const t2n_node *u = c->uses[j].user;
+    int i = c->uses[j].index;
+    if (u->op == T2N_OP_UNKNOWN || u->op == T2N_OP_prim_Return || u->nblocks || (t2n_op_effects(u) & T2N_EFF_CALL) ||
+        u->op == T2N_OP_prim_CallFunction || u->op == T2N_OP_prim_CallMethod || u->op == T2N_OP_prim_SetAttr)
+      return 0;
+    if (t2n_op_mutates_input(u, i) || t2n_op_input_escapes(u, i)) return 0;
+    for (int k = 0; k < u->noutputs; k++) {
+      int al = t2n_op_output_aliases(u, k);
+      if (al == i || al == T2N_OP_ALIAS_ANY || t2n_op_output_from_container(u, k)) return 0;
+    }
+  }
+  return 1;
+}
+
 static void alias_node(t2n_alias *a, t2n_node *n) {
+  if ((n->op == T2N_OP_prim_ListConstruct || n->op == T2N_OP_prim_TupleConstruct) && n->noutputs == 1 &&
+      only_read(n->outputs[0])) {
+    int s = set_of(a, n->outputs[0]);
+    if (s >= 0 && a->sets[s].kept != n) {
+      if (a->sets[s].kept) a->sets[s].kept_many = 1;
+      else a->sets[s].kept = n;
+    }
+    return;
+  }
   if (n->op == T2N_OP_prim_If) {
+    /* Merged only when the output escaped into the wildcard set (what it
+     * may be escapes with it) or has no kind; else a "may be" edge. */
     for (int b = 0; b < n->nblocks; b++)
       for (int k = 0; k < n->noutputs && k < n->blocks[b]->ret->ninputs; k++)
-        join(a, n->outputs[k], n->blocks[b]->ret->inputs[k]);
+        if (!directional(n->outputs[k]->type) || set_of(a, n->outputs[k]) == 0)
+          join(a, n->outputs[k], n->blocks[b]->ret->inputs[k]);
     return;
   }
   if (n->op == T2N_OP_prim_Loop) {
@@ -246,26 +381,37 @@ static void alias_node(t2n_alias *a, t2n_node *n) {
 }
 
 /* ---- round two: writes ---- */
-static void record(t2n_alias *a, int s, const t2n_node *n, int resize, int deep) {
+static void record(t2n_alias *a, int s, const t2n_node *n, int resize, int deep, int kind) {
   if (s < 0) return;
   aset *x = &a->sets[find(a, s)];
-  if (!x->writer) x->writer = n;
-  if (resize && !x->resizer) x->resizer = n;
+  for (int k = 0; k < 2; k++) {
+    if (!(kind & (1 << k))) continue;
+    if (!x->writer[k]) x->writer[k] = n;
+    if (resize && !x->resizer[k]) x->resizer[k] = n;
+  }
   if (deep && !x->deep) x->deep = n;
+}
+
+/* The first write of set x of a kind in `kind`: any, or (shape) one that
+ * may change a shape or length. */
+static const t2n_node *written(const aset *x, int kind, int shape) {
+  for (int k = 0; k < 2; k++)
+    if (kind & (1 << k) && (shape ? x->resizer[k] : x->writer[k])) return shape ? x->resizer[k] : x->writer[k];
+  return NULL;
 }
 
 /* A write of v by code the table does not describe: anything may change,
  * except that a tensor keeps its shape (no callee resizes its argument in
  * the graphs t2n reads; shape inference relies on it). */
 static void unknown_write(t2n_alias *a, const t2n_value *v, const t2n_node *n) {
-  record(a, set_of(a, v), n, !t2n_type_is_tensor(v->type), 1);
+  record(a, set_of(a, v), n, !t2n_type_is_tensor(v->type), 1, kind_of(v->type));
 }
 
 static void write_node(t2n_alias *a, t2n_node *n) {
   if (n->op == T2N_OP_prim_SetAttr) {
     /* Replaces one attribute: the object changes, the values it held (and
      * its other attributes) do not. */
-    if (n->ninputs) record(a, set_of(a, n->inputs[0]), n, 0, 0);
+    if (n->ninputs) record(a, set_of(a, n->inputs[0]), n, 0, 0, K_ANY);
     return;
   }
   if (n->op == T2N_OP_prim_CallFunction || n->op == T2N_OP_prim_CallMethod) {
@@ -277,29 +423,30 @@ static void write_node(t2n_alias *a, t2n_node *n) {
         const t2n_value *p = top->params[j], *arg = n->inputs[f + j];
         if (!t2n_alias_writer(c, p, 0) && !t2n_alias_writer(c, p, T2N_ALIAS_DEEP)) continue;
         record(a, set_of(a, arg), n, t2n_alias_writer(c, p, T2N_ALIAS_SHAPE) != NULL,
-               t2n_alias_writer(c, p, T2N_ALIAS_DEEP) != NULL);
+               t2n_alias_writer(c, p, T2N_ALIAS_DEEP) != NULL, kind_of(arg->type));
       }
       /* The callee's writes to its containers' elements are writes here. */
-      if (c->sets && c->sets[find(c, 0)].writer) record(a, 0, n, c->sets[find(c, 0)].resizer != NULL, 1);
+      const aset *cw = c->sets ? &c->sets[find(c, 0)] : NULL;
+      if (cw && written(cw, K_ANY, 0)) record(a, 0, n, written(cw, K_ANY, 1) != NULL, 1, K_ANY);
       return;
     }
   }
   if (n->op == T2N_OP_UNKNOWN || (t2n_op_effects(n) & T2N_EFF_CALL)) {
     for (int i = 0; i < n->ninputs; i++) unknown_write(a, n->inputs[i], n);
-    record(a, 0, n, 1, 1);
+    record(a, 0, n, 1, 1, K_ANY);
     return;
   }
   for (int i = 0; i < n->ninputs; i++) {
     unsigned cls = t2n_op_mutates_input(n, i);
     if (!cls) continue;
-    int s = set_of(a, n->inputs[i]);
+    int s = set_of(a, n->inputs[i]), kind = kind_of(n->inputs[i]->type);
     if (cls & T2N_MUT_ELEMS) {
-      record(a, s, n, 0, 1);
-      record(a, 0, n, 0, 0); /* the elements are in the wildcard set */
+      record(a, s, n, 0, 1, kind);
+      record(a, 0, n, 0, 0, K_ANY); /* the elements are in the wildcard set */
     }
     if (cls & ~T2N_MUT_ELEMS) {
       int resize = (cls & (T2N_MUT_LIST | T2N_MUT_DICT | T2N_MUT_ANY)) || t2n_op_reshapes(n);
-      record(a, s, n, resize, (cls & T2N_MUT_ANY) != 0);
+      record(a, s, n, resize, (cls & T2N_MUT_ANY) != 0, kind);
     }
   }
 }
@@ -326,6 +473,7 @@ static t2n_alias *analyse(t2n_graph *g, int depth, const t2n_graph **stack, int 
   }
   for (int s = 0; s < a->nsets; s++)
     if (a->sets[s].attr_of >= 0) a->sets[s].attr_of = find(a, a->sets[s].attr_of);
+  walk(a, g->top, collect_edges);
   walk(a, g->top, write_node);
   return a;
 }
@@ -337,6 +485,7 @@ void t2n_alias_free(t2n_alias *a) {
   for (size_t i = 0; i < a->callees.cap; i++)
     if (a->callees.slots && a->callees.slots[i].key) t2n_alias_free(a->callees.slots[i].val);
   free(a->sets);
+  free(a->edges);
   t2n_arena_free(a->arena);
   free(a);
 }
@@ -358,33 +507,57 @@ static int holds_mutable(const t2n_type *t) {
   }
 }
 
-const t2n_node *t2n_alias_writer(const t2n_alias *ca, const t2n_value *v, unsigned flags) {
-  t2n_alias *a = (t2n_alias *)ca; /* finds compress paths only */
-  int s = set_of(a, v);
-  if (s < 0) return NULL;
-  const aset *x = &a->sets[s];
-  const t2n_node *w = flags & T2N_ALIAS_SHAPE ? x->resizer : x->writer;
-  if (w) return w;
+/* Set x's own answer: a write of v's kind, else (deep) one of its elements
+ * or attributes, or, for an attribute (of an attribute ...), a deep write
+ * of the object or its escape into the wildcard set. */
+static const t2n_node *attr_writer(t2n_alias *a, const aset *x, unsigned flags) {
   const aset *wild = &a->sets[find(a, 0)];
-  if (flags & T2N_ALIAS_DEEP) {
-    if (x->deep) return x->deep;
-    if (holds_mutable(v->type) && (w = flags & T2N_ALIAS_SHAPE ? wild->resizer : wild->writer)) return w;
-  }
-  /* An attribute (of an attribute ...) of an object written deeply, or of
-   * one that escaped into the wildcard set, may have been changed. */
+  if ((flags & T2N_ALIAS_DEEP) && x->deep) return x->deep;
   for (int p = x->attr_of, guard = 0; p >= 0 && guard < a->nsets; guard++) {
     p = find(a, p);
     if (a->sets[p].deep) return a->sets[p].deep;
-    if (p == 0 && wild->writer) return wild->writer;
+    if (p == 0 && written(wild, K_ANY, 0)) return written(wild, K_ANY, 0);
     p = a->sets[p].attr_of;
   }
   return NULL;
 }
 
+const t2n_node *t2n_alias_writer(const t2n_alias *ca, const t2n_value *v, unsigned flags) {
+  t2n_alias *a = (t2n_alias *)ca; /* finds compress paths only */
+  int s = set_of(a, v);
+  if (s < 0) return NULL;
+  int kind = kind_of(v->type), shape = (flags & T2N_ALIAS_SHAPE) != 0;
+  const aset *wild = &a->sets[find(a, 0)];
+  const t2n_node *w = written(&a->sets[s], kind, shape);
+  if (w) return w;
+  if (a->nedges) {
+    /* What v may be (D), and every set that may be one of those (U). */
+    unsigned char *d = may_be(a, s), *u = t2n_xmalloc((size_t)a->nsets);
+    memcpy(u, d, (size_t)a->nsets);
+    close_over(a, u, 1);
+    for (int i = 0; i < a->nsets && !w; i++)
+      if (u[i] && a->sets[i].parent == i) w = written(&a->sets[i], kind, shape);
+    for (int i = 0; i < a->nsets && !w; i++)
+      if (d[i] && a->sets[i].parent == i) w = attr_writer(a, &a->sets[i], flags);
+    free(d);
+    free(u);
+  } else {
+    w = attr_writer(a, &a->sets[s], flags);
+  }
+  if (!w && (flags & T2N_ALIAS_DEEP) && holds_mutable(v->type)) w = written(wild, K_ANY, shape);
+  const aset *x = &a->sets[set_of(a, v)];
+  if (!w && (flags & T2N_ALIAS_DEEP) && x->kept) {
+    /* its elements are not in the wildcard set: ask about each */
+    if (x->kept_many) return x->kept;
+    for (int i = 0; i < x->kept->ninputs && !w; i++)
+      if (x->kept->inputs[i] != v) w = t2n_alias_writer(a, x->kept->inputs[i], flags & ~T2N_ALIAS_SHAPE);
+  }
+  return w;
+}
+
 int t2n_alias_may_alias(const t2n_alias *ca, const t2n_value *x, const t2n_value *y) {
   t2n_alias *a = (t2n_alias *)ca;
-  int sx = set_of(a, x), sy = set_of(a, y);
-  return sx >= 0 && sx == sy;
+  return sets_meet(a, set_of(a, x), set_of(a, y));
 }
 
 /* ---- the one-shot query ----
@@ -402,6 +575,8 @@ typedef struct local {
   const t2n_value **seen; /* the same as a hash set */
   int n, gave_up;
   unsigned flags;
+  int kind;               /* the queried value's kind (K_TENSOR, ...) */
+  int up;                 /* 0: from an If output to what it may be; 1: back */
   const t2n_node *writer;
 } local;
 
@@ -464,6 +639,7 @@ static void local_def(local *l, const t2n_value *u) {
   if (!d) return;
   int k = u->index;
   if (d->op == T2N_OP_prim_If) {
+    if (l->up && directional(u->type)) return; /* the other way: what may be this */
     for (int b = 0; b < d->nblocks; b++)
       if (k < d->blocks[b]->ret->ninputs) local_add(l, d->blocks[b]->ret->inputs[k]);
   } else if (d->op == T2N_OP_prim_Loop) {
@@ -481,7 +657,9 @@ static void local_use(local *l, const t2n_node *n, int i) {
   if (n->op == T2N_OP_prim_Return) {
     const t2n_node *o = n->parent ? n->parent->owner : NULL;
     if (!o) return; /* a graph output */
-    if (o->op == T2N_OP_prim_If && i < o->noutputs) local_add(l, o->outputs[i]);
+    if (o->op == T2N_OP_prim_If && i < o->noutputs) {
+      if (l->up || !directional(o->outputs[i]->type)) local_add(l, o->outputs[i]);
+    }
     else if (o->op == T2N_OP_prim_Loop && o->nblocks == 1) {
       if (i >= 1 && i - 1 < o->noutputs) local_add(l, o->outputs[i - 1]);
       if (i < o->blocks[0]->nparams) local_add(l, o->blocks[0]->params[i]);
@@ -501,7 +679,7 @@ static void local_use(local *l, const t2n_node *n, int i) {
   }
   unsigned cls = t2n_op_mutates_input(n, i);
   if (cls & T2N_MUT_ELEMS) l->gave_up = 1; /* the elements are in the wildcard set */
-  if (cls & ~T2N_MUT_ELEMS && !l->writer) {
+  if (cls & ~T2N_MUT_ELEMS && !l->writer && (kind_of(n->inputs[i]->type) & l->kind)) {
     int resize = (cls & (T2N_MUT_LIST | T2N_MUT_DICT | T2N_MUT_ANY)) || t2n_op_reshapes(n);
     int deep = (cls & T2N_MUT_ANY) != 0;
     if (!(l->flags & T2N_ALIAS_SHAPE) || resize || ((l->flags & T2N_ALIAS_DEEP) && deep)) l->writer = n;
@@ -512,13 +690,17 @@ static void local_use(local *l, const t2n_node *n, int i) {
 /* 1 with *w when the search finished, 0 when it gave up. */
 static int local_writer(const t2n_value *v, unsigned flags, const t2n_node **w) {
   if ((flags & T2N_ALIAS_DEEP) && holds_mutable(v->type)) return 0;
-  local l = {t2n_xcalloc(LOCAL_MAX, sizeof *l.v), t2n_xcalloc(LOCAL_HASH, sizeof *l.seen), 0, 0, flags, NULL};
+  local l = {t2n_xcalloc(LOCAL_MAX, sizeof *l.v), t2n_xcalloc(LOCAL_HASH, sizeof *l.seen), 0, 0, flags,
+             kind_of(v->type), 0, NULL};
   local_add(&l, v);
-  for (int k = 0; k < l.n && !l.gave_up; k++) {
-    const t2n_value *u = l.v[k];
-    local_def(&l, u);
-    for (int j = 0; j < u->nuses && !l.gave_up; j++) local_use(&l, u->uses[j].user, u->uses[j].index);
-  }
+  /* First what v may be (down through If outputs), then every value that
+   * may be one of those (up): the two closures of t2n_alias_writer. */
+  for (l.up = 0; l.up < 2; l.up++)
+    for (int k = 0; k < l.n && !l.gave_up; k++) {
+      const t2n_value *u = l.v[k];
+      local_def(&l, u);
+      for (int j = 0; j < u->nuses && !l.gave_up; j++) local_use(&l, u->uses[j].user, u->uses[j].index);
+    }
   free(l.v);
   free(l.seen);
   if (l.gave_up) return 0;

@@ -14,8 +14,16 @@
  * hold them, and sweeps repeat, so an inner loop whose trip count was the
  * outer iteration number unrolls too. One rewrite per loop.
  *
+ * A loop of the graph's top block whose trip count is not a constant but
+ * that native shape inference knows under the example inputs (t2n_eval: a
+ * count of segments computed from an input's length, emformer's) first gets
+ * that number as its trip count: the top block runs once, so the count is
+ * the one the examples give, as a size-steered prim::If's condition is for
+ * -fold-data-dependent-ifs. The sizes themselves stay as they are.
+ *
  * Restrictions: `while` loops (a condition computed by the body) and loops
- * with a trip count that is not a constant (run -fold-sizes and
+ * with a trip count that is neither a constant nor known under the examples
+ * (inside another loop or a branch: run -fold-sizes and
  * -fold-constant-scalar-arithmetic first) stay, with a remark. The unrolled
  * size, trip count times the nodes in the body (nested blocks included), is
  * bounded by T2N_UNROLL_MAX_NODES; a loop over it stays, with a remark.
@@ -32,6 +40,7 @@
 #include "t2n/alloc.h"
 #include "t2n/eval.h"
 #include "t2n/pass.h"
+#include "t2n/shape.h"
 
 /* The most nodes one loop may unroll into: its trip count times the nodes of
  * its body. Above it the graph would grow out of proportion to the model. */
@@ -111,13 +120,36 @@ static int unroll(t2n_pass_ctx *ctx, t2n_node *n, int remarks) {
   return 1;
 }
 
+/* A top-level loop's trip count that is not a constant, replaced by the
+ * number shape inference knows for it under the examples. *f is computed on
+ * first need and dropped (set NULL) after every rewrite of the graph. */
+static void fix_trip_count(t2n_pass_ctx *ctx, t2n_node *n, t2n_shape_facts **f) {
+  t2n_ival iv;
+  if (n->parent != ctx->graph->top || n->ninputs < 2 || t2n_constant_value(ctx->mod, n->inputs[0], &iv)) return;
+  if (!*f) *f = t2n_shape_infer(ctx->mod, ctx->graph, ctx->opts);
+  if (!t2n_shape_reached(*f, n->inputs[0]) || !t2n_eval(*f, n->inputs[0], &iv) || iv.kind != T2N_IV_INT) return;
+  t2n_value *old = n->inputs[0];
+  t2n_node *c = t2n_insert_int(ctx->graph, n, iv.i);
+  t2n_node_set_input(n, 0, c->outputs[0]);
+  char why[256];
+  int64_t trip;
+  if (t2n_loop_unroll_blocker(ctx->mod, n, &trip, why, sizeof why)) { /* it stays: as it was */
+    t2n_node_set_input(n, 0, old);
+    t2n_node_erase(c);
+  }
+}
+
 static int sweep(t2n_pass_ctx *ctx, t2n_block *b, int remarks) {
   int done = 0;
+  t2n_shape_facts *f = NULL;
   for (t2n_node *n = b->first, *next; n; n = next) {
     next = n->next;
     for (int k = 0; k < n->nblocks; k++) done += sweep(ctx, n->blocks[k], remarks);
-    if (t2n_node_is(n, "prim::Loop")) done += unroll(ctx, n, remarks);
+    if (!t2n_node_is(n, "prim::Loop")) continue;
+    if (b == ctx->graph->top && !done) fix_trip_count(ctx, n, &f);
+    done += unroll(ctx, n, remarks);
   }
+  t2n_shape_facts_free(f);
   ctx->rewrites += done;
   return done;
 }

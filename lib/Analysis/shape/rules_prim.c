@@ -151,6 +151,18 @@ void t2n_sh_r_identity(rc *c) {
   c->strides_set[0] = 1;
 }
 
+/* aten::copy of a list or dict (copy.t, copy.Dict_*): a fresh container of
+ * the same elements; copy(self, src, non_blocking) of tensors: self's shape,
+ * dtype and device (src broadcasts into it). */
+void t2n_sh_r_copy(rc *c) {
+  if (is_tensor_arg(c, 0)) {
+    t2n_sh_r_same_preserve(c);
+    return;
+  }
+  c->out[0] = *IN(c, 0);
+  c->strides_set[0] = 1;
+}
+
 void t2n_sh_r_num_to_tensor(rc *c) {
   const t2n_ival *x = IN(c, 0);
   const t2n_type *ty = TY(c, 0);

@@ -43,6 +43,24 @@ static void reduce_to(rc *c, int k, const t2n_ival *x, const int *mask, int keep
 void t2n_sh_r_reduce(rc *c, const t2n_sh_reduce_params *p) {
   int mode = p->dtype, di = p->dim_arg ? p->dim_arg : 15, ki = p->keepdim_arg ? p->keepdim_arg : 15,
       ti = p->dtype_arg ? p->dtype_arg : 15;
+  if (p->list_sum && c->nin == 1 && !is_tensor_arg(c, 0)) {
+    /* sum.int / sum.float / sum.bool of a list: its numbers added (swin's
+     * `sum(shift_size) > 0`) */
+    const t2n_ival *l = IN(c, 0);
+    if (l->kind != T2N_IV_LIST) return;
+    t2n_ival acc;
+    t2n_ival_set_unknown(&acc);
+    acc.kind = t2n_type_is(OTY(c, 0), "float") ? T2N_IV_FLOAT : T2N_IV_INT;
+    acc.i = 0;
+    acc.f = 0.0;
+    for (int i = 0; i < l->n; i++) {
+      t2n_ival r;
+      if (!t2n_scalar_binary(c->f->a, T2N_SOP_ADD, &acc, &l->elems[i], NULL, &r)) return;
+      acc = r;
+    }
+    c->out[0] = acc;
+    return;
+  }
   const t2n_ival *x = ctensor(c, 0);
   /* sum(self, dtype) / mean(self, dtype) / prod(self, dtype): whole tensor */
   if (c->nin == 2 && di == 1 && ti == 3) {
