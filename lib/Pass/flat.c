@@ -27,6 +27,8 @@ static const struct {
     {"prim::TupleIndex", "a tuple index that is not a constant, or of a tuple that is not built here"},
     {"prim::data", "prim::data that -strip-prim-data did not replace"},
     {"prim::RaiseException", "a raise on a path that was not ruled out (an assertion whose condition is not known)"},
+    {"prim::GetAttr", "a module attribute -freeze did not make a constant (it may be written on a path -harden "
+                      "could not rule out; a remark of -freeze says which)"},
     {"prim::SetAttr", "writes module state: -lift-state was forgotten (run -lift-state before -harden to turn the "
                       "state into graph inputs and outputs)"},
 };
