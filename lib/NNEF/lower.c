@@ -109,15 +109,21 @@ void t2n_lower_bind(t2n_lower_ctx *c, const t2n_value *v, t2n_nnef_tid t) { *map
 
 int t2n_lower_is_bound(t2n_lower_ctx *c, const t2n_value *v) { return map_slot(c, v, 0) != NULL; }
 
+/* A copy of the n elements of arr in the graph's arena with room for twice
+ * *cap (first when empty): the lowering's side tables live as long as the
+ * graph, so the old array is simply left in the arena. */
+static void *arena_grow(t2n_lower_ctx *c, void *arr, size_t elem, int n, int *cap, int first) {
+  int want = *cap ? 2 * *cap : first;
+  void *grown = t2n_arena_alloc(c->g->arena, elem * (size_t)want);
+  if (n) memcpy(grown, arr, elem * (size_t)n);
+  *cap = want;
+  return grown;
+}
+
 /* ---- tensor lists ---- */
 void t2n_lower_bind_list(t2n_lower_ctx *c, const t2n_value *v, const t2n_nnef_tid *items, int n) {
-  if (c->nlists == c->caplists) {
-    int cap = c->caplists ? 2 * c->caplists : 16;
-    struct t2n_lower_list *l = t2n_arena_alloc(c->g->arena, sizeof *l * (size_t)cap);
-    if (c->nlists) memcpy(l, c->lists, sizeof *l * (size_t)c->nlists);
-    c->lists = l;
-    c->caplists = cap;
-  }
+  if (c->nlists == c->caplists)
+    c->lists = arena_grow(c, c->lists, sizeof *c->lists, c->nlists, &c->caplists, 16);
   t2n_nnef_tid *copy = t2n_arena_alloc(c->g->arena, sizeof *copy * (size_t)(n ? n : 1));
   if (n) memcpy(copy, items, sizeof *copy * (size_t)n);
   c->lists[c->nlists++] = (struct t2n_lower_list){v, copy, n};
@@ -382,13 +388,8 @@ t2n_nnef_tid t2n_lower_derived(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid 
 
 void t2n_lower_remember_derived(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a, t2n_nnef_tid b,
                                 t2n_nnef_tid t) {
-  if (c->nderived == c->capderived) {
-    int cap = c->capderived ? 2 * c->capderived : 8;
-    struct t2n_lower_derived *m = t2n_arena_alloc(c->g->arena, sizeof *m * (size_t)cap);
-    if (c->nderived) memcpy(m, c->derived, sizeof *m * (size_t)c->nderived);
-    c->derived = m;
-    c->capderived = cap;
-  }
+  if (c->nderived == c->capderived)
+    c->derived = arena_grow(c, c->derived, sizeof *c->derived, c->nderived, &c->capderived, 8);
   c->derived[c->nderived++] = (struct t2n_lower_derived){kind, a, b, t};
 }
 
