@@ -275,6 +275,11 @@ t2n_nnef_tid t2n_lower_variable_copy(t2n_lower_ctx *c, const char *label, t2n_dt
 t2n_nnef_tid t2n_lower_derived(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a, t2n_nnef_tid b);
 void t2n_lower_remember_derived(t2n_lower_ctx *c, const char *kind, t2n_nnef_tid a, t2n_nnef_tid b,
                                 t2n_nnef_tid t);
+/* out = x reflect-padded by before[axis] / after[axis] rows (lib/NNEF/
+ * lower_pad.c: gathers and concats for tract, pad's 'reflect' border for
+ * --target=khronos). Returns out. */
+t2n_nnef_tid t2n_lower_reflect_pad(t2n_lower_ctx *c, t2n_nnef_tid x, const int64_t *before, const int64_t *after,
+                                   t2n_nnef_tid out);
 /* A rank-0 or rank-1 constant tensor of dtype dt holding v, written as a
  * small variable (tract has no `constant`). */
 t2n_nnef_tid t2n_lower_scalar_tensor(t2n_lower_ctx *c, t2n_dtype dt, double v);

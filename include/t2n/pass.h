@@ -173,6 +173,10 @@ t2n_pass_options *t2n_pm_pass_options(t2n_pass_manager *pm);
 /* Appends a pass or a pipeline by flag ("dce", "harden"); an unknown flag is
  * an error that suggests the closest one. Returns 0 after reporting. */
 int t2n_pm_add(t2n_pass_manager *pm, const char *flag);
+/* 1 when n is a kind -harden removes and an exporter cannot take (a call,
+ * If, Loop, TupleIndex, prim::data, raise, GetAttr, SetAttr: the table of
+ * lib/Pass/flat.c, which --require-flat and the leftovers warning use too). */
+int t2n_node_is_harden_leftover(const t2n_node *n);
 int t2n_pm_add_pass(t2n_pass_manager *pm, const t2n_pass_info *p);
 int t2n_pm_add_pipeline(t2n_pass_manager *pm, const t2n_pipeline_info *p);
 int t2n_pm_npasses(const t2n_pass_manager *pm);

@@ -1,7 +1,7 @@
 /* t2n-export: a JIT-only model to an NNEF archive tract runs.
  *
  *   load (.jit through the libtorch backend, t2n module text, or graph text)
- *   -> run_pipeline: -harden when calls, Ifs or assertions are left, then
+ *   -> run_pipeline: -harden when calls, Ifs, attributes or assertions are left, then
  *      -infer-shapes, the verifier after each pass
  *   -> t2n_nnef_lower (lib/NNEF) -> t2n_nnef_write (graph.nnef + .dat files,
  *      a folder, .tar or .tgz written under a temporary name)
@@ -42,7 +42,7 @@ static const t2n_option_id table_ids[] = {T2N_O_DYNAMIC_AXIS, T2N_O_TARGET};
   X("--example-inputs", "FILE", "example inputs by name from a safetensors file")                           \
   X("--input-names", "A,B", "NNEF names of the tensor inputs, in order (default: the graph's names)")       \
   X("--output-names", "A,B", "NNEF names of the outputs, tuples flattened (default: the graph's names)")    \
-  X("--no-harden", NULL, "do not run -harden even when calls, Ifs or assertions are left")                  \
+  X("--no-harden", NULL, "do not run -harden even when calls, Ifs, attributes or assertions are left")                  \
   X("--tract-version", "V", "record 'written for tract V' as a comment in graph.nnef")                      \
   X("--compression-level", "N", "gzip level of a .tgz: 0 (default) store, at copy speed; 1 Huffman only; 2-9 zlib's") \
   X("--quiet", NULL, "no summary line and no progress line")                                                \
@@ -80,7 +80,7 @@ static void usage(FILE *out) {
         "Exports a TorchScript model to NNEF for tract. INPUT is a .jit archive\n"
         "(libtorch backend), t2n module text (weights from the safetensors file it\n"
         "names) or one graph text with --weights. Runs -harden when the graph still\n"
-        "has calls, Ifs or assertions, then -prepare-export (when built in) and\n"
+        "has calls, Ifs, attributes or assertions, then -prepare-export (when built in) and\n"
         "-infer-shapes, then lowers every op\n"
         "(docs/nnef-ops.md lists them). Nothing is written on error, and an older\n"
         "OUT is left as it was.\n\nOptions:\n", out);
@@ -303,10 +303,11 @@ static int load_weights(export_args *o, t2n_module *m, t2n_safetensors *st, int 
 /* ---- the pipeline ---- */
 typedef struct pass_stat { const char *flag; int rewrites; } pass_stat;
 
+/* -harden runs when the graph holds anything it removes (flat.c's table:
+ * a buffer's GetAttr alone needs -freeze) or an aten::warn. */
 static int node_needs_harden(t2n_node *n, void *ctx) {
-  return t2n_node_is(n, "prim::CallMethod") || t2n_node_is(n, "prim::CallFunction") || t2n_node_is(n, "prim::If") ||
-         t2n_node_is(n, "prim::RaiseException") || t2n_node_is(n, "aten::warn") || t2n_node_is(n, "prim::TupleIndex") ||
-         t2n_node_is(n, "prim::data");
+  (void)ctx;
+  return t2n_node_is_harden_leftover(n) || t2n_node_is(n, "aten::warn");
 }
 
 /* The export pipeline: -harden (when needed), -prepare-export, then

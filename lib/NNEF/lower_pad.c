@@ -5,7 +5,8 @@
  * NNEF's `pad` takes one (before, after) tuple per axis from the first.
  * tract's borders are 'constant', 'reflect' and 'replicated' (it refuses
  * torch's word 'replicate', and 'wrap'): circular padding is built from
- * slices and a concat per axis. Negative constant pads crop, as in torch:
+ * slices and a concat per axis, reflect padding (for tract) from gathers
+ * and a concat per axis, which tract runs faster than its own border. Negative constant pads crop, as in torch:
  * they become a slice after the pad. */
 #include <string.h>
 
@@ -17,27 +18,82 @@ static int is_float_dt(t2n_dtype dt) {
   return dt == T2N_DT_FLOAT32 || dt == T2N_DT_FLOAT16 || dt == T2N_DT_FLOAT64 || dt == T2N_DT_BFLOAT16;
 }
 
-static t2n_nnef_tid circular_axis(t2n_lower_ctx *c, t2n_nnef_tid x, int axis, int64_t b, int64_t a,
-                                  t2n_nnef_tid out) {
+/* The b rows before and a rows after x on one axis: circular, slices of
+ * the other end; reflect, gathers of the rows mirrored about the first and
+ * the last (indices b..1 and -2..-(a+1): tract counts a negative index
+ * from the end, so the same indices serve every length of a dynamic axis).
+ * Joined with x by one concat. tract runs that several times faster than
+ * pad's 'reflect' border, its generic per-element path (8.5 us against
+ * 0.75 us for 64 samples mirrored onto 576, the STFT pad of silero-vad). */
+static t2n_nnef_tid edge_part(t2n_lower_ctx *c, t2n_nnef_tid x, int axis, int64_t n, int before, pad_mode mode) {
   t2n_nnef_graph *g = t2n_lower_graph(c);
   const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, x);
   int64_t len = t->sizes[axis];
+  if (mode == PAD_CIRCULAR)
+    return before ? t2n_lower_slice_axis(c, "padslice", x, axis, len - n, len)
+                  : t2n_lower_slice_axis(c, "padslice", x, axis, 0, n);
+  int64_t *idx = t2n_arena_alloc(g->arena, (size_t)n * sizeof *idx);
+  for (int64_t i = 0; i < n; i++) idx[i] = before ? n - i : -2 - i;
+  t2n_nnef_tid iv = t2n_lower_variable_copy(c, "reflect_index", T2N_DT_INT64, 1, &n, idx, (size_t)n * sizeof *idx);
+  t = t2n_nnef_tensor_get(g, x);
+  int64_t s[T2N_MAX_RANK];
+  memcpy(s, t->sizes, sizeof s);
+  s[axis] = n;
+  t2n_nnef_tid part = t2n_lower_temp(c, "reflected", t->dtype, t->rank, s);
+  t2n_nnef_arg_int(g, t2n_lower_emit2(c, "tract_core_gather", part, x, iv), "axis", axis);
+  return part;
+}
+
+static t2n_nnef_tid edge_axis(t2n_lower_ctx *c, t2n_nnef_tid x, int axis, int64_t b, int64_t a, pad_mode mode,
+                              t2n_nnef_tid out) {
+  t2n_nnef_graph *g = t2n_lower_graph(c);
   t2n_nnef_value parts[3];
   int np = 0;
-  if (b) parts[np++] = t2n_nnef_v_tensor(t2n_lower_slice_axis(c, "padslice", x, axis, len - b, len));
+  if (b) parts[np++] = t2n_nnef_v_tensor(edge_part(c, x, axis, b, 1, mode));
   parts[np++] = t2n_nnef_v_tensor(x);
-  if (a) parts[np++] = t2n_nnef_v_tensor(t2n_lower_slice_axis(c, "padslice", x, axis, 0, a));
-  t = t2n_nnef_tensor_get(g, x);
+  if (a) parts[np++] = t2n_nnef_v_tensor(edge_part(c, x, axis, a, 0, mode));
+  const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, x);
   if (out < 0) {
     int64_t s[T2N_MAX_RANK];
     memcpy(s, t->sizes, sizeof s);
-    s[axis] = len + b + a;
-    out = t2n_lower_temp(c, "circular", t->dtype, t->rank, s);
+    s[axis] += b + a;
+    out = t2n_lower_temp(c, mode == PAD_CIRCULAR ? "circular" : "reflect", t->dtype, t->rank, s);
   }
   t2n_nnef_op *op = t2n_nnef_op_new(g, "concat", 1);
   op->outputs[0] = out;
   t2n_nnef_arg_value(g, op, NULL, t2n_nnef_v_array(g, np, parts));
   t2n_nnef_arg_int(g, op, "axis", axis);
+  return out;
+}
+
+/* x padded on every axis with pads, one axis after the other (mirrored or
+ * wrapped corners come out as torch's: both modes are separable). */
+static void edge_pad(t2n_lower_ctx *c, t2n_nnef_tid x, int r, const int64_t *before, const int64_t *after,
+                     pad_mode mode, t2n_nnef_tid out) {
+  int last = -1;
+  for (int ax = 0; ax < r; ax++)
+    if (before[ax] || after[ax]) last = ax;
+  for (int ax = 0; ax <= last; ax++)
+    if (before[ax] || after[ax]) x = edge_axis(c, x, ax, before[ax], after[ax], mode, ax == last ? out : -1);
+}
+
+t2n_nnef_tid t2n_lower_reflect_pad(t2n_lower_ctx *c, t2n_nnef_tid x, const int64_t *before, const int64_t *after,
+                                   t2n_nnef_tid out) {
+  t2n_nnef_graph *g = t2n_lower_graph(c);
+  const t2n_nnef_tensor *t = t2n_nnef_tensor_get(g, x);
+  int r = t->rank;
+  if (t2n_lower_standard_only(c)) {
+    t2n_nnef_value tup[T2N_MAX_RANK];
+    for (int ax = 0; ax < r; ax++) {
+      t2n_nnef_value pa[2] = {t2n_nnef_v_int(before[ax]), t2n_nnef_v_int(after[ax])};
+      tup[ax] = t2n_nnef_v_tuple(g, 2, pa);
+    }
+    t2n_nnef_op *op = t2n_lower_emit1(c, "pad", out, x);
+    t2n_nnef_arg_value(g, op, "padding", t2n_nnef_v_array(g, r, tup));
+    t2n_nnef_arg_string(g, op, "border", "reflect");
+    return out;
+  }
+  edge_pad(c, x, r, before, after, PAD_REFLECT, out);
   return out;
 }
 
@@ -72,16 +128,15 @@ static int lower_pad(t2n_lower_ctx *c, t2n_node *n, pad_mode mode, const t2n_val
   t2n_nnef_tid x = t2n_lower_tensor(c, n->inputs[0], n);
   t2n_nnef_tid out = t2n_lower_output_tensor(c, n, 0);
   if (x < 0 || out < 0) return 1;
-  if (mode == PAD_CIRCULAR) {
-    int last = -1;
-    for (int ax = 0; ax < r; ax++)
-      if (before[ax] || after[ax]) last = ax;
-    if (last < 0) {
-      t2n_lower_bind(c, n->outputs[0], x);
-      return 0;
-    }
-    for (int ax = 0; ax < r; ax++)
-      if (before[ax] || after[ax]) x = circular_axis(c, x, ax, before[ax], after[ax], ax == last ? out : -1);
+  int any = 0;
+  for (int ax = 0; ax < r; ax++) any |= before[ax] || after[ax];
+  if (!any && mode != PAD_CONSTANT) {
+    t2n_lower_bind(c, n->outputs[0], x);
+    return 0;
+  }
+  if (mode == PAD_CIRCULAR || mode == PAD_REFLECT) {
+    if (mode == PAD_CIRCULAR) edge_pad(c, x, r, before, after, mode, out);
+    else t2n_lower_reflect_pad(c, x, before, after, out);
     t2n_lower_bind(c, n->outputs[0], out);
     return 0;
   }

@@ -110,12 +110,17 @@ int t2n_lower_stft(t2n_lower_ctx *c, t2n_node *n) {
   if (center) {
     int64_t s[2] = {B, len};
     t2n_nnef_tid xp = t2n_lower_temp(c, "stft_centered", T2N_DT_FLOAT32, 2, s);
-    t2n_nnef_value pa[2] = {t2n_nnef_v_int(0), t2n_nnef_v_int(0)}, pb[2] = {t2n_nnef_v_int(nfft / 2),
-                                                                           t2n_nnef_v_int(nfft / 2)};
-    t2n_nnef_value tup[2] = {t2n_nnef_v_tuple(g, 2, pa), t2n_nnef_v_tuple(g, 2, pb)};
-    t2n_nnef_op *op = t2n_lower_emit1(c, "pad", xp, x);
-    t2n_nnef_arg_value(g, op, "padding", t2n_nnef_v_array(g, 2, tup));
-    t2n_nnef_arg_string(g, op, "border", strcmp(mode.s, "replicate") == 0 ? "replicated" : mode.s);
+    if (strcmp(mode.s, "reflect") == 0) {
+      int64_t b[2] = {0, nfft / 2};
+      t2n_lower_reflect_pad(c, x, b, b, xp);
+    } else {
+      t2n_nnef_value pa[2] = {t2n_nnef_v_int(0), t2n_nnef_v_int(0)}, pb[2] = {t2n_nnef_v_int(nfft / 2),
+                                                                             t2n_nnef_v_int(nfft / 2)};
+      t2n_nnef_value tup[2] = {t2n_nnef_v_tuple(g, 2, pa), t2n_nnef_v_tuple(g, 2, pb)};
+      t2n_nnef_op *op = t2n_lower_emit1(c, "pad", xp, x);
+      t2n_nnef_arg_value(g, op, "padding", t2n_nnef_v_array(g, 2, tup));
+      t2n_nnef_arg_string(g, op, "border", strcmp(mode.s, "replicate") == 0 ? "replicated" : mode.s);
+    }
     x = xp;
   }
   int64_t s3[3] = {B, len, 1}, s3c[3] = {B, len, 2}, ax2 = 2;

@@ -59,6 +59,12 @@ static void append(flat_walk *w, const char *fmt, ...) {
   }
 }
 
+int t2n_node_is_harden_leftover(const t2n_node *n) {
+  for (int i = 0; i < NLEFTOVERS; i++)
+    if (t2n_node_is(n, leftovers[i].kind)) return 1;
+  return 0;
+}
+
 static int visit(t2n_node *n, void *arg) {
   flat_walk *w = arg;
   for (int i = 0; i < NLEFTOVERS; i++) {

@@ -293,7 +293,25 @@ def stft_cases():
     }
 
 
-CASES = {**conv_cases(), **pad_cases(), **rnn_cases(), **stft_cases()}
+def attribute_cases():
+    g = torch.Generator().manual_seed(4)
+    r = lambda *s: torch.randn(*s, generator=g)
+
+    class OwnWeights(nn.Module):
+        """Reads its own parameter and buffer, calls nothing: the scripted
+        graph's only leftovers are the prim::GetAttr nodes -freeze folds."""
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(6, 4, generator=g))
+            self.register_buffer("idx", torch.tensor([3, 0, 2]))
+
+        def forward(self, x):
+            return torch.index_select(x @ self.w, 2, self.idx)
+
+    return {"own-attributes": (OwnWeights, [r(2, 5, 6)])}
+
+
+CASES = {**conv_cases(), **pad_cases(), **rnn_cases(), **stft_cases(), **attribute_cases()}
 
 def main(argv):
     tol = tl.pop_option(argv, "--tol", 1e-5)
