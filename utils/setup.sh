@@ -5,7 +5,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 venv=${T2N_VENV:-$top/.venv}
 
-apt_pkgs="flex bison cmake ninja-build gcc g++ make llvm-14-tools python3-venv libcjson-dev libarchive-dev zlib1g-dev python3-torch python3-numpy clang-14 libclang-rt-14-dev"
+apt_pkgs="flex bison cmake ninja-build gcc g++ make llvm-14-tools python3-venv libcjson-dev libarchive-dev zlib1g-dev libdeflate-dev python3-torch python3-numpy clang-14 libclang-rt-14-dev"
 missing=""
 for p in $apt_pkgs; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
