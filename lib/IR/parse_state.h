@@ -39,6 +39,7 @@ typedef struct t2n_pstate {
   int ngstack, capgstack;
   int with_base;                /* index in `done` of the current top graph */
   int in_with;                  /* the next graph is a `with` subgraph */
+  int dfa_only;                 /* T2N_LEX_DFA_ONLY set: no hand-matched tokens (lexer.l) */
   /* the node being read: its outputs, head, value list and trailing text;
    * each list is used up by the node, block or graph that follows */
   struct t2n_out { const char *name; size_t len; const t2n_type *type; size_t off; } *outs;
