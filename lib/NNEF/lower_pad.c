@@ -32,9 +32,17 @@ static t2n_nnef_tid edge_part(t2n_lower_ctx *c, t2n_nnef_tid x, int axis, int64_
   if (mode == PAD_CIRCULAR)
     return before ? t2n_lower_slice_axis(c, "padslice", x, axis, len - n, len)
                   : t2n_lower_slice_axis(c, "padslice", x, axis, 0, n);
-  int64_t *idx = t2n_arena_alloc(g->arena, (size_t)n * sizeof *idx);
-  for (int64_t i = 0; i < n; i++) idx[i] = before ? n - i : -2 - i;
-  t2n_nnef_tid iv = t2n_lower_variable_copy(c, "reflect_index", T2N_DT_INT64, 1, &n, idx, (size_t)n * sizeof *idx);
+  /* One index variable per (side, count) in the graph: a network's many
+   * ReflectionPad2d(3) share two (the derived-tensor registry, keyed by
+   * the count instead of a tensor). */
+  const char *key = before ? "reflect_index_before" : "reflect_index_after";
+  t2n_nnef_tid iv = t2n_lower_derived(c, key, (t2n_nnef_tid)n, -1);
+  if (iv < 0) {
+    int64_t *idx = t2n_arena_alloc(g->arena, (size_t)n * sizeof *idx);
+    for (int64_t i = 0; i < n; i++) idx[i] = before ? n - i : -2 - i;
+    iv = t2n_lower_variable_copy(c, "reflect_index", T2N_DT_INT64, 1, &n, idx, (size_t)n * sizeof *idx);
+    t2n_lower_remember_derived(c, key, (t2n_nnef_tid)n, -1, iv);
+  }
   t = t2n_nnef_tensor_get(g, x);
   int64_t s[T2N_MAX_RANK];
   memcpy(s, t->sizes, sizeof s);
